@@ -1,0 +1,52 @@
+import type { Document } from './document'
+import type { CrOptions, Schema } from './options'
+import { startRun } from './run'
+import { parseSpec, SPEC, type RunSpec } from './spec'
+import type { Task } from './task'
+
+/**
+ * A container spec. Lazy: nothing runs until it is started or awaited, and it runs once —
+ * awaiting the same Cr again gives the same Document. Make a new Cr to run again.
+ *
+ * ```ts
+ * const doc = await new Cr('levrt/busybox', { cmd: ['sh', '-c', 'echo hi; exit 3'] })
+ * doc.exitCode // 3
+ * ```
+ */
+export class Cr implements PromiseLike<Document> {
+  /** @internal The checked options. */
+  readonly [SPEC]: RunSpec
+  private task: Promise<Task> | undefined
+  private doc: Promise<Document> | undefined
+
+  /** @throws OptionsError when an option is malformed, before anything is created. */
+  constructor(image: string, options?: CrOptions)
+  constructor(image: string, schema: Schema, options?: CrOptions)
+  constructor(image: string, schemaOrOptions?: Schema | CrOptions, options?: CrOptions) {
+    const schema = typeof schemaOrOptions === 'string' ? schemaOrOptions : undefined
+    this[SPEC] = parseSpec(image, schema, typeof schemaOrOptions === 'string' ? options : schemaOrOptions)
+  }
+
+  get image(): string {
+    return this[SPEC].image
+  }
+
+  /** Starts the container (services first, ports waited for) and resolves with its Task. */
+  start(): Promise<Task> {
+    this.task ??= startRun(this[SPEC])
+    return this.task
+  }
+
+  /** `start()`, then `task.done()`. */
+  done(): Promise<Document> {
+    this.doc ??= this.start().then((task) => task.done())
+    return this.doc
+  }
+
+  then<A = Document, B = never>(
+    onfulfilled?: ((doc: Document) => A | PromiseLike<A>) | null,
+    onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
+    return this.done().then(onfulfilled, onrejected)
+  }
+}

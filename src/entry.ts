@@ -1,0 +1,24 @@
+/**
+ * An entry is code shipped into the container: the function's source and its JSON arguments.
+ * `remote()` makes them; this module only defines the shape so options can be checked.
+ */
+export const ENTRY = Symbol.for('levrt.entry')
+
+export interface EntryPayload {
+  /** The function's source, as the host's JavaScript engine prints it. */
+  readonly source: string
+  /** JSON text of the argument list. */
+  readonly args: string
+}
+
+export interface Entry {
+  readonly [ENTRY]: EntryPayload
+}
+
+export function isEntry(value: unknown): value is Entry {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as Partial<Entry>)[ENTRY]?.source === 'string'
+  )
+}

@@ -1,0 +1,34 @@
+import type { Cr } from './cr'
+import type { Entry } from './entry'
+
+/** `<namespace>/<name>@<major>.<minor>`, e.g. `talentsec/nmap@1.0`. */
+export type Schema = `${string}/${string}@${number}.${number}`
+
+/** An absolute path inside the container. */
+export type ContainerPath = `/${string}`
+
+/** A file's content, or a local file or directory (streamed, never read whole into memory). */
+export type FileSource = Buffer | Uint8Array | string | { readonly path: string }
+
+/** `['PATH=/bin', 'DB_URI=...']` or `{ PATH: '/bin' }`. */
+export type EnvOption = readonly `${string}=${string}`[] | Readonly<Record<string, string>>
+
+export interface CrOptions {
+  /** Where the run's document goes: `<namespace>/<name>@<major>.<minor>`. */
+  readonly schema?: Schema
+  /** Host network mode. Default false. */
+  readonly host?: boolean
+  /** A `remote()` entry to run inside the container with the image's node. */
+  readonly entry?: Entry
+  /** The command: replaces the image's CMD (the image's ENTRYPOINT, if any, stays). */
+  readonly cmd?: readonly string[]
+  readonly env?: EnvOption
+  /** Key: absolute target path in the container. */
+  readonly files?: Readonly<Record<ContainerPath, FileSource>>
+  /** Alias -> another running task's `host`. */
+  readonly links?: Readonly<Record<string, string>>
+  /** TCP ports that must accept connections before `start()` resolves. */
+  readonly ports?: readonly number[]
+  /** Sidecars: started first, reachable by their key as host name, removed when the run ends. */
+  readonly services?: Readonly<Record<string, Cr>>
+}

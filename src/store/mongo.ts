@@ -1,0 +1,98 @@
+import { Collection, MongoClient, type Db } from 'mongodb'
+import { StoreError } from '../errors'
+import { RUN_FIELD, type ResultCollection, type RunRecord, type Store, type StoredDoc } from './store'
+
+/** How long an idle connection is kept before it is closed so the host process can exit. */
+const IDLE_MS = 200
+
+/**
+ * Results in MongoDB through the official driver. An open MongoClient keeps Node's event loop
+ * alive, and scripts must not hang at their end, so the client is leased: every operation
+ * (ours, and any call a user makes on `doc.coll`) holds a lease, and the client is closed
+ * shortly after the last lease ends. The next operation opens a new one.
+ */
+export class MongoStore implements Store {
+  readonly kind = 'mongodb'
+  private client: MongoClient | undefined
+  private leases = 0
+  private idle: NodeJS.Timeout | undefined
+
+  constructor(
+    private readonly url: string,
+    private readonly dbName: string,
+  ) {}
+
+  get location(): string {
+    return `${redact(this.url)} (database ${this.dbName})`
+  }
+
+  collection(name: string): ResultCollection {
+    const target = this.db(this.acquire()).collection(name)
+    this.release()
+    // The proxy forwards each call to the collection of the client that is live at that moment.
+    return new Proxy(target, {
+      get: (t, prop) => {
+        const value: unknown = Reflect.get(t, prop)
+        if (typeof value !== 'function') return value
+        return (...args: unknown[]) => this.call(name, prop, args)
+      },
+    }) as unknown as ResultCollection
+  }
+
+  async save(collection: string, id: string, fields: StoredDoc, run?: RunRecord): Promise<void> {
+    const set = run ? { ...fields, [RUN_FIELD]: run } : fields
+    const client = this.acquire()
+    try {
+      await this.db(client).collection<{ _id: string }>(collection).updateOne({ _id: id }, { $set: set }, { upsert: true })
+    } catch (err) {
+      throw new StoreError(`could not write to ${collection} at ${this.location}`, err)
+    } finally {
+      this.release()
+    }
+  }
+
+  /** Closes the connection now (it would close by itself when idle). */
+  async close(): Promise<void> {
+    clearTimeout(this.idle)
+    const client = this.client
+    this.client = undefined
+    await client?.close()
+  }
+
+  private call(name: string, method: string | symbol, args: unknown[]): unknown {
+    const live = this.db(this.acquire()).collection(name) as unknown as Record<string | symbol, (...a: unknown[]) => unknown>
+    let result: unknown
+    try {
+      result = live[method](...args)
+    } catch (err) {
+      this.release()
+      throw err
+    }
+    if (result instanceof Promise) return result.finally(() => this.release())
+    // Cursors and change streams hold the lease until they close.
+    const closable = result as { once?: (event: string, cb: () => void) => unknown } | undefined
+    if (typeof closable?.once === 'function' && !(result instanceof Collection)) closable.once('close', () => this.release())
+    else this.release()
+    return result
+  }
+
+  private acquire(): MongoClient {
+    clearTimeout(this.idle)
+    this.leases++
+    this.client ??= new MongoClient(this.url, { serverSelectionTimeoutMS: 10_000 })
+    return this.client
+  }
+
+  private release(): void {
+    if (--this.leases > 0) return
+    this.idle = setTimeout(() => void this.close().catch(() => undefined), IDLE_MS)
+  }
+
+  private db(client: MongoClient): Db {
+    return client.db(this.dbName)
+  }
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@')
+}

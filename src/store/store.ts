@@ -1,0 +1,40 @@
+/** A stored document as it comes back from a store. */
+export type StoredDoc = Record<string, unknown>
+export type Filter = Record<string, unknown>
+export type Projection = Record<string, unknown>
+
+/**
+ * The read side of a results collection: the subset of MongoDB's `Collection` that both stores
+ * give with the same answers. On MongoDB it is the driver's own `Collection`, so the rest of its
+ * API is there too (narrow with `instanceof Collection` from 'mongodb').
+ */
+export interface ResultCollection {
+  readonly collectionName: string
+  findOne(filter?: Filter, options?: { projection?: Projection }): Promise<StoredDoc | null>
+  find(filter?: Filter, options?: { projection?: Projection }): { toArray(): Promise<StoredDoc[]> }
+  countDocuments(filter?: Filter): Promise<number>
+}
+
+/** Bookkeeping of one run, kept under `RUN_FIELD` where `Document.get()` does not show it. */
+export interface RunRecord {
+  readonly image: string
+  readonly containerId: string
+  readonly exitCode: number
+  readonly startedAt: Date
+  readonly endedAt: Date
+}
+
+export const RUN_FIELD = '_lev'
+
+/** Where results go: MongoDB or the embedded store, behind one interface. */
+export interface Store {
+  readonly kind: 'mongodb' | 'embedded'
+  /** Human-readable location, for messages. */
+  readonly location: string
+  collection(name: string): ResultCollection
+  /**
+   * Writes fields into a run's document (creating it if needed): top-level fields replace
+   * earlier ones, like `$set`. `run` replaces the bookkeeping when given.
+   */
+  save(collection: string, id: string, fields: StoredDoc, run?: RunRecord): Promise<void>
+}
