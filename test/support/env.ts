@@ -1,0 +1,27 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+const KEYS = ['LEV_HOME', 'LEV_MONGO_URL', 'LEV_MONGO_DB'] as const
+
+/** Points the SDK at a store for the tests in a file; `restore()` puts the environment back. */
+export function useStore(store: { mongoUrl: string; db: string } | 'embedded'): { home: string; restore(): void } {
+  const saved = Object.fromEntries(KEYS.map((k) => [k, process.env[k]]))
+  for (const k of KEYS) delete process.env[k]
+  const home = mkdtempSync(join(tmpdir(), 'levrt-test-'))
+  if (store === 'embedded') process.env.LEV_HOME = home
+  else {
+    process.env.LEV_MONGO_URL = store.mongoUrl
+    process.env.LEV_MONGO_DB = store.db
+  }
+  return {
+    home,
+    restore() {
+      for (const k of KEYS) {
+        if (saved[k] === undefined) delete process.env[k]
+        else process.env[k] = saved[k]
+      }
+      rmSync(home, { recursive: true, force: true })
+    },
+  }
+}
