@@ -14,7 +14,7 @@ import { resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { docker } from '../src/engine/connection'
 import { ensureImage, type ImageRecipe, type ImageResult } from './lib/image'
-import { content, dir, file, symlink, type RootfsEntry } from './lib/rootfs'
+import { content, dir, file, symlink, type RootfsEntry } from '../src/archive/pack'
 
 /** Bump when a recipe below changes in a way its input files don't show. */
 const BUILDER_VERSION = '1'

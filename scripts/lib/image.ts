@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto'
 import { stat } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
 import type Dockerode from 'dockerode'
-import { packRootfs, type RootfsEntry } from './rootfs'
+import { packEntries, type RootfsEntry } from '../../src/archive/pack'
 
 /** Image label holding the content key of the inputs the image was built from. */
 export const KEY_LABEL = 'io.levrt.image.key'
@@ -111,7 +111,7 @@ export async function ensureImage(docker: Dockerode, recipe: ImageRecipe, versio
 
   await recipe.prepare?.()
   const entries = await recipe.rootfs()
-  await importTar(docker, packRootfs(entries), recipe.ref, [...recipe.changes, `LABEL ${KEY_LABEL}=${key}`])
+  await importTar(docker, packEntries(entries, { addParents: true }), recipe.ref, [...recipe.changes, `LABEL ${KEY_LABEL}=${key}`])
 
   const built = await inspectImage(docker, recipe.ref)
   if (built?.key !== key) throw new Error(`import of ${recipe.ref} did not produce the expected image`)

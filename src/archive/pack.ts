@@ -1,5 +1,6 @@
 /**
- * Describe a root filesystem as a flat list of entries and pack it into a tar stream.
+ * Describes files as a flat list of entries and packs them into a tar stream: a whole root
+ * filesystem for the image builder, or the files put into a container before it starts.
  *
  * Large files are streamed from disk (with backpressure), never read whole into memory.
  */
@@ -17,14 +18,16 @@ export interface FileEntry {
   source: string
   /** Defaults to the source file's permission bits. */
   mode?: number
+  mtime?: Date
 }
 
 /** A file with literal content. */
 export interface ContentEntry {
   kind: 'content'
   path: string
-  content: string | Buffer
+  content: string | Uint8Array
   mode?: number
+  mtime?: Date
 }
 
 export interface SymlinkEntry {
@@ -37,12 +40,13 @@ export interface DirEntry {
   kind: 'dir'
   path: string
   mode?: number
+  mtime?: Date
 }
 
 export type RootfsEntry = FileEntry | ContentEntry | SymlinkEntry | DirEntry
 
 export const file = (path: string, source: string, mode?: number): FileEntry => ({ kind: 'file', path, source, mode })
-export const content = (path: string, data: string | Buffer, mode = 0o644): ContentEntry => ({
+export const content = (path: string, data: string | Uint8Array, mode = 0o644): ContentEntry => ({
   kind: 'content',
   path,
   content: data,
@@ -51,7 +55,7 @@ export const content = (path: string, data: string | Buffer, mode = 0o644): Cont
 export const symlink = (path: string, target: string): SymlinkEntry => ({ kind: 'symlink', path, target })
 export const dir = (path: string, mode = 0o755): DirEntry => ({ kind: 'dir', path, mode })
 
-/** Fixed timestamp for every entry, so the same inputs give the same tar. */
+/** Timestamp of entries that name none, so the same inputs give the same tar. */
 const MTIME = new Date('2020-01-01T00:00:00Z')
 
 /** `/usr/bin/node` -> `usr/bin/node`; rejects relative paths and `..`. */
@@ -63,10 +67,12 @@ function tarName(path: string): string {
 }
 
 /**
- * Normalizes paths, adds missing parent directories (0755), rejects conflicting duplicates and
- * sorts so that every directory precedes its contents.
+ * Normalizes paths, rejects conflicting duplicates and sorts so that every directory precedes
+ * its contents. With `addParents`, missing parent directories are added (0755): right for a
+ * root filesystem, wrong for a running image, whose existing folders (say /tmp, 1777) a
+ * directory entry would reset; the engine makes missing parents itself.
  */
-export function planRootfs(entries: readonly RootfsEntry[]): RootfsEntry[] {
+export function planEntries(entries: readonly RootfsEntry[], addParents: boolean): RootfsEntry[] {
   const byName = new Map<string, RootfsEntry>()
   for (const entry of entries) {
     const name = tarName(entry.path)
@@ -77,7 +83,7 @@ export function planRootfs(entries: readonly RootfsEntry[]): RootfsEntry[] {
     }
     byName.set(name, normalized)
   }
-  for (const name of [...byName.keys()]) {
+  for (const name of addParents ? [...byName.keys()] : []) {
     for (let parent = posix.dirname(name); parent !== '.'; parent = posix.dirname(parent)) {
       const existing = byName.get(parent)
       if (existing && existing.kind !== 'dir') throw new Error(`/${parent} is a ${existing.kind}, not a directory`)
@@ -90,7 +96,8 @@ export function planRootfs(entries: readonly RootfsEntry[]): RootfsEntry[] {
 type TarHeader = Parameters<tar.Pack['entry']>[0]
 
 function header(entry: RootfsEntry): TarHeader {
-  return { name: tarName(entry.path), uid: 0, gid: 0, uname: 'root', gname: 'root', mtime: MTIME }
+  const mtime = entry.kind === 'symlink' ? MTIME : (entry.mtime ?? MTIME)
+  return { name: tarName(entry.path), uid: 0, gid: 0, uname: 'root', gname: 'root', mtime }
 }
 
 function addBuffer(pack: tar.Pack, headers: TarHeader, data?: Buffer): Promise<void> {
@@ -101,9 +108,9 @@ function addBuffer(pack: tar.Pack, headers: TarHeader, data?: Buffer): Promise<v
 
 async function addFile(pack: tar.Pack, entry: FileEntry): Promise<void> {
   const info = await stat(entry.source).catch((err: Error) => {
-    throw new Error(`source of ${entry.path} in the image: ${err.message}`)
+    throw new Error(`source of ${entry.path}: ${err.message}`)
   })
-  if (!info.isFile()) throw new Error(`source of ${entry.path} in the image: ${entry.source} is not a regular file`)
+  if (!info.isFile()) throw new Error(`source of ${entry.path}: ${entry.source} is not a regular file`)
   let settle!: (err?: Error | null) => void
   const written = new Promise<void>((resolve, reject) => {
     settle = (err) => (err ? reject(err) : resolve())
@@ -128,7 +135,7 @@ async function addEntry(pack: tar.Pack, entry: RootfsEntry): Promise<void> {
     case 'file':
       return addFile(pack, entry)
     case 'content': {
-      const data = Buffer.isBuffer(entry.content) ? entry.content : Buffer.from(entry.content)
+      const data = typeof entry.content === 'string' ? Buffer.from(entry.content) : Buffer.from(entry.content.buffer, entry.content.byteOffset, entry.content.byteLength)
       return addBuffer(pack, { ...header(entry), type: 'file', mode: entry.mode ?? 0o644 }, data)
     }
     case 'symlink':
@@ -143,8 +150,8 @@ async function addEntry(pack: tar.Pack, entry: RootfsEntry): Promise<void> {
  * binary never sits in memory. A failure (say, a missing source file) destroys the stream with
  * that error.
  */
-export function packRootfs(entries: readonly RootfsEntry[]): Readable {
-  const plan = planRootfs(entries)
+export function packEntries(entries: readonly RootfsEntry[], { addParents }: { addParents: boolean }): Readable {
+  const plan = planEntries(entries, addParents)
   const pack = tar.pack()
   void (async () => {
     for (const entry of plan) await addEntry(pack, entry)
