@@ -1,6 +1,7 @@
 import type { Document } from './document'
 import type { CrOptions, Schema } from './options'
-import { startRun } from './run'
+import { currentNamespace } from './lev'
+import { startRun } from './run/index'
 import { parseSpec, SPEC, type RunSpec } from './spec'
 import type { Task } from './task'
 
@@ -16,6 +17,8 @@ import type { Task } from './task'
 export class Cr implements PromiseLike<Document> {
   /** @internal The checked options. */
   readonly [SPEC]: RunSpec
+  /** The namespace of the context that made this Cr (see `lev.ns`). */
+  private readonly namespace: readonly string[]
   private task: Promise<Task> | undefined
   private doc: Promise<Document> | undefined
 
@@ -25,6 +28,7 @@ export class Cr implements PromiseLike<Document> {
   constructor(image: string, schemaOrOptions?: Schema | CrOptions, options?: CrOptions) {
     const schema = typeof schemaOrOptions === 'string' ? schemaOrOptions : undefined
     this[SPEC] = parseSpec(image, schema, typeof schemaOrOptions === 'string' ? options : schemaOrOptions)
+    this.namespace = currentNamespace()
   }
 
   get image(): string {
@@ -33,7 +37,9 @@ export class Cr implements PromiseLike<Document> {
 
   /** Starts the container (services first, ports waited for) and resolves with its Task. */
   start(): Promise<Task> {
-    this.task ??= startRun(this[SPEC])
+    // Made inside a namespace: that one (`lev.ns('x').run(() => scan())` returns the Cr
+    // un-started). Made outside any: the namespace it is started in.
+    this.task ??= startRun(this[SPEC], this.namespace.length ? this.namespace : currentNamespace())
     return this.task
   }
 

@@ -1,3 +1,5 @@
+import type { Document } from './document'
+
 /**
  * Every error levrt throws is a `LevError` with a stable `code`, so callers can branch on
  * `err.code` (or `instanceof`) instead of parsing messages.
@@ -10,6 +12,14 @@ export type LevErrorCode =
   | 'LEV_CONTAINER_START'
   | 'LEV_ENGINE_LOST'
   | 'LEV_STORE'
+  | 'LEV_STORE_UNAVAILABLE'
+  | 'LEV_RESULT_TOO_LARGE'
+  | 'LEV_BAD_RECORD'
+  | 'LEV_ENTRY_FAILED'
+  | 'LEV_NO_NODE'
+  | 'LEV_PORT_TIMEOUT'
+  | 'LEV_SERVICE_FAILED'
+  | 'LEV_ABORTED'
 
 export abstract class LevError extends Error {
   abstract readonly code: LevErrorCode
@@ -59,7 +69,7 @@ export class ImageUnavailableError extends LevError {
 }
 
 /** Raised with the container's last output lines, so a failure can be read without the engine. */
-abstract class ContainerError extends LevError {
+export abstract class ContainerError extends LevError {
   constructor(
     message: string,
     readonly image: string,
@@ -96,8 +106,136 @@ export class EngineLostError extends ContainerError {
 /** The results store failed. */
 export class StoreError extends LevError {
   readonly code = 'LEV_STORE'
-  constructor(message: string, cause?: unknown) {
+  constructor(
+    message: string,
+    cause?: unknown,
+    /** True when the store did not answer at all (as opposed to refusing the write). */
+    readonly unreachable = false,
+  ) {
     super(cause === undefined ? message : `${message}: ${describe(cause)}`, { cause })
+  }
+}
+
+/**
+ * The store did not answer when the run ended. The result is not lost: it is kept in `path`
+ * and written to the store as soon as it answers again (in this process, or on the next run).
+ */
+export class StoreUnavailableError extends LevError {
+  readonly code = 'LEV_STORE_UNAVAILABLE'
+  constructor(
+    readonly store: string,
+    readonly path: string,
+    cause: unknown,
+  ) {
+    super(
+      `the results store ${store} did not answer (${describe(cause)}); the result is kept in ${path} ` +
+        'and will be written when the store answers again (retried in this process, and by the next run)',
+      { cause },
+    )
+  }
+}
+
+/** The run's document would exceed MongoDB's 16 MiB limit. Nothing is cut: it is kept in `path`. */
+export class ResultTooLargeError extends LevError {
+  readonly code = 'LEV_RESULT_TOO_LARGE'
+  constructor(
+    readonly bytes: number,
+    readonly limit: number,
+    readonly path: string,
+  ) {
+    super(
+      `the run's result is ${bytes} bytes as BSON, over the ${limit}-byte limit of one MongoDB document; ` +
+        `it was not stored, and not cut: the whole result is kept in ${path}. Store less per run, or split it over runs.`,
+    )
+  }
+}
+
+/**
+ * A line of the run's records file is not a record (see the README's wire format). The good
+ * lines are stored all the same: `document`.
+ */
+export class RecordError extends LevError {
+  readonly code = 'LEV_BAD_RECORD'
+  constructor(
+    readonly line: number,
+    reason: string,
+    readonly document: Document,
+  ) {
+    super(`line ${line} of the run's records file is not a record: ${reason} (the other records are stored)`)
+  }
+}
+
+/**
+ * The entry threw (or rejected). Whatever it stored before failing is stored: `document`.
+ * `hostVariable` names a variable of the host module the entry used without being given it.
+ */
+export class EntryError extends LevError {
+  readonly code = 'LEV_ENTRY_FAILED'
+  constructor(
+    readonly failure: { readonly name: string; readonly message: string; readonly stack?: string; readonly hostVariable?: string },
+    readonly document: Document,
+  ) {
+    super(
+      failure.hostVariable
+        ? `the entry uses \`${failure.hostVariable}\`, a variable of the host module, which it was not given. ` +
+            'An entry runs in the container as source: pass what it needs as arguments (remote(fn)(...args)).'
+        : `the entry failed in the container: ${failure.stack ?? `${failure.name}: ${failure.message}`}`,
+    )
+  }
+}
+
+/** An entry was given to an image that has no `node` to run it. */
+export class NoNodeError extends ContainerError {
+  readonly code = 'LEV_NO_NODE'
+  constructor(image: string, logs: string, cause: unknown) {
+    super(
+      `image ${image} has no \`node\` on its PATH: entries run with the image's own node. ` +
+        'Use an image with node (e.g. levrt/node:20), or run a command with `cmd` and store results ' +
+        'through the records file (see the README).',
+      image,
+      logs,
+      cause,
+    )
+  }
+}
+
+/** A port never accepted connections in time. */
+export class PortTimeoutError extends ContainerError {
+  readonly code = 'LEV_PORT_TIMEOUT'
+  constructor(
+    image: string,
+    readonly port: number,
+    readonly timeoutMs: number,
+    logs: string,
+  ) {
+    super(`port ${port} of ${image} did not accept connections within ${timeoutMs} ms`, image, logs)
+  }
+}
+
+/** A service (sidecar) failed: it would not start, exited, or never opened its port. */
+export class ServiceError extends ContainerError {
+  readonly code = 'LEV_SERVICE_FAILED'
+  constructor(
+    readonly service: string,
+    image: string,
+    logs: string,
+    cause: unknown,
+  ) {
+    super(`service ${service} (${image}) failed: ${describe(cause)}`, image, logs, cause)
+  }
+}
+
+/**
+ * The run was aborted from the host (its AbortSignal, or the process being interrupted). If the
+ * container had started, what it stored before is kept: `document`.
+ */
+export class AbortedError extends LevError {
+  readonly code = 'LEV_ABORTED'
+  constructor(
+    reason: unknown,
+    readonly document?: Document,
+  ) {
+    super(`the run was aborted: ${describe(reason)}`, { cause: reason })
   }
 }
 

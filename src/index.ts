@@ -11,6 +11,8 @@ export type { CrOptions, Schema, ContainerPath, FileSource, EnvOption } from './
 export type { Entry } from './entry'
 export type { ResultCollection, RunRecord, StoredDoc, Filter, Projection } from './store'
 export { DEFAULT_SCHEMA } from './schema'
+export { remote, type Remote, type ContainerLev, type Json } from './remote'
+export { lev, Namespace } from './lev'
 export {
   LevError,
   OptionsError,
@@ -20,5 +22,14 @@ export {
   ContainerStartError,
   EngineLostError,
   StoreError,
+  StoreUnavailableError,
+  ResultTooLargeError,
+  RecordError,
+  EntryError,
+  NoNodeError,
+  PortTimeoutError,
+  ServiceError,
+  AbortedError,
+  ContainerError,
   type LevErrorCode,
 } from './errors'

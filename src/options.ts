@@ -31,4 +31,11 @@ export interface CrOptions {
   readonly ports?: readonly number[]
   /** Sidecars: started first, reachable by their key as host name, removed when the run ends. */
   readonly services?: Readonly<Record<string, Cr>>
+  /** How long each of `ports` may take to open, in ms. Default 60 000. */
+  readonly portTimeout?: number
+  /**
+   * Aborts the run: the container is stopped, what it stored so far is kept, everything the
+   * run created is removed, and the run rejects with an `AbortedError` carrying its Document.
+   */
+  readonly signal?: AbortSignal
 }

@@ -18,7 +18,11 @@ export interface RunSpec {
   readonly links: readonly (readonly [alias: string, host: string])[]
   readonly ports: readonly number[]
   readonly services: readonly (readonly [name: string, spec: RunSpec])[]
+  readonly portTimeoutMs: number
+  readonly signal: AbortSignal | undefined
 }
+
+export const DEFAULT_PORT_TIMEOUT_MS = 60_000
 
 export interface FileSpec {
   readonly target: string
@@ -32,7 +36,7 @@ export function specOf(value: unknown): RunSpec | undefined {
   return typeof value === 'object' && value !== null ? (value as { [SPEC]?: RunSpec })[SPEC] : undefined
 }
 
-const KNOWN = new Set(['schema', 'host', 'entry', 'cmd', 'env', 'files', 'links', 'ports', 'services'])
+const KNOWN = new Set(['schema', 'host', 'entry', 'cmd', 'env', 'files', 'links', 'ports', 'services', 'portTimeout', 'signal'])
 
 // Docker's reference grammar (distribution/reference), without IPv6 literals.
 const DOMAIN = '(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?'
@@ -64,6 +68,15 @@ export function parseSpec(image: unknown, schemaArg: unknown, options: unknown):
   if (o.entry !== undefined && !isEntry(o.entry)) {
     throw new OptionsError('entry', 'must be an entry made by remote(fn) or remote(fn)(...args)')
   }
+  if (o.portTimeout !== undefined && !(typeof o.portTimeout === 'number' && o.portTimeout > 0 && o.portTimeout <= 86_400_000)) {
+    throw new OptionsError('portTimeout', 'must be a number of milliseconds, above 0 and at most a day')
+  }
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new OptionsError('signal', 'must be an AbortSignal')
+  const links = parseLinks(o.links)
+  const services = parseServices(o.services, o.host ?? false)
+  for (const [alias] of links) {
+    if (services.some(([name]) => name === alias)) throw new OptionsError(`links.${alias}`, `${alias} is also the name of a service`)
+  }
   return {
     image,
     schema: schema === undefined ? undefined : checkSchema(schema),
@@ -72,9 +85,11 @@ export function parseSpec(image: unknown, schemaArg: unknown, options: unknown):
     cmd: o.cmd === undefined ? undefined : parseCmd(o.cmd),
     env: parseEnv(o.env),
     files: parseFiles(o.files),
-    links: parseLinks(o.links),
+    links,
     ports: parsePorts(o.ports),
-    services: parseServices(o.services, o.host ?? false),
+    services,
+    portTimeoutMs: o.portTimeout ?? DEFAULT_PORT_TIMEOUT_MS,
+    signal: o.signal,
   }
 }
 

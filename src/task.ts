@@ -1,21 +1,8 @@
 import { constants } from 'node:os'
 import type { Readable } from 'node:stream'
-import { Document } from './document'
-import type { Container } from './engine/engine'
+import type { Document } from './document'
 import { OptionsError } from './errors'
-import type { OutputHub } from './output'
-import type { RunRecord, Store } from './store'
-
-/** @internal What a started run hands its Task. */
-export interface RunHandle {
-  readonly id: string
-  readonly image: string
-  readonly container: Container
-  readonly output: OutputHub
-  readonly store: Store
-  readonly collection: string
-  readonly startedAt: Date
-}
+import type { Run } from './run/run'
 
 /**
  * What TypeScript sees for `await cr.start()` and for `await task` alike. In JavaScript a
@@ -28,20 +15,19 @@ export type AwaitedTask = Omit<Task, 'then'> & Document
 
 /** A running container. Await it (or `done()`) for its `Document`. */
 export class Task implements PromiseLike<AwaitedTask> {
-  private finished: Promise<Document> | undefined
   private thenHidden = false
 
   /** @internal Made by `Cr.start()`. */
-  constructor(private readonly handle: RunHandle) {}
+  constructor(private readonly run: Run) {}
 
   /** The container id. */
   get id(): string {
-    return this.handle.container.id
+    return this.run.container.id
   }
 
   /** The name other containers use to reach this one (see `links`). */
   get host(): string {
-    return this.handle.container.name
+    return this.run.container.name
   }
 
   /**
@@ -49,24 +35,23 @@ export class Task implements PromiseLike<AwaitedTask> {
    * so subscribing right after `start()` (or even after `done()`) misses nothing short of that.
    */
   get stdout(): Readable {
-    return this.handle.output.stdout
+    return this.run.output.stdout
   }
 
   /** The container's stderr, kept apart from stdout; as `stdout`. */
   get stderr(): Readable {
-    return this.handle.output.stderr
+    return this.run.output.stderr
   }
 
   /** Sends a Unix signal to the main container; one that has already stopped is not an error. */
   async signal(signal: NodeJS.Signals = 'SIGINT'): Promise<void> {
     if (!Object.hasOwn(constants.signals, signal)) throw new OptionsError('signal', `${String(signal)} is not a signal name`)
-    await this.handle.container.kill(signal)
+    await this.run.container.kill(signal)
   }
 
-  /** Waits for the main container to end, stores the run, removes the container. */
+  /** Waits for the main container to end, stores its results, removes what the run created. */
   done(): Promise<Document> {
-    this.finished ??= this.finish()
-    return this.finished
+    return this.run.finish()
   }
 
   /**
@@ -80,34 +65,13 @@ export class Task implements PromiseLike<AwaitedTask> {
       this.thenHidden = false
       return undefined as unknown as PromiseLike<AwaitedTask>['then']
     }
-    const done = this.done() as Promise<AwaitedTask>
-    return (onfulfilled, onrejected) => done.then(onfulfilled, onrejected)
+    // done() is called only when awaited: merely looking at `then` must not start anything.
+    return (onfulfilled, onrejected) => (this.done() as Promise<AwaitedTask>).then(onfulfilled, onrejected)
   }
 
   /** @internal Lets the next promise resolution take this Task as a value (see `then`). */
   asResolvedValue(): this {
     this.thenHidden = true
     return this
-  }
-
-  private async finish(): Promise<Document> {
-    const { container, store, collection, id } = this.handle
-    let exitCode: number
-    try {
-      exitCode = await container.wait()
-    } catch (err) {
-      await container.remove().catch(() => undefined)
-      throw err
-    }
-    const endedAt = new Date()
-    // All output is read before the container goes.
-    await this.handle.output.ended.catch(() => undefined)
-    const run: RunRecord = { image: this.handle.image, containerId: container.id, exitCode, startedAt: this.handle.startedAt, endedAt }
-    const [removed, saved] = await Promise.allSettled([container.remove(), store.save(collection, id, {}, run)])
-    if (saved.status === 'rejected') throw saved.reason
-    if (removed.status === 'rejected') {
-      process.emitWarning(`levrt: could not remove container ${container.id}; \`npx levrt gc\` will: ${String(removed.reason)}`)
-    }
-    return new Document(store.collection(collection), id, run)
   }
 }

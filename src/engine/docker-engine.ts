@@ -2,21 +2,33 @@ import Dockerode from 'dockerode'
 import { PassThrough, Readable } from 'node:stream'
 import { ContainerCreateError, ContainerStartError, EngineLostError, EngineUnavailableError } from '../errors'
 import { docker as sharedDocker, engineAddress } from './connection'
-import type { Container, ContainerSpec, Engine, Output } from './engine'
+import type { Container, ContainerSpec, Engine, LabelledObject, Network, NetworkChoice, Output } from './engine'
 import { pull } from './pull'
 
 /** The engine layer on a Docker engine, through dockerode. */
 export class DockerEngine implements Engine {
-  constructor(private readonly docker: Dockerode = sharedDocker()) {}
+  readonly address: string
+  readonly local: boolean
+
+  constructor(private readonly docker: Dockerode = sharedDocker()) {
+    this.address = engineAddress()
+    // A unix socket means this machine's engine, whose bridge addresses we can reach.
+    this.local = this.address.startsWith('unix://') || this.address.startsWith('npipe://')
+  }
 
   async create(spec: ContainerSpec): Promise<Container> {
     const options: Dockerode.ContainerCreateOptions = {
       name: spec.name,
       Image: spec.image,
+      Entrypoint: spec.entrypoint ? [...spec.entrypoint] : undefined,
       Cmd: spec.cmd ? [...spec.cmd] : undefined,
       Env: [...spec.env],
       Labels: { ...spec.labels },
-      HostConfig: { NetworkMode: spec.network },
+      HostConfig: { NetworkMode: networkMode(spec.network), ExtraHosts: spec.extraHosts ? [...spec.extraHosts] : undefined },
+      NetworkingConfig:
+        spec.network.mode === 'user'
+          ? { EndpointsConfig: { [spec.network.name]: { Aliases: [...spec.network.aliases] } } }
+          : undefined,
     }
     const create = async () => this.docker.createContainer(options)
     let container: Dockerode.Container
@@ -33,6 +45,47 @@ export class DockerEngine implements Engine {
     }
     return new DockerContainer(this.docker, container, spec)
   }
+
+  async createNetwork(name: string, labels: Readonly<Record<string, string>>): Promise<Network> {
+    const network = await this.docker
+      .createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: { ...labels } })
+      .catch((err: unknown) => {
+        throw unreachable(err) ?? err
+      })
+    return new DockerNetwork(network, name)
+  }
+
+  async list(labels: Readonly<Record<string, string>>): Promise<LabelledObject[]> {
+    const filters = JSON.stringify({ label: Object.entries(labels).map(([k, v]) => (v ? `${k}=${v}` : k)) })
+    const [containers, networks, volumes] = await Promise.all([
+      this.docker.listContainers({ all: true, filters }),
+      this.docker.listNetworks({ filters }),
+      this.docker.listVolumes({ filters }),
+    ]).catch((err: unknown) => {
+      throw unreachable(err) ?? err
+    })
+    return [
+      ...containers.map((c) => ({ kind: 'container' as const, id: c.Id, labels: c.Labels ?? {} })),
+      ...networks.map((n) => ({ kind: 'network' as const, id: n.Id, labels: n.Labels ?? {} })),
+      ...(volumes.Volumes ?? []).map((v) => ({ kind: 'volume' as const, id: v.Name, labels: v.Labels ?? {} })),
+    ]
+  }
+
+  async removeObject(object: LabelledObject): Promise<void> {
+    const removal =
+      object.kind === 'container'
+        ? this.docker.getContainer(object.id).remove({ force: true, v: true })
+        : object.kind === 'network'
+          ? this.docker.getNetwork(object.id).remove()
+          : this.docker.getVolume(object.id).remove()
+    await removal.catch(ignoreGone)
+  }
+}
+
+function networkMode(choice: NetworkChoice): string {
+  if (choice.mode === 'user') return choice.name
+  if (choice.mode === 'container') return `container:${choice.id}`
+  return choice.mode
 }
 
 class DockerContainer implements Container {
@@ -47,6 +100,40 @@ class DockerContainer implements Container {
 
   get name(): string {
     return this.spec.name
+  }
+
+  async put(tar: Readable): Promise<void> {
+    // A broken source (say, a local file that vanished) must fail the call, not hang it.
+    const failed = new Promise<never>((_, reject) => tar.once('error', reject))
+    await Promise.race([this.container.putArchive(tar as unknown as NodeJS.ReadableStream, { path: '/' }), failed]).catch(
+      (err: unknown) => {
+        throw unreachable(err) ?? err
+      },
+    )
+  }
+
+  async read(path: string): Promise<Readable | undefined> {
+    try {
+      return (await this.container.getArchive({ path })) as unknown as Readable
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined
+      throw unreachable(err) ?? err
+    }
+  }
+
+  async attach(): Promise<Output> {
+    // Attach, not `logs --follow`: the engine's follow stream can end before the log is drained
+    // when a container exits quickly; attach reads the container's own pipes, as `docker run` does.
+    const stream = (await this.container.attach({ stream: true, stdout: true, stderr: true }).catch((err: unknown) => {
+      throw unreachable(err) ?? err
+    })) as unknown as Readable
+    const stdout = new PassThrough()
+    const stderr = new PassThrough()
+    const ended = demux(this.docker, stream, stdout, stderr).finally(() => {
+      stdout.end()
+      stderr.end()
+    })
+    return { stdout, stderr, ended }
   }
 
   async start(): Promise<void> {
@@ -67,28 +154,18 @@ class DockerContainer implements Container {
   }
 
   async kill(signal: string): Promise<void> {
-    try {
-      await this.container.kill({ signal })
-    } catch (err) {
-      // 409: not running; 404: already removed. Either way there is nothing left to signal.
-      if (statusOf(err) === 409 || statusOf(err) === 404) return
-      throw unreachable(err) ?? err
-    }
+    // 409: not running; 404: already removed. Either way there is nothing left to signal.
+    await this.container.kill({ signal }).catch((err: unknown) => {
+      if (statusOf(err) !== 409) ignoreGone(err)
+    })
   }
 
-  async attach(): Promise<Output> {
-    // Attach, not `logs --follow`: the engine's follow stream can end before the log is drained
-    // when a container exits quickly; attach reads the container's own pipes, as `docker run` does.
-    const stream = (await this.container.attach({ stream: true, stdout: true, stderr: true }).catch((err: unknown) => {
+  async ip(): Promise<string | undefined> {
+    const info = await this.container.inspect().catch((err: unknown) => {
       throw unreachable(err) ?? err
-    })) as unknown as Readable
-    const stdout = new PassThrough()
-    const stderr = new PassThrough()
-    const ended = demux(this.docker, stream, stdout, stderr).finally(() => {
-      stdout.end()
-      stderr.end()
     })
-    return { stdout, stderr, ended }
+    const networks = Object.values(info.NetworkSettings.Networks ?? {})
+    return networks.map((n) => n.IPAddress).find(Boolean) || undefined
   }
 
   async tail(lines: number): Promise<string> {
@@ -101,13 +178,31 @@ class DockerContainer implements Container {
   }
 
   async remove(): Promise<void> {
-    try {
-      await this.container.remove({ force: true, v: true })
-    } catch (err) {
-      // 404: gone already; 409: the engine is already removing it.
-      if (statusOf(err) === 404 || statusOf(err) === 409) return
+    // 409: the engine is already removing it.
+    await this.container.remove({ force: true, v: true }).catch((err: unknown) => {
+      if (statusOf(err) !== 409) ignoreGone(err)
+    })
+  }
+}
+
+class DockerNetwork implements Network {
+  constructor(
+    private readonly network: Dockerode.Network,
+    readonly name: string,
+  ) {}
+
+  async connect(container: string, aliases: readonly string[]): Promise<void> {
+    await this.network.connect({ Container: container, EndpointConfig: { Aliases: [...aliases] } }).catch((err: unknown) => {
       throw unreachable(err) ?? err
-    }
+    })
+  }
+
+  async disconnect(container: string): Promise<void> {
+    await this.network.disconnect({ Container: container, Force: true }).catch(ignoreGone)
+  }
+
+  async remove(): Promise<void> {
+    await this.network.remove().catch(ignoreGone)
   }
 }
 
@@ -122,6 +217,12 @@ function demux(docker: Dockerode, stream: Readable, stdout: PassThrough, stderr:
 
 function statusOf(err: unknown): number | undefined {
   return (err as { statusCode?: number } | undefined)?.statusCode
+}
+
+/** 404 means the object is gone already: for removal, that is success. */
+function ignoreGone(err: unknown): void {
+  if (statusOf(err) === 404) return
+  throw unreachable(err) ?? err
 }
 
 function isNoSuchImage(err: unknown): boolean {

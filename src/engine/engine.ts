@@ -2,40 +2,83 @@ import type { Readable } from 'node:stream'
 
 /**
  * The engine layer's whole surface. It is kept this narrow on purpose: a swarm backend (see
- * ROADMAP) must be able to implement it, so nothing here assumes the engine shares our disk.
+ * ROADMAP) must be able to implement it, so nothing here assumes the engine shares our disk:
+ * files go in and results come out as tar streams through the engine's API.
  */
 export interface Engine {
+  /** Where the engine is, for messages; `local` when its containers' addresses are reachable from here. */
+  readonly address: string
+  readonly local: boolean
   /** Creates (not starts) a container; pulls the image first if the engine lacks it. */
   create(spec: ContainerSpec): Promise<Container>
+  /** Creates a user network: containers on it reach each other by name and alias. */
+  createNetwork(name: string, labels: Readonly<Record<string, string>>): Promise<Network>
+  /** The containers, networks and volumes carrying all of `labels`. */
+  list(labels: Readonly<Record<string, string>>): Promise<LabelledObject[]>
+  /** Removes one of `list()`'s objects (a container by force); one already gone is fine. */
+  removeObject(object: LabelledObject): Promise<void>
 }
+
+export interface LabelledObject {
+  readonly kind: 'container' | 'network' | 'volume'
+  readonly id: string
+  readonly labels: Readonly<Record<string, string>>
+}
+
+export type NetworkChoice =
+  | { readonly mode: 'host' }
+  | { readonly mode: 'bridge' }
+  /** A user network, where this container is also reachable under `aliases`. */
+  | { readonly mode: 'user'; readonly name: string; readonly aliases: readonly string[] }
+  /** Another container's network stack (its ports are on this one's 127.0.0.1). */
+  | { readonly mode: 'container'; readonly id: string }
 
 export interface ContainerSpec {
   readonly name: string
   readonly image: string
+  /** Replaces the image's ENTRYPOINT when given. */
+  readonly entrypoint?: readonly string[]
   /** Undefined: the image's CMD. */
   readonly cmd?: readonly string[]
   readonly env: readonly string[]
   readonly labels: Readonly<Record<string, string>>
-  /** `host`: the host's network stack; `bridge`: the engine's default network. */
-  readonly network: 'host' | 'bridge'
+  readonly network: NetworkChoice
+  /** `name:address` lines for /etc/hosts. */
+  readonly extraHosts?: readonly string[]
 }
 
 export interface Container {
   readonly id: string
   readonly name: string
-  start(): Promise<void>
-  /** Resolves with the exit code once the container has stopped. */
-  wait(): Promise<number>
-  /** Sends a signal; a container that is not running is not an error. */
-  kill(signal: string): Promise<void>
+  /** Writes a tar stream into the container's filesystem at `/` (works before start). */
+  put(tar: Readable): Promise<void>
+  /** A tar stream of `path` (a file or folder), or undefined if there is no such path. */
+  read(path: string): Promise<Readable | undefined>
   /**
    * Attaches to the container's stdout and stderr. Call it before `start()`: the streams carry
    * everything from the first byte, live, and end once the container has stopped.
    */
   attach(): Promise<Output>
+  start(): Promise<void>
+  /** Resolves with the exit code once the container has stopped. */
+  wait(): Promise<number>
+  /** Sends a signal; a container that is not running is not an error. */
+  kill(signal: string): Promise<void>
+  /** The container's address on its network (undefined on the host network). */
+  ip(): Promise<string | undefined>
   /** The last `lines` lines of output, stdout and stderr interleaved. */
   tail(lines: number): Promise<string>
   /** Removes the container (stopping it first if needed); an already removed one is fine. */
+  remove(): Promise<void>
+}
+
+export interface Network {
+  readonly name: string
+  /** Connects an existing container (by name or id) under `aliases`. */
+  connect(container: string, aliases: readonly string[]): Promise<void>
+  /** Disconnects it; one already gone is fine. */
+  disconnect(container: string): Promise<void>
+  /** Removes the network; one already gone is fine. */
   remove(): Promise<void>
 }
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 
 /**
@@ -14,9 +15,13 @@ export const LABEL = {
   /** Host name and pid of the process that created it: a gc on that host can tell if it died. */
   ownerHost: 'io.levrt.owner.host',
   ownerPid: 'io.levrt.owner.pid',
+  /** The owner's start time as the kernel counts it: with the pid, names one process even after pid reuse. */
+  ownerStart: 'io.levrt.owner.start',
 } as const
 
 export const LABEL_SCHEMA = '1'
+
+let ownStart: string | undefined
 
 export function ownerLabels(runId: string, role: string): Record<string, string> {
   return {
@@ -25,5 +30,20 @@ export function ownerLabels(runId: string, role: string): Record<string, string>
     [LABEL.role]: role,
     [LABEL.ownerHost]: hostname(),
     [LABEL.ownerPid]: String(process.pid),
+    [LABEL.ownerStart]: (ownStart ??= processStart(process.pid) ?? ''),
+  }
+}
+
+/**
+ * A process's start time in clock ticks since boot (field 22 of /proc/PID/stat), or undefined
+ * where there is no /proc (then only the pid is compared).
+ */
+export function processStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]
+  } catch {
+    return undefined
   }
 }

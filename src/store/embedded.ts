@@ -21,6 +21,10 @@ export class EmbeddedStore implements Store {
     return join(this.home, 'store')
   }
 
+  get key(): string {
+    return `embedded ${this.home}`
+  }
+
   collection(name: string): ResultCollection {
     return new EmbeddedCollection(this.folder(name), name)
   }

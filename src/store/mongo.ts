@@ -1,4 +1,4 @@
-import { Collection, MongoClient, type Db } from 'mongodb'
+import { Collection, MongoClient, MongoNetworkError, MongoServerSelectionError, MongoTopologyClosedError, type Db } from 'mongodb'
 import { StoreError } from '../errors'
 import { RUN_FIELD, type ResultCollection, type RunRecord, type Store, type StoredDoc } from './store'
 
@@ -21,6 +21,10 @@ export class MongoStore implements Store {
     private readonly url: string,
     private readonly dbName: string,
   ) {}
+
+  get key(): string {
+    return `mongodb ${this.url} ${this.dbName}`
+  }
 
   get location(): string {
     return `${redact(this.url)} (database ${this.dbName})`
@@ -45,7 +49,7 @@ export class MongoStore implements Store {
     try {
       await this.db(client).collection<{ _id: string }>(collection).updateOne({ _id: id }, { $set: set }, { upsert: true })
     } catch (err) {
-      throw new StoreError(`could not write to ${collection} at ${this.location}`, err)
+      throw new StoreError(`could not write to ${collection} at ${this.location}`, err, isUnreachable(err))
     } finally {
       this.release()
     }
@@ -79,7 +83,8 @@ export class MongoStore implements Store {
   private acquire(): MongoClient {
     clearTimeout(this.idle)
     this.leases++
-    this.client ??= new MongoClient(this.url, { serverSelectionTimeoutMS: 10_000 })
+    // 10 s to find a server unless the URL says otherwise (the driver's 30 s is long for a script).
+    this.client ??= new MongoClient(this.url, /serverSelectionTimeoutMS=/i.test(this.url) ? {} : { serverSelectionTimeoutMS: 10_000 })
     return this.client
   }
 
@@ -91,6 +96,11 @@ export class MongoStore implements Store {
   private db(client: MongoClient): Db {
     return client.db(this.dbName)
   }
+}
+
+/** No server answered (as opposed to a server refusing the operation). */
+function isUnreachable(err: unknown): boolean {
+  return err instanceof MongoServerSelectionError || err instanceof MongoNetworkError || err instanceof MongoTopologyClosedError
 }
 
 function redact(url: string): string {

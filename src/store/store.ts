@@ -29,6 +29,8 @@ export const RUN_FIELD = '_lev'
 /** Where results go: MongoDB or the embedded store, behind one interface. */
 export interface Store {
   readonly kind: 'mongodb' | 'embedded'
+  /** Names this store's target (kind, address, database): results spooled for it carry it. */
+  readonly key: string
   /** Human-readable location, for messages. */
   readonly location: string
   collection(name: string): ResultCollection

@@ -1,0 +1,73 @@
+import { ENTRY, type Entry, type EntryPayload } from './entry'
+import { OptionsError } from './errors'
+
+/** What survives JSON unchanged: the only values an entry can be given. */
+export type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json }
+
+/** The `lev` an entry gets inside the container. */
+export interface ContainerLev {
+  /** Merges fields into this run's document; later values win. Stored before it returns. */
+  set(data: Record<string, unknown>): void
+}
+
+/** `remote(fn)`: call it with the entry's arguments, or pass it as is when it takes none. */
+export type Remote<A extends readonly Json[]> = ((...args: A) => Entry) & Entry
+
+/**
+ * Makes an entry from a function that runs inside the container with the image's node. The
+ * function is shipped as source: it may not use variables of the host module, only its
+ * arguments (JSON values), node's own modules (`require`) and the `lev` it is given.
+ *
+ * ```ts
+ * const entry = remote(async (lev, target: string) => lev.set({ target }))
+ * new Cr('levrt/node:20', 'ts/issues@1.0', { entry: entry('example.com') })
+ * ```
+ */
+export function remote<A extends readonly Json[]>(fn: (lev: ContainerLev, ...args: A) => unknown): Remote<A> {
+  if (typeof fn !== 'function') throw new OptionsError('entry', 'remote() takes a function')
+  const source = fn.toString()
+  if (/\{\s*\[native code\]\s*\}\s*$/.test(source)) {
+    throw new OptionsError('entry', 'remote() needs a function written in JavaScript or TypeScript, not a built-in or bound one')
+  }
+  const make = (...args: A): Entry => {
+    checkJson(args, 'args')
+    return { [ENTRY]: { source, args: JSON.stringify(args) } }
+  }
+  const payload: EntryPayload = { source, args: '[]' }
+  return Object.assign(make, { [ENTRY]: payload })
+}
+
+/** Throws an `OptionsError` naming the first value that JSON would change or drop. */
+function checkJson(value: unknown, path: string, seen = new Set<object>()): void {
+  const refuse = (what: string) => {
+    throw new OptionsError(`entry ${path}`, `${what} does not survive JSON; entries get JSON values only`)
+  }
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return
+    case 'number':
+      if (!Number.isFinite(value)) refuse(String(value))
+      return
+    case 'undefined':
+      return refuse('undefined')
+    case 'bigint':
+      return refuse('a bigint')
+    case 'function':
+      return refuse('a function')
+    case 'symbol':
+      return refuse('a symbol')
+  }
+  if (value === null) return
+  const obj = value as object
+  if (seen.has(obj)) refuse('a circular reference')
+  seen.add(obj)
+  if (Array.isArray(obj)) {
+    obj.forEach((item, i) => checkJson(item, `${path}[${i}]`, seen))
+  } else {
+    const proto = Object.getPrototypeOf(obj)
+    if (proto !== Object.prototype && proto !== null) refuse(`a ${proto?.constructor?.name ?? 'class'} instance`)
+    for (const [k, v] of Object.entries(obj)) checkJson(v, `${path}.${k}`, seen)
+  }
+  seen.delete(obj)
+}

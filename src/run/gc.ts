@@ -1,0 +1,59 @@
+import { hostname } from 'node:os'
+import type { Engine, LabelledObject } from '../engine/engine'
+import { LABEL, LABEL_SCHEMA, processStart } from '../engine/labels'
+
+export interface GcOptions {
+  /** Remove every labelled object, whoever made it and whether or not it is still alive. */
+  readonly all?: boolean
+  /** Only list what would be removed. */
+  readonly dryRun?: boolean
+}
+
+/**
+ * Removes what runs of dead processes left behind: objects labelled by levrt whose owner was a
+ * process on this host that no longer exists (pid and start time are both checked, so a reused
+ * pid does not keep leftovers alive). Objects made on other hosts are left alone, unless `all`.
+ * Containers go first, so that their networks and volumes are free to go after them.
+ */
+export async function gc(engine: Engine, options: GcOptions = {}): Promise<LabelledObject[]> {
+  const found = await engine.list({ [LABEL.managed]: LABEL_SCHEMA })
+  const dead = found.filter((o) => options.all || ownerIsDead(o.labels))
+  if (options.dryRun) return dead
+  for (const kind of ['container', 'network', 'volume'] as const) {
+    await Promise.all(dead.filter((o) => o.kind === kind).map((o) => engine.removeObject(o)))
+  }
+  return dead
+}
+
+export function ownerIsDead(labels: Readonly<Record<string, string>>): boolean {
+  if (labels[LABEL.ownerHost] !== hostname()) return false
+  const pid = Number(labels[LABEL.ownerPid])
+  if (!Number.isInteger(pid) || pid <= 0) return false
+  if (!processExists(pid)) return true
+  const recorded = labels[LABEL.ownerStart]
+  const current = processStart(pid)
+  return Boolean(recorded && current && recorded !== current) // the pid now names another process
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+let swept: Promise<void> | undefined
+
+/** The first run of a process sweeps dead runs' leftovers once (set LEV_GC=off to skip). */
+export function sweepOnce(engine: Engine): Promise<void> {
+  if (process.env.LEV_GC === 'off') return Promise.resolve()
+  swept ??= gc(engine).then(
+    (removed) => {
+      if (removed.length) process.stderr.write(`levrt: removed ${removed.length} leftovers of dead runs (levrt gc)\n`)
+    },
+    (err: unknown) => process.emitWarning(`levrt: could not sweep leftovers of dead runs: ${String(err)}`),
+  )
+  return swept
+}

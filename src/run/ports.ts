@@ -1,0 +1,98 @@
+import { connect } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Container, Engine } from '../engine/engine'
+import { ownerLabels } from '../engine/labels'
+
+/** Image of the probe used where the host cannot reach the container (remote engines). */
+export const PROBE_IMAGE = 'levrt/busybox'
+
+export interface PortTarget {
+  readonly container: Container
+  /** On the host network: its ports are the engine host's. */
+  readonly host: boolean
+  /** Settles when the container stops: a port that can no longer open fails at once. */
+  readonly exited: Promise<unknown>
+}
+
+export class PortWaitError extends Error {
+  constructor(
+    readonly port: number,
+    readonly reason: 'timeout' | 'exited',
+  ) {
+    super(reason === 'timeout' ? `port ${port} did not open in time` : `the container stopped before port ${port} opened`)
+  }
+}
+
+/**
+ * Resolves once every port accepts TCP connections. On a local engine the host connects to the
+ * container's own address: a real handshake with the listening socket, no proxy in between, and
+ * no need for a shell in the image. Where that address cannot be reached (a remote engine,
+ * `LEV_PORT_PROBE=container`), a probe container joins the target's network namespace and
+ * watches its listening sockets in /proc/net/tcp, which also needs nothing from the image.
+ */
+export async function waitForPorts(engine: Engine, runId: string, target: PortTarget, ports: readonly number[], timeoutMs: number): Promise<void> {
+  if (ports.length === 0) return
+  const deadline = Date.now() + timeoutMs
+  const address = target.host ? '127.0.0.1' : await target.container.ip()
+  const direct = engine.local && address !== undefined && process.env.LEV_PORT_PROBE !== 'container'
+  if (direct) {
+    const reachable = await Promise.all(ports.map((port) => connectLoop(address, port, deadline, target.exited)))
+    if (reachable.every(Boolean)) return
+  }
+  await probeInside(engine, runId, target, ports, deadline)
+}
+
+/** True once the port accepts a connection; false if the address turns out unreachable. */
+async function connectLoop(address: string, port: number, deadline: number, exited: Promise<unknown>): Promise<boolean> {
+  let stopped = false
+  void exited.then(() => (stopped = true))
+  for (;;) {
+    const result = await attempt(address, port, Math.min(1_000, Math.max(1, deadline - Date.now())))
+    if (result === 'open') return true
+    if (result === 'unreachable') return false
+    if (stopped) throw new PortWaitError(port, 'exited')
+    if (Date.now() >= deadline) throw new PortWaitError(port, 'timeout')
+    await sleep(25)
+  }
+}
+
+function attempt(host: string, port: number, timeoutMs: number): Promise<'open' | 'closed' | 'unreachable'> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port })
+    const settle = (result: 'open' | 'closed' | 'unreachable') => {
+      socket.destroy()
+      resolve(result)
+    }
+    socket.setTimeout(timeoutMs, () => settle('unreachable'))
+    socket.once('connect', () => settle('open'))
+    socket.once('error', (err: NodeJS.ErrnoException) =>
+      settle(err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH' ? 'unreachable' : 'closed'),
+    )
+  })
+}
+
+async function probeInside(engine: Engine, runId: string, target: PortTarget, ports: readonly number[], deadline: number): Promise<void> {
+  // State 0A is LISTEN; ports appear in upper-case hex after the local address.
+  const hex = ports.map((p) => p.toString(16).toUpperCase().padStart(4, '0'))
+  const script =
+    `for p in ${hex.join(' ')}; do ` +
+    `until cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep -q ":$p [0-9A-F:]* 0A "; do sleep 0.05; done; done`
+  const probe = await engine.create({
+    name: `levrt-${runId}-probe-${target.container.id.slice(0, 12)}`,
+    image: PROBE_IMAGE,
+    cmd: ['sh', '-c', script],
+    env: [],
+    labels: ownerLabels(runId, 'probe'),
+    network: target.host ? { mode: 'host' } : { mode: 'container', id: target.container.id },
+  })
+  const timer = new AbortController()
+  try {
+    await probe.start()
+    const timeout = sleep(Math.max(0, deadline - Date.now()), 'timeout' as const, { signal: timer.signal })
+    const outcome = await Promise.race([probe.wait().then(() => 'open' as const), target.exited.then(() => 'exited' as const), timeout])
+    if (outcome !== 'open') throw new PortWaitError(ports[0], outcome)
+  } finally {
+    timer.abort() // the timer must not keep the process alive
+    await probe.remove()
+  }
+}

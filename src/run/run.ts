@@ -1,0 +1,274 @@
+import { BSON, EJSON, ObjectId } from 'bson'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { packEntries, type RootfsEntry } from '../archive/pack'
+import { fileEntries } from '../archive/files'
+import { Document } from '../document'
+import type { Container, Engine, Network, NetworkChoice } from '../engine/engine'
+import { ownerLabels } from '../engine/labels'
+import {
+  AbortedError,
+  ContainerStartError,
+  describe,
+  EntryError,
+  NoNodeError,
+  PortTimeoutError,
+  RecordError,
+  ResultTooLargeError,
+  ServiceError,
+  StoreError,
+  StoreUnavailableError,
+} from '../errors'
+import { OutputHub } from '../output'
+import { OUT_DIR, readResults, type Results } from '../results/records'
+import { flushSpool, spool } from '../results/spool'
+import { ENTRY_COMMAND, levEntries, levEnv } from '../runtime/ship'
+import type { RunSpec } from '../spec'
+import { RUN_FIELD, type RunRecord, type Store, type StoredDoc } from '../store'
+import { sweepOnce } from './gc'
+import { register } from './live'
+import { PortWaitError, waitForPorts } from './ports'
+
+/** MongoDB's limit for one document; the embedded store keeps it too, so both accept the same runs. */
+export const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
+
+interface Launched {
+  readonly container: Container
+  readonly output: OutputHub
+  /** The exit code, once the container stops. */
+  readonly exited: Promise<number>
+}
+
+/**
+ * One run: everything it creates on the engine (network, services, main container, links) from
+ * start to teardown, and the collection of its results. Whatever way a run ends, `teardown()`
+ * removes what it created; `abort()` is how the host stops it early.
+ */
+export class Run {
+  readonly id = new ObjectId().toHexString()
+  private readonly containers: Container[] = []
+  private network: Network | undefined
+  private readonly linked: string[] = []
+  private main: Launched | undefined
+  private startedAt = new Date()
+  private finished: Promise<Document> | undefined
+  private abortReason: unknown
+  private unregister: (() => void) | undefined
+
+  constructor(
+    readonly spec: RunSpec,
+    private readonly engine: Engine,
+    private readonly store: Store,
+    readonly collection: string,
+    private readonly home: string,
+  ) {}
+
+  get container(): Container {
+    return this.launched.container
+  }
+
+  get output(): OutputHub {
+    return this.launched.output
+  }
+
+  /** Starts services, links and the main container, and waits for ports. On failure, removes it all. */
+  async start(): Promise<void> {
+    const { spec } = this
+    // Everything that can fail on bad input fails here, before anything is created.
+    const mainFiles = [...levEntries(spec.entry), ...(await fileEntries(spec.files))]
+    const serviceFiles = await Promise.all(spec.services.map(async ([, s]) => [...levEntries(s.entry), ...(await fileEntries(s.files))]))
+    if (spec.signal?.aborted) throw new AbortedError(spec.signal.reason)
+    await sweepOnce(this.engine)
+    void flushSpool(this.home, this.store).catch(() => undefined)
+    this.unregister = register(this)
+    const onAbort = () => void this.abort(spec.signal?.reason)
+    spec.signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      if (!spec.host && (spec.services.length > 0 || spec.links.length > 0)) {
+        this.network = await this.engine.createNetwork(`levrt-${this.id}`, ownerLabels(this.id, 'network'))
+      }
+      await Promise.all(spec.services.map(([name, s], i) => this.startService(name, s, serviceFiles[i])))
+      this.throwIfAborted()
+      const extraHosts = spec.host ? await this.hostModeNames() : undefined
+      for (const [alias, host] of spec.links) {
+        if (!this.network) break
+        await this.network.connect(host, [alias])
+        this.linked.push(host)
+      }
+      this.main = await this.launch(spec, `levrt-${this.id}`, 'main', mainFiles, this.networkFor([]), extraHosts)
+      this.startedAt = new Date()
+      await this.waitPorts(this.main, spec).catch(async (err: unknown) => {
+        throw err instanceof PortWaitError ? await this.portError(this.main!, spec.image, spec.portTimeoutMs, err) : err
+      })
+      this.throwIfAborted()
+    } catch (err) {
+      spec.signal?.removeEventListener('abort', onAbort)
+      await this.teardown()
+      this.unregister()
+      throw this.abortReason !== undefined && !(err instanceof AbortedError) ? new AbortedError(this.abortReason) : err
+    }
+  }
+
+  /** Waits for the main container, stores its results, removes everything. Runs once. */
+  finish(): Promise<Document> {
+    this.finished ??= this.collect()
+    return this.finished
+  }
+
+  /** Stops the run now; its results so far are still collected and stored. */
+  async abort(reason: unknown): Promise<void> {
+    this.abortReason ??= reason ?? new Error('aborted')
+    if (!this.main) return // start() sees the reason at its next step
+    await this.main.container.kill('SIGKILL').catch(() => undefined)
+    await this.finish().catch(() => undefined)
+  }
+
+  private get launched(): Launched {
+    if (!this.main) throw new Error('the run has not started')
+    return this.main
+  }
+
+  private throwIfAborted(): void {
+    if (this.abortReason !== undefined) throw new AbortedError(this.abortReason)
+  }
+
+  private networkFor(aliases: readonly string[]): NetworkChoice {
+    if (this.spec.host) return { mode: 'host' }
+    return this.network ? { mode: 'user', name: this.network.name, aliases } : { mode: 'bridge' }
+  }
+
+  /** On the host network there is no DNS of ours: services are on 127.0.0.1, links at their address. */
+  private async hostModeNames(): Promise<string[]> {
+    const names = this.spec.services.map(([name]) => `${name}:127.0.0.1`)
+    for (const [alias, host] of this.spec.links) {
+      const target = this.containers.find((c) => c.name === host)
+      const ip = target ? await target.ip() : undefined
+      names.push(`${alias}:${ip ?? host}`)
+    }
+    return names
+  }
+
+  private async startService(name: string, spec: RunSpec, files: RootfsEntry[]): Promise<void> {
+    let launched: Launched | undefined
+    try {
+      launched = await this.launch(spec, `levrt-${this.id}-${name}`, `service:${name}`, files, this.networkFor([name]))
+      await this.waitPorts(launched, spec)
+    } catch (err) {
+      const logs = launched ? await launched.container.tail(20).catch(() => '') : ''
+      const cause = err instanceof PortWaitError ? await this.portError(launched!, spec.image, spec.portTimeoutMs, err) : err
+      throw new ServiceError(name, spec.image, logs, cause)
+    }
+  }
+
+  private waitPorts(launched: Launched, spec: RunSpec): Promise<void> {
+    return waitForPorts(this.engine, this.id, { container: launched.container, host: spec.host, exited: launched.exited }, spec.ports, spec.portTimeoutMs)
+  }
+
+  private async portError(launched: Launched, image: string, timeoutMs: number, err: PortWaitError): Promise<Error> {
+    const logs = await launched.container.tail(20).catch(() => '')
+    return err.reason === 'timeout' ? new PortTimeoutError(image, err.port, timeoutMs, logs) : new ContainerStartError(image, logs, err)
+  }
+
+  private async launch(
+    spec: RunSpec,
+    name: string,
+    role: string,
+    files: RootfsEntry[],
+    network: NetworkChoice,
+    extraHosts?: string[],
+  ): Promise<Launched> {
+    const container = await this.engine.create({
+      name,
+      image: spec.image,
+      entrypoint: spec.entry ? ENTRY_COMMAND : undefined,
+      cmd: spec.entry ? (spec.cmd ?? []) : spec.cmd,
+      env: [...levEnv(this.id), ...spec.env],
+      labels: ownerLabels(this.id, role),
+      network,
+      extraHosts,
+    })
+    this.containers.push(container)
+    await container.put(packEntries(files, { addParents: false }))
+    const output = new OutputHub(await container.attach())
+    try {
+      await container.start()
+    } catch (err) {
+      if (spec.entry && err instanceof ContainerStartError && /executable file not found|no such file or directory/i.test(describe(err.cause))) {
+        throw new NoNodeError(spec.image, err.logs, err.cause)
+      }
+      throw err
+    }
+    const exited = container.wait()
+    exited.catch(() => undefined) // awaited by finish(); a lost engine must not crash the process meanwhile
+    return { container, output, exited }
+  }
+
+  private async collect(): Promise<Document> {
+    const main = this.launched
+    let exitCode: number
+    try {
+      exitCode = await main.exited
+    } catch (err) {
+      await this.teardown()
+      this.unregister?.()
+      throw err
+    }
+    const endedAt = new Date()
+    await main.output.ended.catch(() => undefined)
+    let results: Results | undefined
+    let failed: unknown
+    try {
+      results = await readResults(await main.container.read(OUT_DIR))
+    } catch (err) {
+      failed = err
+    }
+    const run: RunRecord = { image: this.spec.image, containerId: main.container.id, exitCode, startedAt: this.startedAt, endedAt }
+    const [, saved] = await Promise.allSettled([
+      this.teardown(),
+      failed === undefined ? this.save(results!.fields, run) : Promise.reject(failed),
+    ])
+    this.unregister?.()
+    if (saved.status === 'rejected') throw saved.reason
+    const doc = new Document(this.store.collection(this.collection), this.id, run)
+    if (results!.cutLine) process.emitWarning(`levrt: the last record of run ${this.id} was cut off (no newline) and not stored`)
+    const problem = results!.problems[0]
+    if (problem) throw new RecordError(problem.line, problem.reason, doc)
+    if (results!.failure) throw new EntryError(results!.failure, doc)
+    if (this.abortReason !== undefined) throw new AbortedError(this.abortReason, doc)
+    return doc
+  }
+
+  private async save(fields: StoredDoc, run: RunRecord): Promise<void> {
+    const bytes = BSON.calculateObjectSize({ _id: this.id, ...fields, [RUN_FIELD]: run })
+    if (bytes > MAX_DOCUMENT_BYTES) {
+      const dir = join(this.home, 'oversize')
+      const path = join(dir, `${this.id}.json`)
+      await mkdir(dir, { recursive: true })
+      await writeFile(path, EJSON.stringify({ collection: this.collection, _id: this.id, fields, run }, { relaxed: true }))
+      throw new ResultTooLargeError(bytes, MAX_DOCUMENT_BYTES, path)
+    }
+    try {
+      await this.store.save(this.collection, this.id, fields, run)
+    } catch (err) {
+      if (!(err instanceof StoreError && err.unreachable)) throw err
+      const path = await spool(this.home, this.store, this.collection, this.id, fields, run)
+      throw new StoreUnavailableError(this.store.location, path, err)
+    }
+  }
+
+  /** Removes what the run created, containers first; safe to call more than once. */
+  private async teardown(): Promise<void> {
+    const containers = this.containers.splice(0)
+    const results = await Promise.allSettled(containers.map((c) => c.remove()))
+    const network = this.network
+    this.network = undefined
+    if (network) {
+      results.push(...(await Promise.allSettled(this.linked.splice(0).map((host) => network.disconnect(host)))))
+      results.push(...(await Promise.allSettled([network.remove()])))
+    }
+    const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')
+    if (failures.length) {
+      process.emitWarning(`levrt: run ${this.id} could not remove everything it created (\`npx levrt gc\` will): ${describe(failures[0].reason)}`)
+    }
+  }
+}

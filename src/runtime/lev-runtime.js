@@ -1,0 +1,88 @@
+'use strict'
+/*
+ * The in-container side of levrt: runs one remote() entry with the image's own node.
+ * Plain CommonJS with no dependencies and nothing newer than Node 12, because it runs with
+ * whatever node the image has. The host writes /.levrt/entry.json and reads back
+ * /.levrt/out/records.jsonl (what lev.set stored) and /.levrt/out/error.json (how it failed).
+ */
+const fs = require('fs')
+
+const DIR = '/.levrt'
+const OUT = DIR + '/out'
+const RECORDS = process.env.LEV_RECORDS || OUT + '/records.jsonl'
+
+// Sources compiled to an older target call TypeScript's helpers (__awaiter, __generator, ...),
+// which the host module had in scope; tslib defines them all as globals here.
+try {
+  require(DIR + '/tslib.js')
+} catch (e) {
+  // Not shipped: the entry needs no helpers.
+}
+
+function fieldProblem(data) {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return 'lev.set takes an object of fields'
+  for (const key of Object.keys(data)) {
+    if (key === '_id' || key === '_lev') return 'the field name ' + key + ' is reserved'
+    if (key === '' || key.charAt(0) === '$' || key.indexOf('.') >= 0) {
+      return 'the field name ' + JSON.stringify(key) + ' cannot be stored (no leading $, no dots)'
+    }
+  }
+  return undefined
+}
+
+const lev = Object.freeze({
+  /**
+   * Merges fields into this run's document (later values win). Written synchronously, one
+   * line per call, so a record is safe on disk before set() returns, whatever happens next.
+   */
+  set(data) {
+    const problem = fieldProblem(data)
+    if (problem) throw new TypeError(problem)
+    const line = JSON.stringify(data)
+    if (line === undefined) throw new TypeError('lev.set takes an object of fields')
+    fs.appendFileSync(RECORDS, line + '\n')
+  },
+})
+
+function compile(source) {
+  // Compiled in the global scope (no host closures can leak in), with `require` for node's
+  // modules. A function or arrow is an expression as printed; a method (`async scan(lev) {}`)
+  // is not, but it is the body of an object literal.
+  try {
+    return new Function('require', 'return (' + source + '\n)')(require)
+  } catch (e) {
+    if (!(e instanceof SyntaxError)) throw e
+    const holder = new Function('require', 'return ({' + source + '\n})')(require)
+    return holder[Object.keys(holder)[0]]
+  }
+}
+
+let failed = false
+function fail(err) {
+  if (failed) return
+  failed = true
+  const report = {
+    name: err && err.name ? String(err.name) : 'Error',
+    message: err && err.message !== undefined ? String(err.message) : String(err),
+    stack: err && err.stack ? String(err.stack) : undefined,
+  }
+  const missing = err instanceof ReferenceError && /^(\S+) is not defined$/.exec(report.message)
+  if (missing) report.hostVariable = missing[1]
+  try {
+    fs.writeFileSync(OUT + '/error.json', JSON.stringify(report))
+  } catch (e) {
+    // The host still sees the exit code and stderr.
+  }
+  process.stderr.write('levrt entry failed: ' + (report.stack || report.message) + '\n')
+  process.exit(70)
+}
+
+process.on('uncaughtException', fail)
+process.on('unhandledRejection', fail)
+
+const entry = JSON.parse(fs.readFileSync(DIR + '/entry.json', 'utf8'))
+Promise.resolve()
+  .then(() => compile(entry.source)(lev, ...JSON.parse(entry.args)))
+  .then(() => {
+    process.exitCode = 0
+  }, fail)
