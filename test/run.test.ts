@@ -215,7 +215,7 @@ describe('a run on the engine', () => {
   it('an engine that does not answer is an EngineUnavailableError', async () => {
     const engine = new DockerEngine(new Dockerode({ socketPath: '/nonexistent/docker.sock' }))
     const err = await engine
-      .create({ name: 'levrt-x', image: 'levrt/busybox', env: [], labels: {}, network: 'bridge' })
+      .create({ name: 'levrt-x', image: 'levrt/busybox', env: [], labels: {}, network: { mode: 'bridge' } })
       .then(
         () => undefined,
         (e: unknown) => e,

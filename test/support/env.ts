@@ -9,8 +9,8 @@ export function useStore(store: { mongoUrl: string; db: string } | 'embedded'): 
   const saved = Object.fromEntries(KEYS.map((k) => [k, process.env[k]]))
   for (const k of KEYS) delete process.env[k]
   const home = mkdtempSync(join(tmpdir(), 'levrt-test-'))
-  if (store === 'embedded') process.env.LEV_HOME = home
-  else {
+  process.env.LEV_HOME = home // the embedded store, and the spool of either store
+  if (store !== 'embedded') {
     process.env.LEV_MONGO_URL = store.mongoUrl
     process.env.LEV_MONGO_DB = store.db
   }
