@@ -2,9 +2,12 @@ import Dockerode from 'dockerode'
 
 export const docker = new Dockerode()
 
-/** What the SDK has created on the engine right now, by its label. */
+/**
+ * What runs of this process have on the engine right now, by label. Scoped to this process
+ * (each test file runs in its own worker), so other work on the same engine cannot disturb it.
+ */
 export async function levrtObjects(): Promise<{ containers: number; networks: number; volumes: number }> {
-  const filters = JSON.stringify({ label: ['io.levrt.managed'] })
+  const filters = JSON.stringify({ label: ['io.levrt.managed', `io.levrt.owner.pid=${process.pid}`] })
   const [containers, networks, volumes] = await Promise.all([
     docker.listContainers({ all: true, filters }),
     docker.listNetworks({ filters }),
