@@ -41,6 +41,14 @@ const bad: [name: string, make: () => unknown, option: string][] = [
     () => new Cr('levrt/busybox', { services: { a: new Cr('levrt/busybox', { services: { b: new Cr('levrt/busybox') } }) } }),
     'services.a',
   ],
+  ['portTimeout zero', () => new Cr('levrt/busybox', { ports: [80], portTimeout: 0 }), 'portTimeout'],
+  ['portTimeout not a number', () => new Cr('levrt/busybox', { portTimeout: '5s' as any }), 'portTimeout'],
+  ['signal not an AbortSignal', () => new Cr('levrt/busybox', { signal: {} as any }), 'signal'],
+  [
+    'link alias that is also a service name',
+    () => new Cr('levrt/busybox', { links: { redis: 'levrt-x' }, services: { redis: new Cr('levrt/busybox') } }),
+    'links.redis',
+  ],
   [
     'host-network service of a bridged run',
     () => new Cr('levrt/busybox', { services: { a: new Cr('levrt/busybox', { host: true }) } }),

@@ -34,6 +34,8 @@ export async function waitForPorts(engine: Engine, runId: string, target: PortTa
   if (ports.length === 0) return
   const deadline = Date.now() + timeoutMs
   const address = target.host ? '127.0.0.1' : await target.container.ip()
+  // A stopped container has no address, and no namespace for a probe to join.
+  if (await hasSettled(target.exited)) throw new PortWaitError(ports[0], 'exited')
   const direct = engine.local && address !== undefined && process.env.LEV_PORT_PROBE !== 'container'
   if (direct) {
     const reachable = await Promise.all(ports.map((port) => connectLoop(address, port, deadline, target.exited)))
@@ -54,6 +56,13 @@ async function connectLoop(address: string, port: number, deadline: number, exit
     if (Date.now() >= deadline) throw new PortWaitError(port, 'timeout')
     await sleep(25)
   }
+}
+
+/** Whether a promise has settled by now (one turn of the event loop). */
+async function hasSettled(promise: Promise<unknown>): Promise<boolean> {
+  const pending = Symbol('pending')
+  const first = await Promise.race([promise.then(() => true, () => true), sleep(0, pending)])
+  return first !== pending
 }
 
 function attempt(host: string, port: number, timeoutMs: number): Promise<'open' | 'closed' | 'unreachable'> {
@@ -87,7 +96,9 @@ async function probeInside(engine: Engine, runId: string, target: PortTarget, po
   })
   const timer = new AbortController()
   try {
-    await probe.start()
+    await probe.start().catch(async (err: unknown) => {
+      throw (await hasSettled(target.exited)) ? new PortWaitError(ports[0], 'exited') : err
+    })
     const timeout = sleep(Math.max(0, deadline - Date.now()), 'timeout' as const, { signal: timer.signal })
     const outcome = await Promise.race([probe.wait().then(() => 'open' as const), target.exited.then(() => 'exited' as const), timeout])
     if (outcome !== 'open') throw new PortWaitError(ports[0], outcome)

@@ -1,0 +1,240 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Readable } from 'node:stream'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import {
+  AbortedError,
+  ContainerStartError,
+  Cr,
+  EntryError,
+  OptionsError,
+  PortTimeoutError,
+  remote,
+  ServiceError,
+  type CrOptions,
+} from '../src/index'
+import { levrtObjects } from './support/engine'
+import { useStore } from './support/env'
+
+function collect(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = []
+  stream.on('data', (c: Buffer) => chunks.push(c))
+  return new Promise((resolve, reject) => {
+    stream.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    stream.on('error', reject)
+  })
+}
+
+/** Runs a shell script in busybox and returns its stdout and exit code. */
+async function sh(script: string, options: Omit<CrOptions, 'cmd'> = {}): Promise<{ out: string; exitCode: number }> {
+  const task = await new Cr('levrt/busybox', { ...options, cmd: ['sh', '-c', script] }).start()
+  const [out, doc] = await Promise.all([collect(task.stdout), task.done()])
+  return { out, exitCode: doc.exitCode }
+}
+
+async function rejection(p: PromiseLike<unknown>): Promise<unknown> {
+  try {
+    await p
+  } catch (err) {
+    return err
+  }
+  throw new Error('expected a rejection')
+}
+
+const httpd = (port: number, options: Omit<CrOptions, 'cmd'> = {}) =>
+  new Cr('levrt/busybox', { ...options, cmd: ['httpd', '-f', '-p', String(port), '-h', '/www'], files: { '/www/index.html': `hello from ${port}\n` } })
+
+describe('wiring: files, services, links, ports', () => {
+  let env: ReturnType<typeof useStore>
+  let local: string
+  let before: Awaited<ReturnType<typeof levrtObjects>>
+  beforeAll(async () => {
+    env = useStore('embedded')
+    local = mkdtempSync(join(tmpdir(), 'levrt-files-'))
+    before = await levrtObjects()
+  })
+  afterEach(async () => {
+    // Every path below must leave nothing behind, whatever way the run ended.
+    expect(await levrtObjects()).toEqual(before)
+  })
+  afterAll(() => {
+    rmSync(local, { recursive: true, force: true })
+    env.restore()
+  })
+
+  it('places content and local files at absolute paths, making parents and keeping modes', async () => {
+    writeFileSync(join(local, 'tool.sh'), '#!/bin/sh\necho tool ran\n')
+    chmodSync(join(local, 'tool.sh'), 0o750)
+    const { out, exitCode } = await sh(
+      'cat /etc/levrt/config.json; echo; cat /data/bytes; echo; cat /data/u8; echo; /opt/bin/tool.sh; stat -c "%a" /opt/bin/tool.sh /tmp; ls /etc | grep -c .',
+      {
+        files: {
+          '/etc/levrt/config.json': JSON.stringify({ a: 1 }),
+          '/data/bytes': Buffer.from('buffer'),
+          '/data/u8': new TextEncoder().encode('uint8array'),
+          '/opt/bin/tool.sh': { path: join(local, 'tool.sh') },
+          '/tmp/put-here': 'x',
+        },
+      },
+    )
+    expect(exitCode).toBe(0)
+    const lines = out.trim().split('\n')
+    expect(lines.slice(0, 4)).toEqual(['{"a":1}', 'buffer', 'uint8array', 'tool ran'])
+    expect(lines[4]).toBe('750')
+    expect(lines[5]).toBe('1777') // an existing folder keeps its mode
+    expect(Number(lines[6])).toBeGreaterThan(1) // /etc kept its other files
+  })
+
+  it('copies a whole local folder, with modes, subfolders and symlinks', async () => {
+    const tree = join(local, 'tree')
+    mkdirSync(join(tree, 'sub'), { recursive: true })
+    writeFileSync(join(tree, 'a.txt'), 'A')
+    writeFileSync(join(tree, 'sub', 'b.txt'), 'B')
+    chmodSync(join(tree, 'sub'), 0o700)
+    symlinkSync('a.txt', join(tree, 'link'))
+    const { out } = await sh('cd /srv/tree && cat a.txt sub/b.txt link; echo; stat -c "%a" sub; readlink link', {
+      files: { '/srv/tree': { path: tree } },
+    })
+    expect(out.trim().split('\n')).toEqual(['ABA', '700', 'a.txt'])
+  })
+
+  it('streams a large local file through unchanged', async () => {
+    const big = join(local, 'big.bin')
+    const data = randomBytes(48 * 1024 * 1024)
+    writeFileSync(big, data)
+    const { out } = await sh('sha256sum /data/big.bin', { files: { '/data/big.bin': { path: big } } })
+    expect(out.split(' ')[0]).toBe(createHash('sha256').update(data).digest('hex'))
+  })
+
+  it('refuses a missing local file before creating anything', async () => {
+    const err = await rejection(new Cr('levrt/busybox', { cmd: ['true'], files: { '/x': { path: join(local, 'nope') } } }))
+    expect(err).toBeInstanceOf(OptionsError)
+    expect((err as OptionsError).option).toBe('files["/x"]')
+  })
+
+  it('runs the seed example: a service reachable by its key, its port waited for', async () => {
+    const { out, exitCode } = await sh('wget -q -O- "http://${REDIS_URI#redis://}/"', {
+      env: ['REDIS_URI=redis://redis:9001'],
+      services: { redis: httpd(9001, { ports: [9001] }) },
+    })
+    expect(exitCode).toBe(0)
+    expect(out).toBe('hello from 9001\n')
+  })
+
+  it('removes services when the main container fails, and when it is signalled', async () => {
+    const failed = await sh('exit 9', { services: { web: httpd(80, { ports: [80] }) } })
+    expect(failed.exitCode).toBe(9)
+    const task = await new Cr('levrt/busybox', { cmd: ['sleep', '60'], services: { web: httpd(80, { ports: [80] }) } }).start()
+    await task.signal('SIGKILL')
+    expect((await task).exitCode).toBe(137)
+  })
+
+  it('fails the run with the last lines of a sidecar that dies', async () => {
+    const dying = new Cr('levrt/busybox', { cmd: ['sh', '-c', 'echo cannot bind >&2; exit 1'], ports: [6379] })
+    const err = await rejection(new Cr('levrt/busybox', { cmd: ['true'], services: { redis: dying } }))
+    expect(err).toBeInstanceOf(ServiceError)
+    expect((err as ServiceError).service).toBe('redis')
+    expect((err as ServiceError).logs).toContain('cannot bind')
+  })
+
+  it('fails the run when a sidecar never opens its port', async () => {
+    const silent = new Cr('levrt/busybox', { cmd: ['sh', '-c', 'echo listening soon; sleep 60'], ports: [7000], portTimeout: 700 })
+    const err = await rejection(new Cr('levrt/busybox', { cmd: ['true'], services: { svc: silent } }))
+    expect(err).toBeInstanceOf(ServiceError)
+    expect((err as ServiceError).cause).toBeInstanceOf(PortTimeoutError)
+    expect((err as ServiceError).logs).toContain('listening soon')
+  })
+
+  it('resolves start() only once the main container accepts connections on its ports', async () => {
+    const task = await new Cr('levrt/busybox', {
+      cmd: ['sh', '-c', 'sleep 0.4; exec httpd -f -p 8080 -h /www'],
+      files: { '/www/index.html': 'ready\n' },
+      ports: [8080],
+    }).start()
+    // The server is up the moment start() resolves: a linked client gets an answer at once.
+    const { out } = await sh('wget -q -O- http://server:8080/', { links: { server: task.host } })
+    await task.signal('SIGKILL')
+    await task
+    expect(out).toBe('ready\n')
+  })
+
+  it('gives a typed error with the last output when a port never opens, and leaves nothing', async () => {
+    const err = await rejection(new Cr('levrt/busybox', { cmd: ['sh', '-c', 'echo not serving; sleep 60'], ports: [8080], portTimeout: 600 }).start())
+    expect(err).toBeInstanceOf(PortTimeoutError)
+    expect((err as PortTimeoutError).port).toBe(8080)
+    expect((err as PortTimeoutError).logs).toContain('not serving')
+  })
+
+  it('fails at once when the container exits before its port opens', async () => {
+    const err = await rejection(new Cr('levrt/busybox', { cmd: ['sh', '-c', 'echo bye; exit 3'], ports: [8080] }).start())
+    expect(err).toBeInstanceOf(ContainerStartError)
+    expect((err as ContainerStartError).logs).toContain('bye')
+  })
+
+  it('waits for ports of an image without a shell', async () => {
+    // FerretDB's test image is FROM scratch: nothing but its binary.
+    const task = await new Cr('levrt-test/ferretdb:1.24', { ports: [27017] }).start()
+    await task.signal('SIGKILL')
+    await task
+  })
+
+  it('waits for ports from inside the container network too (remote engines)', async () => {
+    process.env.LEV_PORT_PROBE = 'container'
+    try {
+      const { out } = await sh('wget -q -O- http://web:8081/', { services: { web: httpd(8081, { ports: [8081] }) } })
+      expect(out).toBe('hello from 8081\n')
+      const err = await rejection(new Cr('levrt/busybox', { cmd: ['sleep', '60'], ports: [9], portTimeout: 800 }).start())
+      expect(err).toBeInstanceOf(PortTimeoutError)
+    } finally {
+      delete process.env.LEV_PORT_PROBE
+    }
+  })
+
+  it('links a running task under an alias, and leaves it running and unlinked after', async () => {
+    const server = await httpd(8080, { ports: [8080] }).start()
+    const { out } = await sh('wget -q -O- http://proxy:8080/', { links: { proxy: server.host } })
+    expect(out).toBe('hello from 8080\n')
+    const again = await sh('wget -q -O- http://other:8080/', { links: { other: server.host } })
+    expect(again.out).toBe('hello from 8080\n')
+    await server.signal('SIGKILL')
+    await server
+  })
+
+  it('host: true runs services on the host network, reachable by their key at 127.0.0.1', async () => {
+    const port = 20000 + Math.floor(Math.random() * 20000)
+    const { out } = await sh(`wget -q -O- http://web:${port}/`, { host: true, services: { web: httpd(port, { host: true, ports: [port] }) } })
+    expect(out).toBe(`hello from ${port}\n`)
+  })
+
+  it('cleans up after an entry that throws', async () => {
+    const err = await rejection(new Cr('levrt/node:20', { entry: remote(() => { throw new Error('boom') }), services: { web: httpd(80) } }))
+    expect(err).toBeInstanceOf(EntryError)
+  })
+
+  it('an AbortSignal stops the run, keeps what it stored and removes everything', async () => {
+    const controller = new AbortController()
+    const cr = new Cr('levrt/node:20', 'wiring/abort@1.0', {
+      signal: controller.signal,
+      services: { web: httpd(80, { ports: [80] }) },
+      entry: remote(async (lev) => {
+        lev.set({ progress: 'half' })
+        console.log('stored')
+        await new Promise((r) => setTimeout(r, 60_000))
+      }),
+    })
+    const task = await cr.start()
+    await new Promise<void>((resolve) => task.stdout.once('data', () => resolve()))
+    controller.abort(new Error('user pressed stop'))
+    const err = await rejection(task.done())
+    expect(err).toBeInstanceOf(AbortedError)
+    expect((err as Error).message).toContain('user pressed stop')
+    expect(await (err as AbortedError).document!.get()).toEqual({ progress: 'half' })
+  })
+
+  it('an AbortSignal aborted before start creates nothing', async () => {
+    const err = await rejection(new Cr('levrt/busybox', { cmd: ['true'], signal: AbortSignal.abort(new Error('too late')) }))
+    expect(err).toBeInstanceOf(AbortedError)
+  })
+})
