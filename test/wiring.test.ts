@@ -208,6 +208,14 @@ describe('wiring: files, services, links, ports', () => {
     expect(out).toBe(`hello from ${port}\n`)
   })
 
+  it('host: true reaches a linked task by its alias', async () => {
+    const server = await httpd(8082, { ports: [8082] }).start()
+    const { out } = await sh('wget -q -O- http://proxy:8082/', { host: true, links: { proxy: server.host } })
+    expect(out).toBe('hello from 8082\n')
+    await server.signal('SIGKILL')
+    await server
+  })
+
   it('cleans up after an entry that throws', async () => {
     const err = await rejection(new Cr('levrt/node:20', { entry: remote(() => { throw new Error('boom') }), services: { web: httpd(80) } }))
     expect(err).toBeInstanceOf(EntryError)

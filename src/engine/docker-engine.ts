@@ -46,6 +46,16 @@ export class DockerEngine implements Engine {
     return new DockerContainer(this.docker, container, spec)
   }
 
+  async containerAddress(container: string): Promise<string | undefined> {
+    const info = await this.docker
+      .getContainer(container)
+      .inspect()
+      .catch((err: unknown) => {
+        throw unreachable(err) ?? err
+      })
+    return firstAddress(info)
+  }
+
   async createNetwork(name: string, labels: Readonly<Record<string, string>>): Promise<Network> {
     const network = await this.docker
       .createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: { ...labels } })
@@ -80,6 +90,10 @@ export class DockerEngine implements Engine {
           : this.docker.getVolume(object.id).remove()
     await removal.catch(ignoreGone)
   }
+}
+
+function firstAddress(info: Dockerode.ContainerInspectInfo): string | undefined {
+  return Object.values(info.NetworkSettings.Networks ?? {}).map((n) => n.IPAddress).find(Boolean) || undefined
 }
 
 function networkMode(choice: NetworkChoice): string {
@@ -164,8 +178,7 @@ class DockerContainer implements Container {
     const info = await this.container.inspect().catch((err: unknown) => {
       throw unreachable(err) ?? err
     })
-    const networks = Object.values(info.NetworkSettings.Networks ?? {})
-    return networks.map((n) => n.IPAddress).find(Boolean) || undefined
+    return firstAddress(info)
   }
 
   async tail(lines: number): Promise<string> {

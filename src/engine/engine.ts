@@ -11,6 +11,8 @@ export interface Engine {
   readonly local: boolean
   /** Creates (not starts) a container; pulls the image first if the engine lacks it. */
   create(spec: ContainerSpec): Promise<Container>
+  /** A running container's address on its first network (by name or id); undefined if none. */
+  containerAddress(container: string): Promise<string | undefined>
   /** Creates a user network: containers on it reach each other by name and alias. */
   createNetwork(name: string, labels: Readonly<Record<string, string>>): Promise<Network>
   /** The containers, networks and volumes carrying all of `labels`. */

@@ -12,6 +12,7 @@ import {
   describe,
   EntryError,
   NoNodeError,
+  OptionsError,
   PortTimeoutError,
   RecordError,
   ResultTooLargeError,
@@ -141,9 +142,9 @@ export class Run {
   private async hostModeNames(): Promise<string[]> {
     const names = this.spec.services.map(([name]) => `${name}:127.0.0.1`)
     for (const [alias, host] of this.spec.links) {
-      const target = this.containers.find((c) => c.name === host)
-      const ip = target ? await target.ip() : undefined
-      names.push(`${alias}:${ip ?? host}`)
+      const ip = await this.engine.containerAddress(host)
+      if (!ip) throw new OptionsError(`links.${alias}`, `${host} has no address to reach from the host network (is it running?)`)
+      names.push(`${alias}:${ip}`)
     }
     return names
   }
