@@ -15,6 +15,7 @@ import {
   type Json,
 } from '../src/index'
 import { levrtObjects } from './support/engine'
+import { rejection } from './support/async'
 import { useStore } from './support/env'
 import { startProxy } from './support/proxy'
 
@@ -26,14 +27,6 @@ const entry = remote(async (lev, target: string) => {
 })
 const scan = (target: string) => new Cr(NODE, 'ts/issues@1.0', { entry: entry(target) })
 
-async function rejection(p: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await p
-  } catch (err) {
-    return err
-  }
-  throw new Error('expected a rejection')
-}
 
 describe('remote entries and lev.set', () => {
   let env: ReturnType<typeof useStore>

@@ -1,6 +1,5 @@
 import Dockerode from 'dockerode'
 import { hostname } from 'node:os'
-import type { Readable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import {
   ContainerStartError,
@@ -14,17 +13,10 @@ import {
 } from '../src/index'
 import { DockerEngine } from '../src/engine/docker-engine'
 import { containersOfRun, docker, levrtObjects } from './support/engine'
+import { collect, rejection } from './support/async'
 import { useStore } from './support/env'
 import { startRegistry } from './support/registry'
 
-function collect(stream: Readable): Promise<string> {
-  const chunks: Buffer[] = []
-  stream.on('data', (c: Buffer) => chunks.push(c))
-  return new Promise((resolve, reject) => {
-    stream.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
-    stream.on('error', reject)
-  })
-}
 
 const sh = (script: string, options: Omit<CrOptions, 'cmd'> = {}) =>
   new Cr('levrt/busybox', { ...options, cmd: ['sh', '-c', script] })
@@ -168,10 +160,7 @@ describe('a run on the engine', () => {
 
   it('a container that cannot start is a ContainerStartError and leaves nothing', async () => {
     const objects = await levrtObjects()
-    const err = await new Cr('levrt/busybox', { cmd: ['/no/such/program'] }).then(
-      () => undefined,
-      (e: unknown) => e,
-    )
+    const err = await rejection(new Cr('levrt/busybox', { cmd: ['/no/such/program'] }))
     expect(err).toBeInstanceOf(ContainerStartError)
     expect((err as ContainerStartError).code).toBe('LEV_CONTAINER_START')
     expect((err as Error).message).toMatch(/no such file|not found/i)
@@ -181,10 +170,7 @@ describe('a run on the engine', () => {
   it('a missing image that no registry has is an ImageUnavailableError saying how to build it', async () => {
     const objects = await levrtObjects()
     // Port 9 on loopback: nothing listens, so the pull fails at once and no traffic leaves the machine.
-    const err = await new Cr('127.0.0.1:9/levrt/missing:1', { cmd: ['true'] }).then(
-      () => undefined,
-      (e: unknown) => e,
-    )
+    const err = await rejection(new Cr('127.0.0.1:9/levrt/missing:1', { cmd: ['true'] }))
     expect(err).toBeInstanceOf(ImageUnavailableError)
     expect((err as Error).message).toContain('npm run images')
     expect((err as Error).message).toContain('docker load')
@@ -214,12 +200,7 @@ describe('a run on the engine', () => {
 
   it('an engine that does not answer is an EngineUnavailableError', async () => {
     const engine = new DockerEngine(new Dockerode({ socketPath: '/nonexistent/docker.sock' }))
-    const err = await engine
-      .create({ name: 'levrt-x', image: 'levrt/busybox', env: [], labels: {}, network: { mode: 'bridge' } })
-      .then(
-        () => undefined,
-        (e: unknown) => e,
-      )
+    const err = await rejection(engine.create({ name: 'levrt-x', image: 'levrt/busybox', env: [], labels: {}, network: { mode: 'bridge' } }))
     expect(err).toBeInstanceOf(EngineUnavailableError)
     expect((err as Error).message).toContain('DOCKER_HOST')
   })

@@ -2,7 +2,6 @@ import { createHash, randomBytes } from 'node:crypto'
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Readable } from 'node:stream'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
   AbortedError,
@@ -16,16 +15,9 @@ import {
   type CrOptions,
 } from '../src/index'
 import { levrtObjects } from './support/engine'
+import { collect, rejection } from './support/async'
 import { useStore } from './support/env'
 
-function collect(stream: Readable): Promise<string> {
-  const chunks: Buffer[] = []
-  stream.on('data', (c: Buffer) => chunks.push(c))
-  return new Promise((resolve, reject) => {
-    stream.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
-    stream.on('error', reject)
-  })
-}
 
 /** Runs a shell script in busybox and returns its stdout and exit code. */
 async function sh(script: string, options: Omit<CrOptions, 'cmd'> = {}): Promise<{ out: string; exitCode: number }> {
@@ -34,14 +26,6 @@ async function sh(script: string, options: Omit<CrOptions, 'cmd'> = {}): Promise
   return { out, exitCode: doc.exitCode }
 }
 
-async function rejection(p: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await p
-  } catch (err) {
-    return err
-  }
-  throw new Error('expected a rejection')
-}
 
 const httpd = (port: number, options: Omit<CrOptions, 'cmd'> = {}) =>
   new Cr('levrt/busybox', { ...options, cmd: ['httpd', '-f', '-p', String(port), '-h', '/www'], files: { '/www/index.html': `hello from ${port}\n` } })
