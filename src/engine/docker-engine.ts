@@ -82,13 +82,30 @@ export class DockerEngine implements Engine {
   }
 
   async removeObject(object: LabelledObject): Promise<void> {
-    const removal =
-      object.kind === 'container'
-        ? this.docker.getContainer(object.id).remove({ force: true, v: true })
-        : object.kind === 'network'
-          ? this.docker.getNetwork(object.id).remove()
-          : this.docker.getVolume(object.id).remove()
-    await removal.catch(ignoreGone)
+    if (object.kind === 'container') {
+      // 409: the engine is already removing it.
+      await this.docker.getContainer(object.id).remove({ force: true, v: true }).catch((err: unknown) => {
+        if (statusOf(err) !== 409) ignoreGone(err)
+      })
+    } else if (object.kind === 'network') {
+      await this.removeNetwork(object.id).catch(ignoreGone)
+    } else {
+      await this.docker.getVolume(object.id).remove().catch(ignoreGone)
+    }
+  }
+
+  /**
+   * A dead run's network can still hold containers that are not its own: those it linked in
+   * (`links`), which belong to other, possibly live, runs. Disconnect them first, as the run's
+   * own teardown would have; the engine refuses to remove a network with endpoints.
+   */
+  private async removeNetwork(id: string): Promise<void> {
+    const network = this.docker.getNetwork(id)
+    const info = (await network.inspect()) as { Containers?: Record<string, unknown> }
+    await Promise.all(
+      Object.keys(info.Containers ?? {}).map((container) => network.disconnect({ Container: container, Force: true }).catch(ignoreGone)),
+    )
+    await network.remove()
   }
 }
 
