@@ -14,7 +14,7 @@ import {
   type Document,
   type Json,
 } from '../src/index'
-import { levrtObjects } from './support/engine'
+import { docker, levrtObjects } from './support/engine'
 import { rejection } from './support/async'
 import { useStore } from './support/env'
 import { startProxy } from './support/proxy'
@@ -95,6 +95,29 @@ describe('remote entries and lev.set', () => {
       }),
     })
     expect(await doc.get()).toEqual({ argv: ['--flag'], platform: 'linux' })
+  })
+
+  it('ships a large entry as files instead of the environment', async () => {
+    const big = 'x'.repeat(200_000)
+    const doc = await new Cr(NODE, {
+      cmd: ['--flag'],
+      entry: remote((lev, s: string) => lev.set({ length: s.length, argv: process.argv.slice(2) }))(big),
+    })
+    expect(await doc.get()).toEqual({ length: 200_000, argv: ['--flag'] })
+  })
+
+  it('lets a tool running as another user than root write records', async () => {
+    const image = 'levrt-test/nobody:1'
+    const base = await docker.createContainer({ Image: 'levrt/busybox', Cmd: ['true'] })
+    await base.commit({ repo: 'levrt-test/nobody', tag: '1', changes: ['USER nobody'] })
+    await base.remove()
+    try {
+      const doc = await new Cr(image, { cmd: ['sh', '-c', 'printf \'{"user":"%s"}\\n\' "$(id -un)" >> "$LEV_RECORDS"'] })
+      expect(doc.exitCode).toBe(0)
+      expect(await doc.get()).toEqual({ user: 'nobody' })
+    } finally {
+      await docker.getImage(image).remove({ force: true })
+    }
   })
 
   it('refuses arguments that do not survive JSON, on the host, before anything runs', () => {

@@ -237,10 +237,9 @@ describe('a signal to a host process with a live run', () => {
     expect(await objectsOf(child)).toEqual({ containers: [], networks: [], volumes: [] })
   })
 
-  // Known bug in src/run/run.ts (not ours to edit): Run.abort() returns at once when the main
-  // container does not exist yet, so live.ts re-raises the signal before start() has torn down
-  // the sidecar and network it already made. Remove `.fails` once that is fixed.
-  it.fails('SIGINT while start() is still waiting for a sidecar: the sidecar and network are removed too', async () => {
+  // Run.abort() must wait for start() to tear down what it already made, and interrupt the
+  // sidecar's port wait, before live.ts lets the signal end the process.
+  it('SIGINT while start() is still waiting for a sidecar: the sidecar and network are removed too', async () => {
     const child = start([FIXTURE, 'starting'], childEnv())
     await line(child, 'starting')
     const deadline = Date.now() + 30_000

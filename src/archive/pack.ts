@@ -119,7 +119,7 @@ async function addFile(pack: tar.Pack, entry: FileEntry): Promise<void> {
   const mode = entry.mode ?? info.mode & 0o7777
   const sink = pack.entry({ ...header(entry), type: 'file', size: info.size, mode }, settle)
   try {
-    for await (const chunk of createReadStream(entry.source)) {
+    for await (const chunk of createReadStream(entry.source, { highWaterMark: 1 << 20 })) {
       if (!sink.write(chunk)) await Promise.race([once(sink, 'drain'), written])
     }
     sink.end(undefined) // streamx's typings insist on an argument

@@ -44,11 +44,14 @@ export async function main(argv: readonly string[]): Promise<number> {
   const { gc } = await import('../run/gc')
   const { sharedEngine } = await import('../run/index')
   try {
-    const objects = await gc(sharedEngine(), options)
+    const { removed, failed } = await gc(sharedEngine(), options)
     const verb = options.dryRun ? 'would remove' : 'removed'
-    for (const o of objects) process.stdout.write(`${describeObject(verb, o)}\n`)
-    process.stdout.write(`${summarize(objects, options)}\n`)
-    return 0
+    for (const o of removed) process.stdout.write(`${describeObject(verb, o)}\n`)
+    for (const { object, error } of failed) {
+      process.stderr.write(`${describeObject('could not remove', object)}: ${error instanceof Error ? error.message : String(error)}\n`)
+    }
+    process.stdout.write(`${summarize(removed, options)}\n`)
+    return failed.length ? 1 : 0
   } catch (err) {
     process.stderr.write(`levrt gc: ${err instanceof Error ? err.message : String(err)}\n`)
     return 1

@@ -24,7 +24,11 @@ export class DockerEngine implements Engine {
       Cmd: spec.cmd ? [...spec.cmd] : undefined,
       Env: [...spec.env],
       Labels: { ...spec.labels },
-      HostConfig: { NetworkMode: networkMode(spec.network), ExtraHosts: spec.extraHosts ? [...spec.extraHosts] : undefined },
+      HostConfig: {
+        NetworkMode: networkMode(spec.network),
+        ExtraHosts: spec.extraHosts ? [...spec.extraHosts] : undefined,
+        Tmpfs: spec.tmpfs ? Object.fromEntries(spec.tmpfs.map((path) => [path, 'size=64k'])) : undefined,
+      },
       NetworkingConfig:
         spec.network.mode === 'user'
           ? { EndpointsConfig: { [spec.network.name]: { Aliases: [...spec.network.aliases] } } }
@@ -44,6 +48,21 @@ export class DockerEngine implements Engine {
       }
     }
     return new DockerContainer(this.docker, container, spec)
+  }
+
+  private readonly users = new Map<string, Promise<string>>()
+
+  imageUser(image: string): Promise<string> {
+    let user = this.users.get(image)
+    if (!user) {
+      user = this.docker
+        .getImage(image)
+        .inspect()
+        .then((info) => info.Config?.User ?? '')
+      user.catch(() => this.users.delete(image)) // not cached: the image may appear later
+      this.users.set(image, user)
+    }
+    return user
   }
 
   async containerAddress(container: string): Promise<string | undefined> {
@@ -150,6 +169,13 @@ class DockerContainer implements Container {
       if (statusOf(err) === 404) return undefined
       throw unreachable(err) ?? err
     }
+  }
+
+  async changes(): Promise<string[]> {
+    const changes = (await this.container.changes().catch((err: unknown) => {
+      throw unreachable(err) ?? err
+    })) as { Path: string }[] | null
+    return (changes ?? []).map((c) => c.Path)
   }
 
   async attach(): Promise<Output> {

@@ -11,6 +11,8 @@ export interface Engine {
   readonly local: boolean
   /** Creates (not starts) a container; pulls the image first if the engine lacks it. */
   create(spec: ContainerSpec): Promise<Container>
+  /** The user an image's containers run as ('' for the default, root). */
+  imageUser(image: string): Promise<string>
   /** A running container's address on its first network (by name or id); undefined if none. */
   containerAddress(container: string): Promise<string | undefined>
   /** Creates a user network: containers on it reach each other by name and alias. */
@@ -47,6 +49,8 @@ export interface ContainerSpec {
   readonly network: NetworkChoice
   /** `name:address` lines for /etc/hosts. */
   readonly extraHosts?: readonly string[]
+  /** Paths where an empty tmpfs is mounted. */
+  readonly tmpfs?: readonly string[]
 }
 
 export interface Container {
@@ -56,6 +60,8 @@ export interface Container {
   put(tar: Readable): Promise<void>
   /** A tar stream of `path` (a file or folder), or undefined if there is no such path. */
   read(path: string): Promise<Readable | undefined>
+  /** Paths added or changed in the container's filesystem since it was created (cheap: no mount). */
+  changes(): Promise<string[]>
   /**
    * Attaches to the container's stdout and stderr. Call it before `start()`: the streams carry
    * everything from the first byte, live, and end once the container has stopped.

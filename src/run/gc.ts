@@ -15,14 +15,27 @@ export interface GcOptions {
  * pid does not keep leftovers alive). Objects made on other hosts are left alone, unless `all`.
  * Containers go first, so that their networks and volumes are free to go after them.
  */
-export async function gc(engine: Engine, options: GcOptions = {}): Promise<LabelledObject[]> {
+export interface GcResult {
+  /** Removed (or, with `dryRun`, to be removed). */
+  readonly removed: LabelledObject[]
+  /** What could not be removed, and why: one failure does not stop the rest. */
+  readonly failed: { readonly object: LabelledObject; readonly error: unknown }[]
+}
+
+export async function gc(engine: Engine, options: GcOptions = {}): Promise<GcResult> {
   const found = await engine.list({ [LABEL.managed]: LABEL_SCHEMA })
   const dead = found.filter((o) => options.all || ownerIsDead(o.labels))
-  if (options.dryRun) return dead
+  const result: GcResult = { removed: [], failed: [] }
+  if (options.dryRun) return { removed: dead, failed: [] }
   for (const kind of ['container', 'network', 'volume'] as const) {
-    await Promise.all(dead.filter((o) => o.kind === kind).map((o) => engine.removeObject(o)))
+    const batch = dead.filter((o) => o.kind === kind)
+    const settled = await Promise.allSettled(batch.map((o) => engine.removeObject(o)))
+    settled.forEach((s, i) => {
+      if (s.status === 'fulfilled') result.removed.push(batch[i])
+      else result.failed.push({ object: batch[i], error: s.reason })
+    })
   }
-  return dead
+  return result
 }
 
 export function ownerIsDead(labels: Readonly<Record<string, string>>): boolean {
@@ -50,8 +63,9 @@ let swept: Promise<void> | undefined
 export function sweepOnce(engine: Engine): Promise<void> {
   if (process.env.LEV_GC === 'off') return Promise.resolve()
   swept ??= gc(engine).then(
-    (removed) => {
+    ({ removed, failed }) => {
       if (removed.length) process.stderr.write(`levrt: removed ${removed.length} leftovers of dead runs (levrt gc)\n`)
+      if (failed.length) process.emitWarning(`levrt: ${failed.length} leftovers of dead runs could not be removed: ${String(failed[0].error)}`)
     },
     (err: unknown) => process.emitWarning(`levrt: could not sweep leftovers of dead runs: ${String(err)}`),
   )

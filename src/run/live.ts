@@ -25,7 +25,12 @@ export function register(run: LiveRun): () => void {
 let stopping = false
 
 function onSignal(signal: NodeJS.Signals): void {
-  if (stopping) return
+  if (stopping) {
+    // A second signal while cleaning up: the user means it. Go now; `levrt gc` sweeps the rest.
+    for (const sig of SIGNALS) process.off(sig, onSignal)
+    process.kill(process.pid, signal)
+    return
+  }
   stopping = true
   process.stderr.write(`levrt: ${signal}: stopping ${live.size} run(s) and removing their containers\n`)
   const runs = [...live]

@@ -17,9 +17,15 @@ export interface PortTarget {
 export class PortWaitError extends Error {
   constructor(
     readonly port: number,
-    readonly reason: 'timeout' | 'exited',
+    readonly reason: 'timeout' | 'exited' | 'aborted',
   ) {
-    super(reason === 'timeout' ? `port ${port} did not open in time` : `the container stopped before port ${port} opened`)
+    super(
+      reason === 'timeout'
+        ? `port ${port} did not open in time`
+        : reason === 'exited'
+          ? `the container stopped before port ${port} opened`
+          : `the wait for port ${port} was aborted`,
+    )
   }
 }
 
@@ -30,7 +36,14 @@ export class PortWaitError extends Error {
  * `LEV_PORT_PROBE=container`), a probe container joins the target's network namespace and
  * watches its listening sockets in /proc/net/tcp, which also needs nothing from the image.
  */
-export async function waitForPorts(engine: Engine, runId: string, target: PortTarget, ports: readonly number[], timeoutMs: number): Promise<void> {
+export async function waitForPorts(
+  engine: Engine,
+  runId: string,
+  target: PortTarget,
+  ports: readonly number[],
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<void> {
   if (ports.length === 0) return
   const deadline = Date.now() + timeoutMs
   const address = target.host ? '127.0.0.1' : await target.container.ip()
@@ -38,23 +51,24 @@ export async function waitForPorts(engine: Engine, runId: string, target: PortTa
   if (await hasSettled(target.exited)) throw new PortWaitError(ports[0], 'exited')
   const direct = engine.local && address !== undefined && process.env.LEV_PORT_PROBE !== 'container'
   if (direct) {
-    const reachable = await Promise.all(ports.map((port) => connectLoop(address, port, deadline, target.exited)))
+    const reachable = await Promise.all(ports.map((port) => connectLoop(address, port, deadline, target.exited, signal)))
     if (reachable.every(Boolean)) return
   }
-  await probeInside(engine, runId, target, ports, deadline)
+  await probeInside(engine, runId, target, ports, deadline, signal)
 }
 
 /** True once the port accepts a connection; false if the address turns out unreachable. */
-async function connectLoop(address: string, port: number, deadline: number, exited: Promise<unknown>): Promise<boolean> {
+async function connectLoop(address: string, port: number, deadline: number, exited: Promise<unknown>, signal: AbortSignal): Promise<boolean> {
   let stopped = false
   void exited.then(() => (stopped = true))
   for (;;) {
     const result = await attempt(address, port, Math.min(1_000, Math.max(1, deadline - Date.now())))
     if (result === 'open') return true
     if (result === 'unreachable') return false
+    if (signal.aborted) throw new PortWaitError(port, 'aborted')
     if (stopped) throw new PortWaitError(port, 'exited')
     if (Date.now() >= deadline) throw new PortWaitError(port, 'timeout')
-    await sleep(25)
+    await sleep(10, undefined, { signal }).catch(() => undefined)
   }
 }
 
@@ -80,7 +94,14 @@ function attempt(host: string, port: number, timeoutMs: number): Promise<'open' 
   })
 }
 
-async function probeInside(engine: Engine, runId: string, target: PortTarget, ports: readonly number[], deadline: number): Promise<void> {
+async function probeInside(
+  engine: Engine,
+  runId: string,
+  target: PortTarget,
+  ports: readonly number[],
+  deadline: number,
+  signal: AbortSignal,
+): Promise<void> {
   // State 0A is LISTEN; ports appear in upper-case hex after the local address.
   const hex = ports.map((p) => p.toString(16).toUpperCase().padStart(4, '0'))
   const script =
@@ -99,8 +120,11 @@ async function probeInside(engine: Engine, runId: string, target: PortTarget, po
     await probe.start().catch(async (err: unknown) => {
       throw (await hasSettled(target.exited)) ? new PortWaitError(ports[0], 'exited') : err
     })
-    const timeout = sleep(Math.max(0, deadline - Date.now()), 'timeout' as const, { signal: timer.signal })
-    const outcome = await Promise.race([probe.wait().then(() => 'open' as const), target.exited.then(() => 'exited' as const), timeout])
+    const timeout = sleep(Math.max(0, deadline - Date.now()), 'timeout' as const, { signal: timer.signal }).catch(() => 'aborted' as const)
+    const aborted = new Promise<'aborted'>((resolve) => signal.addEventListener('abort', () => resolve('aborted'), { once: true, signal: timer.signal }))
+    const outcome = signal.aborted
+      ? 'aborted'
+      : await Promise.race([probe.wait().then(() => 'open' as const), target.exited.then(() => 'exited' as const), timeout, aborted])
     if (outcome !== 'open') throw new PortWaitError(ports[0], outcome)
   } finally {
     timer.abort() // the timer must not keep the process alive

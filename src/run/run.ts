@@ -23,22 +23,32 @@ import {
 import { OutputHub } from '../output'
 import { OUT_DIR, readResults, type Results } from '../results/records'
 import { flushSpool, spool } from '../results/spool'
-import { ENTRY_COMMAND, levEntries, levEnv } from '../runtime/ship'
+import { RESULTS_MOUNT, ship } from '../runtime/ship'
 import type { RunSpec } from '../spec'
 import { RUN_FIELD, type RunRecord, type Store, type StoredDoc } from '../store'
 import { sweepOnce } from './gc'
 import { register } from './live'
 import { PortWaitError, waitForPorts } from './ports'
 
+/** Whether a container user (`name`, `uid`, `uid:gid`, or '' for the default) is root. */
+function isRoot(user: string): boolean {
+  const name = user.split(':')[0]
+  return name === '' || name === 'root' || name === '0'
+}
+
 /** MongoDB's limit for one document; the embedded store keeps it too, so both accept the same runs. */
 export const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
 
 interface Launched {
   readonly container: Container
-  readonly output: OutputHub
+  /** The container's output (the main container's only: sidecars are read through `tail`). */
+  readonly output: OutputHub | undefined
   /** The exit code, once the container stops. */
   readonly exited: Promise<number>
 }
+
+/** The main container keeps results and output; a sidecar needs neither. */
+type Role = { readonly kind: 'main' } | { readonly kind: 'service'; readonly name: string }
 
 /**
  * One run: everything it creates on the engine (network, services, main container, links) from
@@ -53,7 +63,11 @@ export class Run {
   private main: Launched | undefined
   private startedAt = new Date()
   private finished: Promise<Document> | undefined
+  private starting: Promise<void> | undefined
+  private started = false
   private abortReason: unknown
+  /** Fires when the run is aborted, to interrupt waits in progress. */
+  private readonly stopper = new AbortController()
   private unregister: (() => void) | undefined
 
   constructor(
@@ -69,15 +83,20 @@ export class Run {
   }
 
   get output(): OutputHub {
-    return this.launched.output
+    return this.launched.output!
   }
 
   /** Starts services, links and the main container, and waits for ports. On failure, removes it all. */
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    this.starting ??= this.bringUp()
+    return this.starting
+  }
+
+  private async bringUp(): Promise<void> {
     const { spec } = this
     // Everything that can fail on bad input fails here, before anything is created.
-    const mainFiles = [...levEntries(spec.entry), ...(await fileEntries(spec.files))]
-    const serviceFiles = await Promise.all(spec.services.map(async ([, s]) => [...levEntries(s.entry), ...(await fileEntries(s.files))]))
+    const mainFiles = await fileEntries(spec.files)
+    const serviceFiles = await Promise.all(spec.services.map(([, s]) => fileEntries(s.files)))
     if (spec.signal?.aborted) throw new AbortedError(spec.signal.reason)
     await sweepOnce(this.engine)
     void flushSpool(this.home, this.store).catch(() => undefined)
@@ -96,12 +115,13 @@ export class Run {
         await this.network.connect(host, [alias])
         this.linked.push(host)
       }
-      this.main = await this.launch(spec, `levrt-${this.id}`, 'main', mainFiles, this.networkFor([]), extraHosts)
+      this.main = await this.launch(spec, `levrt-${this.id}`, { kind: 'main' }, mainFiles, this.networkFor([]), extraHosts)
       this.startedAt = new Date()
       await this.waitPorts(this.main, spec).catch(async (err: unknown) => {
         throw err instanceof PortWaitError ? await this.portError(this.main!, spec.image, spec.portTimeoutMs, err) : err
       })
       this.throwIfAborted()
+      this.started = true
     } catch (err) {
       spec.signal?.removeEventListener('abort', onAbort)
       await this.teardown()
@@ -116,11 +136,17 @@ export class Run {
     return this.finished
   }
 
-  /** Stops the run now; its results so far are still collected and stored. */
+  /**
+   * Stops the run now. A run still starting stops at its next step (waits in progress are
+   * interrupted) and removes what it made; a started one is killed and its results so far are
+   * collected and stored. Resolves once everything the run created is gone.
+   */
   async abort(reason: unknown): Promise<void> {
     this.abortReason ??= reason ?? new Error('aborted')
-    if (!this.main) return // start() sees the reason at its next step
-    await this.main.container.kill('SIGKILL').catch(() => undefined)
+    this.stopper.abort(this.abortReason)
+    await this.starting?.catch(() => undefined)
+    if (!this.started) return
+    await this.main!.container.kill('SIGKILL').catch(() => undefined)
     await this.finish().catch(() => undefined)
   }
 
@@ -152,20 +178,23 @@ export class Run {
   private async startService(name: string, spec: RunSpec, files: RootfsEntry[]): Promise<void> {
     let launched: Launched | undefined
     try {
-      launched = await this.launch(spec, `levrt-${this.id}-${name}`, `service:${name}`, files, this.networkFor([name]))
+      launched = await this.launch(spec, `levrt-${this.id}-${name}`, { kind: 'service', name }, files, this.networkFor([name]))
       await this.waitPorts(launched, spec)
     } catch (err) {
       const logs = launched ? await launched.container.tail(20).catch(() => '') : ''
+      if (this.abortReason !== undefined) throw new AbortedError(this.abortReason)
       const cause = err instanceof PortWaitError ? await this.portError(launched!, spec.image, spec.portTimeoutMs, err) : err
       throw new ServiceError(name, spec.image, logs, cause)
     }
   }
 
   private waitPorts(launched: Launched, spec: RunSpec): Promise<void> {
-    return waitForPorts(this.engine, this.id, { container: launched.container, host: spec.host, exited: launched.exited }, spec.ports, spec.portTimeoutMs)
+    const target = { container: launched.container, host: spec.host, exited: launched.exited }
+    return waitForPorts(this.engine, this.id, target, spec.ports, spec.portTimeoutMs, this.stopper.signal)
   }
 
   private async portError(launched: Launched, image: string, timeoutMs: number, err: PortWaitError): Promise<Error> {
+    if (err.reason === 'aborted') return new AbortedError(this.abortReason)
     const logs = await launched.container.tail(20).catch(() => '')
     return err.reason === 'timeout' ? new PortTimeoutError(image, err.port, timeoutMs, logs) : new ContainerStartError(image, logs, err)
   }
@@ -173,24 +202,35 @@ export class Run {
   private async launch(
     spec: RunSpec,
     name: string,
-    role: string,
+    role: Role,
     files: RootfsEntry[],
     network: NetworkChoice,
     extraHosts?: string[],
   ): Promise<Launched> {
+    const main = role.kind === 'main'
+    // Only the main container keeps results: a sidecar's records folder would go unread.
+    const nonRoot = main && !isRoot(await this.engine.imageUser(spec.image).catch(() => ''))
+    const shipment = main ? ship(this.id, spec.entry, nonRoot) : ship(this.id, spec.entry, false)
     const container = await this.engine.create({
       name,
       image: spec.image,
-      entrypoint: spec.entry ? ENTRY_COMMAND : undefined,
+      entrypoint: shipment.entrypoint,
       cmd: spec.entry ? (spec.cmd ?? []) : spec.cmd,
-      env: [...levEnv(this.id), ...spec.env],
-      labels: ownerLabels(this.id, role),
+      env: [...shipment.env, ...spec.env],
+      labels: ownerLabels(this.id, main ? 'main' : `service:${role.name}`),
       network,
       extraHosts,
+      tmpfs: main ? [RESULTS_MOUNT] : undefined,
     })
     this.containers.push(container)
-    await container.put(packEntries(files, { addParents: false }))
-    const output = new OutputHub(await container.attach())
+    this.throwIfAborted()
+    const upload = [...shipment.files, ...files]
+    // Each upload costs the engine a filesystem mount: skipped when there is nothing to put.
+    const [, output] = await Promise.all([
+      upload.length ? container.put(packEntries(upload, { addParents: false })) : undefined,
+      main ? container.attach().then((o) => new OutputHub(o)) : undefined,
+    ])
+    this.throwIfAborted()
     try {
       await container.start()
     } catch (err) {
@@ -215,11 +255,13 @@ export class Run {
       throw err
     }
     const endedAt = new Date()
-    await main.output.ended.catch(() => undefined)
     let results: Results | undefined
     let failed: unknown
     try {
-      results = await readResults(await main.container.read(OUT_DIR))
+      // Reading the results folder costs a mount on the engine: only when something was written.
+      const [, changed] = await Promise.all([main.output?.ended.catch(() => undefined), main.container.changes()])
+      const wrote = changed.some((path) => path.startsWith(`${OUT_DIR}/`) && path !== RESULTS_MOUNT)
+      results = await readResults(wrote ? await main.container.read(OUT_DIR) : undefined)
     } catch (err) {
       failed = err
     }

@@ -2,7 +2,8 @@
 /*
  * The in-container side of levrt: runs one remote() entry with the image's own node.
  * Plain CommonJS with no dependencies and nothing newer than Node 12, because it runs with
- * whatever node the image has. The host writes /.levrt/entry.json and reads back
+ * whatever node the image has. It comes as `node -e` (with tslib before it) and the entry in
+ * $LEV_ENTRY, or, for a large entry, as files in /.levrt. The host reads back
  * /.levrt/out/records.jsonl (what lev.set stored) and /.levrt/out/error.json (how it failed).
  */
 const fs = require('fs')
@@ -12,11 +13,13 @@ const OUT = DIR + '/out'
 const RECORDS = process.env.LEV_RECORDS || OUT + '/records.jsonl'
 
 // Sources compiled to an older target call TypeScript's helpers (__awaiter, __generator, ...),
-// which the host module had in scope; tslib defines them all as globals here.
-try {
-  require(DIR + '/tslib.js')
-} catch (e) {
-  // Not shipped: the entry needs no helpers.
+// which the host module had in scope; tslib defines them all as globals. Inline, it ran first.
+if (typeof __awaiter === 'undefined') {
+  try {
+    require(DIR + '/tslib.js')
+  } catch (e) {
+    // Not shipped: the entry needs no helpers.
+  }
 }
 
 function fieldProblem(data) {
@@ -69,7 +72,7 @@ function fail(err) {
   const missing = err instanceof ReferenceError && /^(\S+) is not defined$/.exec(report.message)
   if (missing) report.hostVariable = missing[1]
   try {
-    fs.writeFileSync(OUT + '/error.json', JSON.stringify(report))
+    fs.writeFileSync(OUT + '/error.json', JSON.stringify(report) + '\n')
   } catch (e) {
     // The host still sees the exit code and stderr.
   }
@@ -80,7 +83,10 @@ function fail(err) {
 process.on('uncaughtException', fail)
 process.on('unhandledRejection', fail)
 
-const entry = JSON.parse(fs.readFileSync(DIR + '/entry.json', 'utf8'))
+const entry = JSON.parse(process.env.LEV_ENTRY || fs.readFileSync(DIR + '/entry.json', 'utf8'))
+delete process.env.LEV_ENTRY
+// Under `node -e` there is no script in argv[1]: put one, so `cmd` is argv.slice(2) either way.
+if (!require.main) process.argv.splice(1, 0, DIR + '/lev-runtime.js')
 Promise.resolve()
   .then(() => compile(entry.source)(lev, ...JSON.parse(entry.args)))
   .then(() => {

@@ -4,30 +4,59 @@ import { content, dir, type RootfsEntry } from '../archive/pack'
 import { ENTRY, type Entry } from '../entry'
 import { OUT_DIR, RECORDS_FILE } from '../results/records'
 
-/** What a container runs for an entry: its own node, on our runtime. */
-export const ENTRY_COMMAND = ['node', '/.levrt/lev-runtime.js'] as const
-
-let files: { runtime: Buffer; tslib: Buffer } | undefined
-
 /**
- * The files levrt puts in every container: the results folder (writable by any user, so a tool
- * that drops privileges can still write records) and, for an entry, the runtime, TypeScript's
- * helpers and the entry itself.
+ * An empty tmpfs mounted inside the results folder: the engine makes the folder (and /.levrt)
+ * as the mountpoint's parents, so a run needs no archive upload just to have it. Records land
+ * beside the mount, on the container's own disk, and outlive the container's stop.
  */
-export function levEntries(entry: Entry | undefined): RootfsEntry[] {
-  const entries: RootfsEntry[] = [dir('/.levrt', 0o755), dir(OUT_DIR, 0o1777)]
-  if (entry) {
-    files ??= { runtime: readFileSync(join(__dirname, 'lev-runtime.js')), tslib: readFileSync(require.resolve('tslib/tslib.js')) }
-    entries.push(
-      content('/.levrt/lev-runtime.js', files.runtime),
-      content('/.levrt/tslib.js', files.tslib),
-      content('/.levrt/entry.json', JSON.stringify(entry[ENTRY])),
-    )
+export const RESULTS_MOUNT = `${OUT_DIR}/.mnt`
+
+/** Entries up to this size travel in the environment; larger ones as a file. */
+const INLINE_ENTRY_BYTES = 96 * 1024
+
+let sources: { runtime: string; tslib: string } | undefined
+
+function runtimeSources(): { runtime: string; tslib: string } {
+  sources ??= {
+    runtime: readFileSync(join(__dirname, 'lev-runtime.js'), 'utf8'),
+    tslib: readFileSync(require.resolve('tslib/tslib.js'), 'utf8'),
   }
-  return entries
+  return sources
 }
 
-/** Environment every container gets: where to write records (any language can). */
-export function levEnv(runId: string): string[] {
-  return [`LEV_RECORDS=${RECORDS_FILE}`, `LEV_RUN_ID=${runId}`]
+export interface Shipment {
+  /** What replaces the image's ENTRYPOINT (the image's own node runs our runtime). */
+  readonly entrypoint?: readonly string[]
+  readonly env: readonly string[]
+  /** Files to upload before start; empty when nothing needs the (slow) archive API. */
+  readonly files: readonly RootfsEntry[]
+}
+
+/**
+ * How levrt's part of a run gets into its container. Uploading through the engine's archive API
+ * costs a filesystem mount on the engine (about 50 ms here), so it is used only when needed:
+ * a large entry, or a tool running as another user than root, which needs the results folder
+ * world-writable (the engine makes it root's).
+ */
+export function ship(runId: string, entry: Entry | undefined, nonRootUser: boolean): Shipment {
+  const env = [`LEV_RECORDS=${RECORDS_FILE}`, `LEV_RUN_ID=${runId}`]
+  const files: RootfsEntry[] = nonRootUser ? [dir('/.levrt', 0o755), dir(OUT_DIR, 0o1777)] : []
+  if (!entry) return { env, files }
+  const { runtime, tslib } = runtimeSources()
+  const payload = JSON.stringify(entry[ENTRY])
+  if (Buffer.byteLength(payload) <= INLINE_ENTRY_BYTES) {
+    // `--` ends node's own options: `cmd` goes to the entry, whatever it looks like.
+    return { entrypoint: ['node', '-e', `${tslib}\n;${runtime}`, '--'], env: [...env, `LEV_ENTRY=${payload}`], files }
+  }
+  return {
+    entrypoint: ['node', '/.levrt/lev-runtime.js'],
+    env,
+    files: [
+      dir('/.levrt', 0o755),
+      dir(OUT_DIR, nonRootUser ? 0o1777 : 0o755),
+      content('/.levrt/lev-runtime.js', runtime),
+      content('/.levrt/tslib.js', tslib),
+      content('/.levrt/entry.json', payload),
+    ],
+  }
 }
