@@ -69,13 +69,21 @@ export async function filesBench(docker: Dockerode, rounds: number, memoryRounds
     const small = join(dir, 'small')
     writeRandomFile(small, SMALL)
 
-    const create = () => docker.createContainer({ Image: IMAGE, Cmd: ['true'], Labels: benchLabels() })
+    // Untimed before every run: the previous run's 256 MiB may still be going to disk.
+    const settle = async () => {
+      await run('sync')
+    }
+    const create = async () => {
+      await settle()
+      return docker.createContainer({ Image: IMAGE, Cmd: ['true'], Labels: benchLabels() })
+    }
     const remove = async (c: Dockerode.Container) => {
       await c.remove({ force: true, v: true })
     }
     const contenders = [
       contender({
         name: 'dockerode create + `docker cp` + start + wait + remove (baseline)',
+        before: settle,
         async run() {
           const c = await create()
           try {
@@ -89,6 +97,7 @@ export async function filesBench(docker: Dockerode, rounds: number, memoryRounds
       }),
       contender({
         name: 'levrt await new Cr(..., { files: { [\'/data/blob\']: { path } } })',
+        before: settle,
         run: () => new Cr(IMAGE, { cmd: ['true'], files: { [TARGET]: { path: file } } }).done(),
       }),
       contender({
@@ -97,7 +106,7 @@ export async function filesBench(docker: Dockerode, rounds: number, memoryRounds
         run: (c: Dockerode.Container) => run('docker', ['cp', folder, `${c.id}:/data`]),
         after: (c: Dockerode.Container) => remove(c),
       }),
-      contender({ name: 'levrt await new Cr(...) without files (container floor)', run: () => new Cr(IMAGE, { cmd: ['true'] }).done() }),
+      contender({ name: 'levrt await new Cr(...) without files (container floor)', before: settle, run: () => new Cr(IMAGE, { cmd: ['true'] }).done() }),
     ]
     const rows = await interleaved(contenders, rounds)
     const memory = await memoryRows(

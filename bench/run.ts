@@ -29,7 +29,10 @@ async function main(): Promise<void> {
   const docker = new Dockerode()
   const summary: string[] = []
   const failures: string[] = []
+  // BENCH_ONLY=P1,P4 runs just those.
+  const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim().toUpperCase())
   const bench = async (id: string, fn: () => Promise<string>) => {
+    if (only && !only.includes(id)) return
     try {
       summary.push(`${id}: ${await fn()}`)
     } catch (err) {

@@ -35,7 +35,11 @@ export interface Row {
 export async function interleaved(contenders: readonly Contender[], rounds: number): Promise<Row[]> {
   const rows: Row[] = contenders.map((c) => ({ name: c.name, samples: [] }))
   for (let i = -1; i < rounds; i++) {
-    for (const [j, c] of contenders.entries()) {
+    // Each round starts one contender later, so each follows every other equally often: what one
+    // leaves behind (a disk still flushing, a busy engine) does not always land on the same one.
+    for (let k = 0; k < contenders.length; k++) {
+      const j = (k + Math.max(i, 0)) % contenders.length
+      const c = contenders[j]
       if (rows[j].error !== undefined) continue
       try {
         const ms = await once(c)
