@@ -1,4 +1,12 @@
-import { Collection, MongoClient, MongoNetworkError, MongoServerSelectionError, MongoTopologyClosedError, type Db } from 'mongodb'
+import {
+  Collection,
+  MongoClient,
+  MongoNetworkError,
+  MongoServerError,
+  MongoServerSelectionError,
+  MongoTopologyClosedError,
+  type Db,
+} from 'mongodb'
 import { StoreError } from '../errors'
 import { RUN_FIELD, type ResultCollection, type RunRecord, type Store, type StoredDoc } from './store'
 
@@ -47,7 +55,11 @@ export class MongoStore implements Store {
     const set = run ? { ...fields, [RUN_FIELD]: run } : fields
     const client = this.acquire()
     try {
-      await this.db(client).collection<{ _id: string }>(collection).updateOne({ _id: id }, { $set: set }, { upsert: true })
+      const coll = this.db(client).collection<{ _id: string }>(collection)
+      // A run's final save nearly always creates its document, and servers insert faster than
+      // they upsert (FerretDB by 1.3-1.9x for 8 MB); merging is the fallback.
+      const created = run ? await coll.insertOne({ _id: id, ...set }).then(() => true, ignoreDuplicate) : false
+      if (!created) await coll.updateOne({ _id: id }, { $set: set }, { upsert: true })
     } catch (err) {
       throw new StoreError(`could not write to ${collection} at ${this.location}`, err, isUnreachable(err))
     } finally {
@@ -96,6 +108,12 @@ export class MongoStore implements Store {
   private db(client: MongoClient): Db {
     return client.db(this.dbName)
   }
+}
+
+/** A duplicate `_id` means the document exists (say, from a spooled retry): merge instead. */
+function ignoreDuplicate(err: unknown): false {
+  if (err instanceof MongoServerError && err.code === 11000) return false
+  throw err
 }
 
 /** No server answered (as opposed to a server refusing the operation). */
