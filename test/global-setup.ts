@@ -6,6 +6,7 @@
 import { hostname } from 'node:os'
 import type { TestProject } from 'vitest/node'
 import { docker } from '../src/engine/connection'
+import { processExists } from '../src/engine/labels'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -20,20 +21,11 @@ const MONGO_PORT = 27017
 const OWNER_HOST = 'io.levrt.test.owner.host'
 const OWNER_PID = 'io.levrt.test.owner.pid'
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
 /** Removes FerretDB containers left by test runs on this host whose process is gone. */
 async function removeLeftovers(): Promise<void> {
   const leftovers = await docker().listContainers({ all: true, filters: { label: [`${OWNER_HOST}=${hostname()}`] } })
   for (const c of leftovers) {
-    if (isAlive(Number(c.Labels[OWNER_PID]))) continue
+    if (processExists(Number(c.Labels[OWNER_PID]))) continue
     await docker()
       .getContainer(c.Id)
       .remove({ force: true, v: true })

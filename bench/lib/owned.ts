@@ -1,5 +1,6 @@
 import { hostname } from 'node:os'
 import type Dockerode from 'dockerode'
+import { processExists } from '../../src/engine/labels'
 
 /**
  * Labels for the containers and networks the benchmarks create themselves (the SDK labels its
@@ -13,19 +14,10 @@ export function benchLabels(): Record<string, string> {
   return { [BENCH_HOST]: hostname(), [BENCH_PID]: String(process.pid) }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
 /** Removes containers and networks of bench processes on this host that are gone. */
 export async function removeLeftovers(docker: Dockerode): Promise<void> {
   const filters = JSON.stringify({ label: [`${BENCH_HOST}=${hostname()}`] })
-  const dead = (labels: Record<string, string> | undefined) => !alive(Number(labels?.[BENCH_PID]))
+  const dead = (labels: Record<string, string> | undefined) => !processExists(Number(labels?.[BENCH_PID]))
   for (const c of await docker.listContainers({ all: true, filters })) {
     if (dead(c.Labels)) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)
   }

@@ -47,3 +47,13 @@ export function processStart(pid: number): string | undefined {
     return undefined
   }
 }
+
+/** Whether a process with this pid exists (one we may not signal still exists). */
+export function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os'
 import type { Engine, LabelledObject } from '../engine/engine'
-import { LABEL, LABEL_SCHEMA, processStart } from '../engine/labels'
+import { LABEL, LABEL_SCHEMA, processExists, processStart } from '../engine/labels'
 
 export interface GcOptions {
   /** Remove every labelled object, whoever made it and whether or not it is still alive. */
@@ -46,15 +46,6 @@ export function ownerIsDead(labels: Readonly<Record<string, string>>): boolean {
   const recorded = labels[LABEL.ownerStart]
   const current = processStart(pid)
   return Boolean(recorded && current && recorded !== current) // the pid now names another process
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }
 
 let swept: Promise<void> | undefined
