@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
+import { getEventListeners } from 'node:events'
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -223,6 +224,13 @@ describe('wiring: files, services, links, ports', () => {
     expect(err).toBeInstanceOf(AbortedError)
     expect((err as Error).message).toContain('user pressed stop')
     expect(await (err as AbortedError).document!.get()).toEqual({ progress: 'half' })
+  })
+
+  it('a run lets go of its AbortSignal when it ends, so one signal can serve many runs', async () => {
+    const controller = new AbortController()
+    await Promise.all([1, 2, 3].map(() => sh('true', { signal: controller.signal })))
+    await rejection(new Cr('levrt/busybox', { cmd: ['true'], ports: [1], portTimeout: 300, signal: controller.signal }).start())
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0)
   })
 
   it('an AbortSignal aborted before start creates nothing', async () => {

@@ -68,7 +68,8 @@ export class Run {
   private abortReason: unknown
   /** Fires when the run is aborted, to interrupt waits in progress. */
   private readonly stopper = new AbortController()
-  private unregister: (() => void) | undefined
+  /** Undoes the run's hooks into the process (signal handling, the user's AbortSignal). */
+  private release: () => void = () => undefined
 
   constructor(
     readonly spec: RunSpec,
@@ -100,9 +101,13 @@ export class Run {
     if (spec.signal?.aborted) throw new AbortedError(spec.signal.reason)
     await sweepOnce(this.engine)
     void flushSpool(this.home, this.store).catch(() => undefined)
-    this.unregister = register(this)
+    const unregister = register(this)
     const onAbort = () => void this.abort(spec.signal?.reason)
     spec.signal?.addEventListener('abort', onAbort, { once: true })
+    this.release = () => {
+      unregister()
+      spec.signal?.removeEventListener('abort', onAbort)
+    }
     try {
       if (!spec.host && (spec.services.length > 0 || spec.links.length > 0)) {
         this.network = await this.engine.createNetwork(`levrt-${this.id}`, ownerLabels(this.id, 'network'))
@@ -123,9 +128,8 @@ export class Run {
       this.throwIfAborted()
       this.started = true
     } catch (err) {
-      spec.signal?.removeEventListener('abort', onAbort)
       await this.teardown()
-      this.unregister()
+      this.release()
       throw this.abortReason !== undefined && !(err instanceof AbortedError) ? new AbortedError(this.abortReason) : err
     }
   }
@@ -181,8 +185,8 @@ export class Run {
       launched = await this.launch(spec, `levrt-${this.id}-${name}`, { kind: 'service', name }, files, this.networkFor([name]))
       await this.waitPorts(launched, spec)
     } catch (err) {
-      const logs = launched ? await launched.container.tail(20).catch(() => '') : ''
       if (this.abortReason !== undefined) throw new AbortedError(this.abortReason)
+      const logs = launched ? await launched.container.tail(20).catch(() => '') : ''
       const cause = err instanceof PortWaitError ? await this.portError(launched!, spec.image, spec.portTimeoutMs, err) : err
       throw new ServiceError(name, spec.image, logs, cause)
     }
@@ -210,7 +214,7 @@ export class Run {
     const main = role.kind === 'main'
     // Only the main container keeps results: a sidecar's records folder would go unread.
     const nonRoot = main && !isRoot(await this.engine.imageUser(spec.image).catch(() => ''))
-    const shipment = main ? ship(this.id, spec.entry, nonRoot) : ship(this.id, spec.entry, false)
+    const shipment = ship(this.id, spec.entry, nonRoot)
     const container = await this.engine.create({
       name,
       image: spec.image,
@@ -251,7 +255,7 @@ export class Run {
       exitCode = await main.exited
     } catch (err) {
       await this.teardown()
-      this.unregister?.()
+      this.release()
       throw err
     }
     const endedAt = new Date()
@@ -270,7 +274,7 @@ export class Run {
       this.teardown(),
       failed === undefined ? this.save(results!.fields, run) : Promise.reject(failed),
     ])
-    this.unregister?.()
+    this.release()
     if (saved.status === 'rejected') throw saved.reason
     const doc = new Document(this.store.collection(this.collection), this.id, run)
     if (results!.cutLine) process.emitWarning(`levrt: the last record of run ${this.id} was cut off (no newline) and not stored`)
