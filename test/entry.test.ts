@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import ts from 'typescript'
 import {
@@ -9,7 +9,6 @@ import {
   OptionsError,
   RecordError,
   remote,
-  ResultTooLargeError,
   StoreUnavailableError,
   type Document,
   type Json,
@@ -239,16 +238,6 @@ describe('remote entries and lev.set', () => {
     }) })
     expect(doc.exitCode).toBeGreaterThan(128) // killed by its own signal
     expect(await doc.get()).toEqual({ saved: 'before the crash' })
-  })
-
-  it('refuses a result over 16 MiB with an error that says so, and keeps it whole on disk', async () => {
-    const err = await rejection(new Cr(NODE, 'ts/big@1.0', { entry: remote((lev) => lev.set({ blob: 'x'.repeat(17 * 1024 * 1024) })) }))
-    expect(err).toBeInstanceOf(ResultTooLargeError)
-    const { path, bytes, limit } = err as ResultTooLargeError
-    expect(bytes).toBeGreaterThan(limit)
-    expect((err as Error).message).toMatch(/not cut/)
-    expect(existsSync(path)).toBe(true)
-    expect(JSON.parse(readFileSync(path, 'utf8')).fields.blob).toHaveLength(17 * 1024 * 1024)
   })
 })
 

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { Cr, type Document, type Filter, type Projection } from '../src/index'
+import { readFileSync } from 'node:fs'
+import { Cr, remote, ResultTooLargeError, type Document, type Filter, type Projection } from '../src/index'
+import { rejection } from './support/async'
 import { storeFromEnv } from '../src/store'
 import { useStore } from './support/env'
 
@@ -68,6 +70,15 @@ describe.each(stores)('the %s store', (_, which) => {
     expect(await doc.get({}, { count: 1, extra: 1, target: 1 })).toEqual({ count: 4, extra: [1], target: 'example.com' })
     await store.save(doc.coll.collectionName, doc.filters._id, { count: 3, extra: null })
     expect(await doc.get({}, { count: 1, extra: 1 })).toEqual({ count: 3, extra: null })
+  })
+
+  it('refuses a document over 16 MiB with ResultTooLargeError, keeping it whole on disk', async () => {
+    const err = await rejection(new Cr('levrt/node:20', 'test/big@1.0', { entry: remote((lev) => lev.set({ blob: 'x'.repeat(17 << 20) })) }))
+    expect(err).toBeInstanceOf(ResultTooLargeError)
+    const { bytes, limit, path } = err as ResultTooLargeError
+    expect(bytes).toBeGreaterThan(limit)
+    expect((err as Error).message).toMatch(/not cut/)
+    expect(JSON.parse(readFileSync(path, 'utf8')).fields.blob).toHaveLength(17 << 20)
   })
 
   it('finds the run among others of the collection, and only it', async () => {

@@ -25,7 +25,7 @@ import { OUT_DIR, readResults, type Results } from '../results/records'
 import { flushSpool, spool } from '../results/spool'
 import { RESULTS_MOUNT, ship } from '../runtime/ship'
 import type { RunSpec } from '../spec'
-import { RUN_FIELD, type RunRecord, type Store, type StoredDoc } from '../store'
+import { MAX_DOCUMENT_BYTES, RUN_FIELD, type RunRecord, type Store, type StoredDoc } from '../store'
 import { sweepOnce } from './gc'
 import { register } from './live'
 import { PortWaitError, waitForPorts } from './ports'
@@ -36,8 +36,6 @@ function isRoot(user: string): boolean {
   return name === '' || name === 'root' || name === '0'
 }
 
-/** MongoDB's limit for one document; the embedded store keeps it too, so both accept the same runs. */
-export const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
 
 interface Launched {
   readonly container: Container
@@ -286,20 +284,22 @@ export class Run {
   }
 
   private async save(fields: StoredDoc, run: RunRecord): Promise<void> {
-    const bytes = BSON.calculateObjectSize({ _id: this.id, ...fields, [RUN_FIELD]: run })
-    if (bytes > MAX_DOCUMENT_BYTES) {
+    try {
+      await this.store.save(this.collection, this.id, fields, run)
+    } catch (err) {
+      if (err instanceof StoreError && err.unreachable) {
+        const path = await spool(this.home, this.store, this.collection, this.id, fields, run)
+        throw new StoreUnavailableError(this.store.location, path, err)
+      }
+      // Sized only when a write fails (sizing 8 MB costs tens of ms): a store refuses a
+      // document over the limit, but in its own words, or the driver's.
+      const bytes = BSON.calculateObjectSize({ _id: this.id, ...fields, [RUN_FIELD]: run })
+      if (bytes <= MAX_DOCUMENT_BYTES) throw err
       const dir = join(this.home, 'oversize')
       const path = join(dir, `${this.id}.json`)
       await mkdir(dir, { recursive: true })
       await writeFile(path, EJSON.stringify({ collection: this.collection, _id: this.id, fields, run }, { relaxed: true }))
       throw new ResultTooLargeError(bytes, MAX_DOCUMENT_BYTES, path)
-    }
-    try {
-      await this.store.save(this.collection, this.id, fields, run)
-    } catch (err) {
-      if (!(err instanceof StoreError && err.unreachable)) throw err
-      const path = await spool(this.home, this.store, this.collection, this.id, fields, run)
-      throw new StoreUnavailableError(this.store.location, path, err)
     }
   }
 

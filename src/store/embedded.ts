@@ -1,9 +1,9 @@
-import { EJSON } from 'bson'
+import { BSON, EJSON } from 'bson'
 import { Query } from 'mingo'
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { StoreError } from '../errors'
-import { RUN_FIELD, type Filter, type Projection, type ResultCollection, type RunRecord, type Store, type StoredDoc } from './store'
+import { MAX_DOCUMENT_BYTES, RUN_FIELD, type Filter, type Projection, type ResultCollection, type RunRecord, type Store, type StoredDoc } from './store'
 
 /**
  * Results on local disk, no server: one folder per collection, one EJSON file per run document
@@ -35,6 +35,8 @@ export class EmbeddedStore implements Store {
     const previous = this.writes.get(file) ?? Promise.resolve()
     const next = previous.then(async () => {
       const doc = { ...((await readDoc(file)) ?? { _id: id }), ...fields, ...(run ? { [RUN_FIELD]: run } : {}) }
+      const bytes = BSON.calculateObjectSize(doc)
+      if (bytes > MAX_DOCUMENT_BYTES) throw new Error(`the document is ${bytes} bytes as BSON, over the ${MAX_DOCUMENT_BYTES}-byte limit`)
       await mkdir(this.folder(collection), { recursive: true })
       const tmp = `${file}.${process.pid}.tmp`
       await writeFile(tmp, EJSON.stringify(doc, { relaxed: true }))

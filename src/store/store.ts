@@ -26,6 +26,9 @@ export interface RunRecord {
 
 export const RUN_FIELD = '_lev'
 
+/** MongoDB's limit for one document; the embedded store keeps it too, so both accept the same runs. */
+export const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
+
 /** Where results go: MongoDB or the embedded store, behind one interface. */
 export interface Store {
   readonly kind: 'mongodb' | 'embedded'
