@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream'
+import { StringDecoder } from 'node:string_decoder'
 import { extract } from 'tar-stream'
 import type { StoredDoc } from '../store'
 
@@ -106,29 +107,32 @@ function readSmall(stream: Readable): Promise<string> {
 
 /**
  * Calls `onLine` for each complete (newline-terminated) line; resolves true if the stream ended
- * in the middle of a line. Chunks are joined once per line, so long lines cost O(length).
+ * in the middle of a line. Chunks are decoded as they arrive and joined once per line, so a
+ * long record is held as text once (not also as bytes) before it is parsed.
  */
 function readLines(stream: Readable, onLine: (line: string, n: number) => void): Promise<boolean> {
   return new Promise((resolve, reject) => {
-    let parts: Buffer[] = []
+    // A newline byte never occurs inside a UTF-8 sequence: splitting bytes at it is safe.
+    const decoder = new StringDecoder('utf8')
+    let pieces: string[] = []
     let n = 0
     stream.on('data', (chunk: Buffer) => {
       try {
         let start = 0
         for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
-          parts.push(chunk.subarray(start, nl))
-          const line = Buffer.concat(parts).toString('utf8')
-          parts = []
+          pieces.push(decoder.end(chunk.subarray(start, nl)))
+          const line = pieces.join('')
+          pieces = []
           start = nl + 1
           n++
           if (line.trim() !== '') onLine(line, n)
         }
-        if (start < chunk.length) parts.push(chunk.subarray(start))
+        if (start < chunk.length) pieces.push(decoder.write(chunk.subarray(start)))
       } catch (err) {
         stream.destroy(err as Error)
       }
     })
-    stream.once('end', () => resolve(parts.some((p) => p.length > 0)))
+    stream.once('end', () => resolve(pieces.some((p) => p.length > 0) || decoder.end().length > 0))
     stream.once('error', reject)
   })
 }
