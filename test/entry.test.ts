@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { describe, expect, inject, it } from 'vitest'
 import ts from 'typescript'
 import {
   Cr,
@@ -15,7 +15,7 @@ import {
 } from '../src/index'
 import { docker, levrtObjects } from './support/engine'
 import { rejection } from './support/async'
-import { useStore } from './support/env'
+import { embeddedStoreLeavingNothing, useStore } from './support/env'
 import { startProxy } from './support/proxy'
 
 const NODE = 'levrt/node:20'
@@ -28,16 +28,7 @@ const scan = (target: string) => new Cr(NODE, 'ts/issues@1.0', { entry: entry(ta
 
 
 describe('remote entries and lev.set', () => {
-  let env: ReturnType<typeof useStore>
-  let before: Awaited<ReturnType<typeof levrtObjects>>
-  beforeAll(async () => {
-    env = useStore('embedded')
-    before = await levrtObjects()
-  })
-  afterAll(async () => {
-    expect(await levrtObjects()).toEqual(before)
-    env.restore()
-  })
+  embeddedStoreLeavingNothing()
 
   it('runs the seed example as written', async () => {
     const doc = await scan('example.com')

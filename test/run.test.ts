@@ -1,6 +1,6 @@
 import Dockerode from 'dockerode'
 import { hostname } from 'node:os'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import {
   ContainerStartError,
   Cr,
@@ -14,7 +14,7 @@ import {
 import { DockerEngine } from '../src/engine/docker-engine'
 import { containersOfRun, docker, levrtObjects } from './support/engine'
 import { collect, rejection } from './support/async'
-import { useStore } from './support/env'
+import { embeddedStoreLeavingNothing } from './support/env'
 import { startRegistry } from './support/registry'
 
 
@@ -22,16 +22,7 @@ const sh = (script: string, options: Omit<CrOptions, 'cmd'> = {}) =>
   new Cr('levrt/busybox', { ...options, cmd: ['sh', '-c', script] })
 
 describe('a run on the engine', () => {
-  let store: ReturnType<typeof useStore>
-  let before: Awaited<ReturnType<typeof levrtObjects>>
-  beforeAll(async () => {
-    store = useStore('embedded')
-    before = await levrtObjects()
-  })
-  afterAll(async () => {
-    expect(await levrtObjects()).toEqual(before)
-    store.restore()
-  })
+  embeddedStoreLeavingNothing()
 
   it('records a non-zero exit in the Document instead of throwing, and removes the container', async () => {
     const t0 = new Date()

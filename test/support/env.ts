@@ -1,3 +1,5 @@
+import { afterAll, beforeAll, expect } from 'vitest'
+import { levrtObjects } from './engine'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -24,4 +26,21 @@ export function useStore(store: { mongoUrl: string; db: string } | 'embedded'): 
       rmSync(home, { recursive: true, force: true })
     },
   }
+}
+
+/**
+ * For a whole test file: its runs use a fresh embedded store, and once they are done nothing of
+ * this worker's may remain on the engine.
+ */
+export function embeddedStoreLeavingNothing(): void {
+  let env: ReturnType<typeof useStore>
+  let before: Awaited<ReturnType<typeof levrtObjects>>
+  beforeAll(async () => {
+    env = useStore('embedded')
+    before = await levrtObjects()
+  })
+  afterAll(async () => {
+    expect(await levrtObjects()).toEqual(before)
+    env.restore()
+  })
 }
