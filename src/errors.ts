@@ -165,6 +165,15 @@ export class RecordError extends LevError {
   }
 }
 
+/** How an entry failed, as the in-container runtime reports it. */
+export interface EntryFailure {
+  readonly name: string
+  readonly message: string
+  readonly stack?: string
+  /** A variable of the host module the entry used without being given it. */
+  readonly hostVariable?: string
+}
+
 /**
  * The entry threw (or rejected). Whatever it stored before failing is stored: `document`.
  * `hostVariable` names a variable of the host module the entry used without being given it.
@@ -172,7 +181,7 @@ export class RecordError extends LevError {
 export class EntryError extends LevError {
   readonly code = 'LEV_ENTRY_FAILED'
   constructor(
-    readonly failure: { readonly name: string; readonly message: string; readonly stack?: string; readonly hostVariable?: string },
+    readonly failure: EntryFailure,
     readonly document: Document,
   ) {
     super(

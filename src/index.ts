@@ -32,4 +32,5 @@ export {
   AbortedError,
   ContainerError,
   type LevErrorCode,
+  type EntryFailure,
 } from './errors'

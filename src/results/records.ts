@@ -1,19 +1,12 @@
 import type { Readable } from 'node:stream'
 import { StringDecoder } from 'node:string_decoder'
 import { extract } from 'tar-stream'
+import type { EntryFailure } from '../errors'
 import type { StoredDoc } from '../store'
 
 /** Where a run's results are, inside its container. The folder is writable by any user. */
 export const OUT_DIR = '/.levrt/out'
 export const RECORDS_FILE = `${OUT_DIR}/records.jsonl`
-export const ERROR_FILE = `${OUT_DIR}/error.json`
-
-export interface EntryFailure {
-  readonly name: string
-  readonly message: string
-  readonly stack?: string
-  readonly hostVariable?: string
-}
 
 export interface Results {
   /** The records merged in order: later fields win. */
