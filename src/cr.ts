@@ -5,6 +5,9 @@ import { startRun } from './run/index'
 import { parseSpec, SPEC, type RunSpec } from './spec'
 import type { Task } from './task'
 
+/** @internal How `Concurrent` starts a Cr with its own AbortSignal added to the Cr's. */
+export const START_WITH = Symbol.for('levrt.startWith')
+
 /**
  * A container spec. Lazy: nothing runs until it is started or awaited, and it runs once —
  * awaiting the same Cr again gives the same Document. Make a new Cr to run again.
@@ -40,6 +43,21 @@ export class Cr implements PromiseLike<Document> {
     // Made inside a namespace: that one (`lev.ns('x').run(() => scan())` returns the Cr
     // un-started). Made outside any: the namespace it is started in.
     this.task ??= startRun(this[SPEC], this.namespace.length ? this.namespace : currentNamespace())
+    return this.task
+  }
+
+  /** Whether `start()` (or `await`) has been called. */
+  get started(): boolean {
+    return this.task !== undefined
+  }
+
+  /** @internal `start()`, aborted also by `signal` (e.g. a Concurrent group's). */
+  [START_WITH](signal: AbortSignal): Promise<Task> {
+    const spec = this[SPEC]
+    this.task ??= startRun(
+      { ...spec, signal: spec.signal ? AbortSignal.any([spec.signal, signal]) : signal },
+      this.namespace.length ? this.namespace : currentNamespace(),
+    )
     return this.task
   }
 

@@ -42,9 +42,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   const options = { all: values.all ?? false, dryRun: values['dry-run'] ?? false }
   // Loaded here, not at the top: `levrt help` need not load the engine and store layers.
   const { gc } = await import('../run/gc')
-  const { sharedEngine } = await import('../run/index')
+  const { defaultContext } = await import('../context')
   try {
-    const { removed, failed } = await gc(sharedEngine(), options)
+    const { removed, failed } = await gc(defaultContext().engine, options)
     const verb = options.dryRun ? 'would remove' : 'removed'
     for (const o of removed) process.stdout.write(`${describeObject(verb, o)}\n`)
     for (const { object, error } of failed) {

@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { packEntries, type RootfsEntry } from '../archive/pack'
 import { fileEntries } from '../archive/files'
+import type { Context } from '../context'
 import { Document } from '../document'
 import type { Container, Engine, Network, NetworkChoice } from '../engine/engine'
 import { ownerLabels } from '../engine/labels'
@@ -20,6 +21,7 @@ import {
   StoreError,
   StoreUnavailableError,
 } from '../errors'
+import type { LogSink } from '../log'
 import { OutputHub } from '../output'
 import { OUT_DIR, readResults, type Results } from '../results/records'
 import { flushSpool, spool } from '../results/spool'
@@ -69,13 +71,21 @@ export class Run {
   /** Undoes the run's hooks into the process (signal handling, the user's AbortSignal). */
   private release: () => void = () => undefined
 
+  private readonly engine: Engine
+  private readonly store: Store
+  private readonly home: string
+  private readonly log: LogSink
+
   constructor(
     readonly spec: RunSpec,
-    private readonly engine: Engine,
-    private readonly store: Store,
+    ctx: Context,
     readonly collection: string,
-    private readonly home: string,
-  ) {}
+  ) {
+    this.engine = ctx.engine
+    this.store = ctx.store()
+    this.home = ctx.home()
+    this.log = ctx.log()
+  }
 
   get container(): Container {
     return this.launched.container
