@@ -20,6 +20,8 @@ export type LevErrorCode =
   | 'LEV_PORT_TIMEOUT'
   | 'LEV_SERVICE_FAILED'
   | 'LEV_ABORTED'
+  | 'LEV_TIMEOUT'
+  | 'LEV_NETWORK'
 
 export abstract class LevError extends Error {
   abstract readonly code: LevErrorCode
@@ -245,6 +247,44 @@ export class AbortedError extends LevError {
     readonly document?: Document,
   ) {
     super(`the run was aborted: ${describe(reason)}`, { cause: reason })
+  }
+}
+
+/** The engine could not make a network (for a run's services and links, or an environment). */
+export class NetworkError extends LevError {
+  readonly code = 'LEV_NETWORK'
+  constructor(
+    readonly network: string,
+    reason: string,
+    cause?: unknown,
+  ) {
+    super(`could not create network ${network}: ${reason}`, { cause })
+  }
+}
+
+/**
+ * The run went past its `timeout`, or `idleTimeout` without output or a new record. It was
+ * stopped (SIGTERM, then SIGKILL after a grace period); what it stored so far is `document`.
+ */
+export class TimeoutError extends LevError {
+  readonly code = 'LEV_TIMEOUT'
+  constructor(
+    /** `'timeout'`: the whole run took too long; `'idle'`: it went silent too long. */
+    readonly reason: 'timeout' | 'idle',
+    /** The limit that was passed, in ms. */
+    readonly limitMs: number,
+    readonly document?: Document,
+  ) {
+    super(
+      reason === 'timeout'
+        ? `the run took longer than its timeout of ${limitMs} ms and was stopped`
+        : `the run had no output and no new record for ${limitMs} ms (idleTimeout) and was stopped`,
+    )
+  }
+
+  /** The same error, carrying the run's results so far. */
+  withDocument(document: Document): TimeoutError {
+    return new TimeoutError(this.reason, this.limitMs, document)
   }
 }
 

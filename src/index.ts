@@ -30,6 +30,8 @@ export {
   PortTimeoutError,
   ServiceError,
   AbortedError,
+  TimeoutError,
+  NetworkError,
   ContainerError,
   type LevErrorCode,
   type EntryFailure,

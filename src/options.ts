@@ -1,5 +1,8 @@
 import type { Cr } from './cr'
 import type { Entry } from './entry'
+import type { MemorySize } from './limits'
+
+export type { MemorySize } from './limits'
 
 /** `<namespace>/<name>@<major>.<minor>`, e.g. `talentsec/nmap@1.0`. */
 export type Schema = `${string}/${string}@${number}.${number}`
@@ -38,4 +41,18 @@ export interface CrOptions {
    * run created is removed, and the run rejects with an `AbortedError` carrying its Document.
    */
   readonly signal?: AbortSignal
+  /**
+   * Ms from `start()` until the main container must have ended. Past it the run is stopped
+   * (SIGTERM, then SIGKILL after a grace period) and rejects with a `TimeoutError` holding the
+   * results so far. Default: `LEVRT_TIMEOUT`, else none.
+   */
+  readonly timeout?: number
+  /** Ms the main container may go without output or a new record (else as `timeout`). Default: `LEVRT_IDLE_TIMEOUT`. */
+  readonly idleTimeout?: number
+  /** Memory limit: bytes, or `'512m'`, `'2g'`. Applies to the main container and its services. */
+  readonly memory?: MemorySize
+  /** CPU limit, e.g. `0.5`. Applies to the main container and its services. */
+  readonly cpus?: number
+  /** Most processes (and threads) the container may run. Applies to the main container and its services. */
+  readonly pids?: number
 }

@@ -15,8 +15,11 @@ class Channel {
   private subscriber: PassThrough | undefined
   private ended = false
 
-  constructor(source: Readable) {
-    source.on('data', (chunk: Buffer) => this.push(chunk))
+  constructor(source: Readable, tap: (chunk: Buffer) => void) {
+    source.on('data', (chunk: Buffer) => {
+      tap(chunk)
+      this.push(chunk)
+    })
     source.once('end', () => {
       this.ended = true
       this.subscriber?.end()
@@ -44,14 +47,26 @@ class Channel {
   }
 }
 
+export type OutputTap = (stream: 'stdout' | 'stderr', chunk: Buffer) => void
+
 /** A container's stdout and stderr, kept apart. */
 export class OutputHub {
   private readonly out: Channel
   private readonly err: Channel
+  private readonly taps: OutputTap[] = []
 
   constructor(private readonly output: Output) {
-    this.out = new Channel(output.stdout)
-    this.err = new Channel(output.stderr)
+    this.out = new Channel(output.stdout, (chunk) => this.tapped('stdout', chunk))
+    this.err = new Channel(output.stderr, (chunk) => this.tapped('stderr', chunk))
+  }
+
+  /** Sees every chunk as it arrives (the live log, idle detection), without consuming the streams. */
+  tap(listener: OutputTap): void {
+    this.taps.push(listener)
+  }
+
+  private tapped(stream: 'stdout' | 'stderr', chunk: Buffer): void {
+    for (const tap of this.taps) tap(stream, chunk)
   }
 
   get stdout(): Readable {

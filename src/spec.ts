@@ -2,6 +2,7 @@ import { posix } from 'node:path'
 import { isEntry, type Entry } from './entry'
 import { OptionsError } from './errors'
 import type { CrOptions, FileSource } from './options'
+import { parseCpus, parseDuration, parseMemory, parsePids, type ResourceLimits } from './limits'
 import { checkSchema } from './schema'
 
 /** A `Cr`'s options, checked and normalised: what the engine layer runs. */
@@ -20,6 +21,11 @@ export interface RunSpec {
   readonly services: readonly (readonly [name: string, spec: RunSpec])[]
   readonly portTimeoutMs: number
   readonly signal: AbortSignal | undefined
+  /** Given on this Cr; the environment's defaults are applied when the run starts. */
+  readonly timeoutMs: number | undefined
+  readonly idleTimeoutMs: number | undefined
+  /** This Cr's own limits; a service without its own takes the run's. */
+  readonly limits: ResourceLimits
 }
 
 export const DEFAULT_PORT_TIMEOUT_MS = 60_000
@@ -36,7 +42,7 @@ export function specOf(value: unknown): RunSpec | undefined {
   return typeof value === 'object' && value !== null ? (value as { [SPEC]?: RunSpec })[SPEC] : undefined
 }
 
-const KNOWN = new Set(['schema', 'host', 'entry', 'cmd', 'env', 'files', 'links', 'ports', 'services', 'portTimeout', 'signal'])
+const KNOWN = new Set(['schema', 'host', 'entry', 'cmd', 'env', 'files', 'links', 'ports', 'services', 'portTimeout', 'signal', 'timeout', 'idleTimeout', 'memory', 'cpus', 'pids'])
 
 // Docker's reference grammar (distribution/reference), without IPv6 literals.
 const DOMAIN = '(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?'
@@ -90,6 +96,9 @@ export function parseSpec(image: unknown, schemaArg: unknown, options: unknown):
     services,
     portTimeoutMs: o.portTimeout ?? DEFAULT_PORT_TIMEOUT_MS,
     signal: o.signal,
+    timeoutMs: parseDuration(o.timeout, 'timeout'),
+    idleTimeoutMs: parseDuration(o.idleTimeout, 'idleTimeout'),
+    limits: { memoryBytes: parseMemory(o.memory), nanoCpus: parseCpus(o.cpus), pids: parsePids(o.pids) },
   }
 }
 
@@ -179,6 +188,10 @@ function parseServices(services: unknown, hostNetwork: boolean): [string, RunSpe
     const spec = specOf(cr)
     if (!spec) throw new OptionsError(where, 'must be a Cr')
     if (spec.services.length > 0) throw new OptionsError(where, 'a service cannot have services of its own')
+    // A sidecar lives exactly as long as its run: time limits are the run's.
+    if (spec.timeoutMs !== undefined || spec.idleTimeoutMs !== undefined) {
+      throw new OptionsError(where, "a service ends with its run: give timeout and idleTimeout to the run's Cr")
+    }
     if (spec.host && !hostNetwork) {
       throw new OptionsError(where, 'a service on the host network cannot be reached by name from the run; drop host: true')
     }

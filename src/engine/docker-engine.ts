@@ -2,7 +2,8 @@ import Dockerode from 'dockerode'
 import { PassThrough, Readable } from 'node:stream'
 import { ContainerCreateError, ContainerStartError, EngineLostError, EngineUnavailableError } from '../errors'
 import { docker as sharedDocker, engineAddress } from './connection'
-import type { Container, ContainerSpec, Engine, LabelledObject, Network, NetworkChoice, Output } from './engine'
+import type { Container, ContainerSpec, Engine, LabelledObject, Network, NetworkChoice, NetworkOptions, Output } from './engine'
+import { createPooledNetwork } from './network-create'
 import { pull } from './pull'
 
 /** The engine layer on a Docker engine, through dockerode. */
@@ -28,6 +29,11 @@ export class DockerEngine implements Engine {
         NetworkMode: networkMode(spec.network),
         ExtraHosts: spec.extraHosts ? [...spec.extraHosts] : undefined,
         Tmpfs: spec.tmpfs ? Object.fromEntries(spec.tmpfs.map((path) => [path, 'size=64k'])) : undefined,
+        // Swap as large as memory: the limit is the limit, as with `docker run --memory` on a host without swap accounting.
+        Memory: spec.limits?.memoryBytes,
+        MemorySwap: spec.limits?.memoryBytes,
+        NanoCpus: spec.limits?.nanoCpus,
+        PidsLimit: spec.limits?.pids,
       },
       NetworkingConfig:
         spec.network.mode === 'user'
@@ -75,12 +81,10 @@ export class DockerEngine implements Engine {
     return firstAddress(info)
   }
 
-  async createNetwork(name: string, labels: Readonly<Record<string, string>>): Promise<Network> {
-    const network = await this.docker
-      .createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: { ...labels } })
-      .catch((err: unknown) => {
-        throw unreachable(err) ?? err
-      })
+  async createNetwork(name: string, labels: Readonly<Record<string, string>>, options: NetworkOptions = {}): Promise<Network> {
+    const network = await createPooledNetwork(this.docker, name, labels, options).catch((err: unknown) => {
+      throw unreachable(err) ?? err
+    })
     return new DockerNetwork(network, name)
   }
 
@@ -171,6 +175,20 @@ class DockerContainer implements Container {
     }
   }
 
+  async stat(path: string): Promise<{ size: number; mtime: string } | undefined> {
+    try {
+      const res = (await this.container.infoArchive({ path })) as unknown as Readable & { headers: Record<string, string | undefined> }
+      res.resume()
+      const header = res.headers['x-docker-container-path-stat']
+      if (!header) return undefined
+      const info = JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as { size: number; mtime: string }
+      return { size: info.size, mtime: info.mtime }
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined
+      throw unreachable(err) ?? err
+    }
+  }
+
   async changes(): Promise<string[]> {
     const changes = (await this.container.changes().catch((err: unknown) => {
       throw unreachable(err) ?? err
@@ -208,6 +226,20 @@ class DockerContainer implements Container {
     } catch (err) {
       throw new EngineLostError(this.spec.image, await this.tail(20).catch(() => ''), err)
     }
+  }
+
+  async stop(graceSeconds: number): Promise<void> {
+    // 304: already stopped; 404: already removed.
+    await this.container.stop({ t: graceSeconds }).catch((err: unknown) => {
+      if (statusOf(err) !== 304) ignoreGone(err)
+    })
+  }
+
+  async oomKilled(): Promise<boolean> {
+    const info = await this.container.inspect().catch((err: unknown) => {
+      throw unreachable(err) ?? err
+    })
+    return info.State?.OOMKilled === true
   }
 
   async kill(signal: string): Promise<void> {

@@ -1,4 +1,6 @@
 import type { Readable } from 'node:stream'
+import type { ResourceLimits } from '../limits'
+import type { SubnetPool } from './subnets'
 
 /**
  * The engine layer's whole surface. It is kept this narrow on purpose: a swarm backend (see
@@ -15,12 +17,21 @@ export interface Engine {
   imageUser(image: string): Promise<string>
   /** A running container's address on its first network (by name or id); undefined if none. */
   containerAddress(container: string): Promise<string | undefined>
-  /** Creates a user network: containers on it reach each other by name and alias. */
-  createNetwork(name: string, labels: Readonly<Record<string, string>>): Promise<Network>
+  /**
+   * Creates a user network: containers on it reach each other by name and alias. With a pool,
+   * its subnet is a free one of the pool's (not one of the engine's few default pools).
+   */
+  createNetwork(name: string, labels: Readonly<Record<string, string>>, options?: NetworkOptions): Promise<Network>
   /** The containers, networks and volumes carrying all of `labels`. */
   list(labels: Readonly<Record<string, string>>): Promise<LabelledObject[]>
   /** Removes one of `list()`'s objects (a container by force); one already gone is fine. */
   removeObject(object: LabelledObject): Promise<void>
+}
+
+export interface NetworkOptions {
+  readonly pool?: SubnetPool
+  /** No route out of the network (containers still reach each other, published ports still work). */
+  readonly internal?: boolean
 }
 
 export interface LabelledObject {
@@ -51,6 +62,7 @@ export interface ContainerSpec {
   readonly extraHosts?: readonly string[]
   /** Paths where an empty tmpfs is mounted. */
   readonly tmpfs?: readonly string[]
+  readonly limits?: ResourceLimits
 }
 
 export interface Container {
@@ -60,6 +72,8 @@ export interface Container {
   put(tar: Readable): Promise<void>
   /** A tar stream of `path` (a file or folder), or undefined if there is no such path. */
   read(path: string): Promise<Readable | undefined>
+  /** Size and modification time of a path in the container (a mount on the engine: use sparingly). */
+  stat(path: string): Promise<{ readonly size: number; readonly mtime: string } | undefined>
   /** Paths added or changed in the container's filesystem since it was created (cheap: no mount). */
   changes(): Promise<string[]>
   /**
@@ -70,6 +84,13 @@ export interface Container {
   start(): Promise<void>
   /** Resolves with the exit code once the container has stopped. */
   wait(): Promise<number>
+  /**
+   * Stops it as `docker stop` does: the image's stop signal (SIGTERM by default), then SIGKILL
+   * after `graceSeconds`. Resolves once it has stopped; one not running is not an error.
+   */
+  stop(graceSeconds: number): Promise<void>
+  /** After it stopped: whether the kernel killed it for memory. */
+  oomKilled(): Promise<boolean>
   /** Sends a signal; a container that is not running is not an error. */
   kill(signal: string): Promise<void>
   /** The container's address on its network (undefined on the host network). */

@@ -1,6 +1,4 @@
-import { BSON, EJSON, ObjectId } from 'bson'
-import { mkdir, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { ObjectId } from 'bson'
 import { packEntries, type RootfsEntry } from '../archive/pack'
 import { fileEntries } from '../archive/files'
 import type { Context } from '../context'
@@ -16,21 +14,27 @@ import {
   OptionsError,
   PortTimeoutError,
   RecordError,
-  ResultTooLargeError,
   ServiceError,
-  StoreError,
-  StoreUnavailableError,
+  TimeoutError,
 } from '../errors'
-import type { LogSink } from '../log'
+import { durationFromEnv, type ResourceLimits } from '../limits'
+import type { LogSink, RunInfo, RunOutcome } from '../log'
 import { OutputHub } from '../output'
-import { OUT_DIR, readResults, type Results } from '../results/records'
-import { flushSpool, spool } from '../results/spool'
+import { OUT_DIR, readResults, RECORDS_FILE, type Results } from '../results/records'
+import { flushSpool } from '../results/spool'
 import { RESULTS_MOUNT, ship } from '../runtime/ship'
 import type { RunSpec } from '../spec'
-import { MAX_DOCUMENT_BYTES, RUN_FIELD, type RunRecord, type Store, type StoredDoc } from '../store'
+import type { RunRecord, Store, StoredDoc } from '../store'
+import { poolFromEnv } from '../engine/subnets'
 import { sweepOnce } from './gc'
 import { register } from './live'
+import { runName } from './names'
 import { PortWaitError, waitForPorts } from './ports'
+import { saveResult } from './save'
+import { Watchdog } from './watchdog'
+
+/** How long a timed-out container has between SIGTERM and SIGKILL. */
+export const STOP_GRACE_SECONDS = 5
 
 /** Whether a container user (`name`, `uid`, `uid:gid`, or '' for the default) is root. */
 function isRoot(user: string): boolean {
@@ -66,6 +70,11 @@ export class Run {
   private starting: Promise<void> | undefined
   private started = false
   private abortReason: unknown
+  /** Set when the run went past `timeout` or `idleTimeout`. */
+  private timedOut: TimeoutError | undefined
+  private watchdog: Watchdog | undefined
+  private readonly info: RunInfo
+  private readonly begun = Date.now()
   /** Fires when the run is aborted, to interrupt waits in progress. */
   private readonly stopper = new AbortController()
   /** Undoes the run's hooks into the process (signal handling, the user's AbortSignal). */
@@ -85,6 +94,7 @@ export class Run {
     this.store = ctx.store()
     this.home = ctx.home()
     this.log = ctx.log()
+    this.info = { id: this.id, name: runName(spec.image), image: spec.image, collection }
   }
 
   get container(): Container {
@@ -97,7 +107,10 @@ export class Run {
 
   /** Starts services, links and the main container, and waits for ports. On failure, removes it all. */
   start(): Promise<void> {
-    this.starting ??= this.bringUp()
+    this.starting ??= this.bringUp().catch((err: unknown) => {
+      this.ended({ error: err })
+      throw err
+    })
     return this.starting
   }
 
@@ -109,6 +122,8 @@ export class Run {
     if (spec.signal?.aborted) throw new AbortedError(spec.signal.reason)
     await sweepOnce(this.engine)
     void flushSpool(this.home, this.store).catch(() => undefined)
+    this.log.runStarted(this.info)
+    this.startWatchdog()
     const unregister = register(this)
     const onAbort = () => void this.abort(spec.signal?.reason)
     spec.signal?.addEventListener('abort', onAbort, { once: true })
@@ -118,7 +133,7 @@ export class Run {
     }
     try {
       if (!spec.host && (spec.services.length > 0 || spec.links.length > 0)) {
-        this.network = await this.engine.createNetwork(`levrt-${this.id}`, ownerLabels(this.id, 'network'))
+        this.network = await this.engine.createNetwork(`levrt-${this.id}`, ownerLabels(this.id, 'network'), { pool: poolFromEnv() })
       }
       await Promise.all(spec.services.map(([name, s], i) => this.startService(name, s, serviceFiles[i])))
       this.throwIfAborted()
@@ -136,16 +151,54 @@ export class Run {
       this.throwIfAborted()
       this.started = true
     } catch (err) {
+      this.watchdog?.stop()
       await this.teardown()
       this.release()
+      if (this.timedOut) throw this.timedOut
       throw this.abortReason !== undefined && !(err instanceof AbortedError) ? new AbortedError(this.abortReason) : err
     }
   }
 
   /** Waits for the main container, stores its results, removes everything. Runs once. */
   finish(): Promise<Document> {
-    this.finished ??= this.collect()
+    this.finished ??= this.collect().then(
+      (doc) => {
+        this.ended({ exitCode: doc.run.exitCode, oomKilled: doc.run.oomKilled })
+        return doc
+      },
+      (err: unknown) => {
+        this.ended({ error: err })
+        throw err
+      },
+    )
     return this.finished
+  }
+
+  private ended(outcome: RunOutcome): void {
+    this.log.runEnded(this.info, outcome, Date.now() - this.begun)
+  }
+
+  /** Timers for `timeout` (from start()) and `idleTimeout`; the environment gives defaults. */
+  private startWatchdog(): void {
+    const timeoutMs = this.spec.timeoutMs ?? durationFromEnv('LEVRT_TIMEOUT')
+    const idleTimeoutMs = this.spec.idleTimeoutMs ?? durationFromEnv('LEVRT_IDLE_TIMEOUT')
+    if (timeoutMs === undefined && idleTimeoutMs === undefined) return
+    this.watchdog = new Watchdog({
+      timeoutMs,
+      idleTimeoutMs,
+      recordsToken: async () => {
+        const info = this.main ? await this.main.container.stat(RECORDS_FILE) : undefined
+        return info ? `${info.size} ${info.mtime}` : ''
+      },
+      expire: (err) => void this.expire(err),
+    })
+  }
+
+  /** Past a time limit: a run still starting is aborted; a started one stopped (TERM, grace, KILL). */
+  private async expire(err: TimeoutError): Promise<void> {
+    this.timedOut = err
+    if (!this.started) return void this.abort(err)
+    await this.main!.container.stop(STOP_GRACE_SECONDS).catch(() => undefined)
   }
 
   /**
@@ -226,6 +279,7 @@ export class Run {
     const container = await this.engine.create({
       name,
       image: spec.image,
+      limits: limitsOf(spec, this.spec),
       entrypoint: shipment.entrypoint,
       cmd: spec.entry ? (spec.cmd ?? []) : spec.cmd,
       env: [...shipment.env, ...spec.env],
@@ -240,7 +294,7 @@ export class Run {
     // Each upload costs the engine a filesystem mount: skipped when there is nothing to put.
     const [, output] = await Promise.all([
       upload.length ? container.put(packEntries(upload, { addParents: false })) : undefined,
-      main ? container.attach().then((o) => new OutputHub(o)) : undefined,
+      main ? container.attach().then((o) => this.watch(new OutputHub(o))) : undefined,
     ])
     this.throwIfAborted()
     try {
@@ -256,17 +310,30 @@ export class Run {
     return { container, output, exited }
   }
 
+  /** Output goes to the log and counts as activity for `idleTimeout`. */
+  private watch(hub: OutputHub): OutputHub {
+    hub.tap((stream, chunk) => {
+      this.watchdog?.activity()
+      this.log.output(this.info, stream, chunk)
+    })
+    return hub
+  }
+
   private async collect(): Promise<Document> {
     const main = this.launched
     let exitCode: number
     try {
       exitCode = await main.exited
     } catch (err) {
+      this.watchdog?.stop()
       await this.teardown()
       this.release()
       throw err
     }
+    this.watchdog?.stop()
     const endedAt = new Date()
+    // 137 is SIGKILL: only then can it have been the OOM killer (an inspect costs a round trip).
+    const oomKilled = exitCode === 137 ? await main.container.oomKilled().catch(() => false) : false
     let results: Results | undefined
     let failed: unknown
     try {
@@ -277,7 +344,7 @@ export class Run {
     } catch (err) {
       failed = err
     }
-    const run: RunRecord = { image: this.spec.image, containerId: main.container.id, exitCode, startedAt: this.startedAt, endedAt }
+    const run: RunRecord = { image: this.spec.image, containerId: main.container.id, exitCode, startedAt: this.startedAt, endedAt, oomKilled }
     const [, saved] = await Promise.allSettled([
       this.teardown(),
       failed === undefined ? this.save(results!.fields, run) : Promise.reject(failed),
@@ -285,6 +352,7 @@ export class Run {
     this.release()
     if (saved.status === 'rejected') throw saved.reason
     const doc = new Document(this.store.collection(this.collection), this.id, run)
+    if (this.timedOut) throw this.timedOut.withDocument(doc)
     if (results!.cutLine) process.emitWarning(`levrt: the last record of run ${this.id} was cut off (no newline) and not stored`)
     const problem = results!.problems[0]
     if (problem) throw new RecordError(problem.line, problem.reason, doc)
@@ -293,24 +361,8 @@ export class Run {
     return doc
   }
 
-  private async save(fields: StoredDoc, run: RunRecord): Promise<void> {
-    try {
-      await this.store.save(this.collection, this.id, fields, run)
-    } catch (err) {
-      if (err instanceof StoreError && err.unreachable) {
-        const path = await spool(this.home, this.store, this.collection, this.id, fields, run)
-        throw new StoreUnavailableError(this.store.location, path, err)
-      }
-      // Sized only when a write fails (sizing 8 MB costs tens of ms): a store refuses a
-      // document over the limit, but in its own words, or the driver's.
-      const bytes = BSON.calculateObjectSize({ _id: this.id, ...fields, [RUN_FIELD]: run })
-      if (bytes <= MAX_DOCUMENT_BYTES) throw err
-      const dir = join(this.home, 'oversize')
-      const path = join(dir, `${this.id}.json`)
-      await mkdir(dir, { recursive: true })
-      await writeFile(path, EJSON.stringify({ collection: this.collection, _id: this.id, fields, run }, { relaxed: true }))
-      throw new ResultTooLargeError(bytes, MAX_DOCUMENT_BYTES, path)
-    }
+  private save(fields: StoredDoc, run: RunRecord): Promise<void> {
+    return saveResult(this.store, this.home, this.collection, this.id, fields, run)
   }
 
   /** Removes what the run created, containers first; safe to call more than once. */
@@ -327,5 +379,14 @@ export class Run {
     if (failures.length) {
       process.emitWarning(`levrt: run ${this.id} could not remove everything it created (\`npx levrt gc\` will): ${describe(failures[0].reason)}`)
     }
+  }
+}
+
+/** A container's limits: its own Cr's, else (for a service) the run's. */
+function limitsOf(spec: RunSpec, run: RunSpec): ResourceLimits {
+  return {
+    memoryBytes: spec.limits.memoryBytes ?? run.limits.memoryBytes,
+    nanoCpus: spec.limits.nanoCpus ?? run.limits.nanoCpus,
+    pids: spec.limits.pids ?? run.limits.pids,
   }
 }

@@ -22,6 +22,8 @@ export interface RunRecord {
   readonly exitCode: number
   readonly startedAt: Date
   readonly endedAt: Date
+  /** The kernel killed the main container for memory (its `memory` limit, or the host's). */
+  readonly oomKilled: boolean
 }
 
 export const RUN_FIELD = '_lev'

@@ -1,0 +1,67 @@
+import { OptionsError } from './errors'
+
+/** A memory size: bytes, or a number with a `k`, `m` or `g` suffix (powers of 1024), like docker's `--memory`. */
+export type MemorySize = number | `${number}${'k' | 'm' | 'g'}`
+
+/** Resource limits of one container, as the engine takes them. */
+export interface ResourceLimits {
+  readonly memoryBytes?: number
+  /** CPU quota in billionths of a CPU (docker's NanoCpus): `cpus: 0.5` is 500 000 000. */
+  readonly nanoCpus?: number
+  readonly pids?: number
+}
+
+/** The engine refuses less (Docker: "Minimum memory limit allowed is 6MB"). */
+export const MIN_MEMORY_BYTES = 6 * 1024 * 1024
+/** setTimeout's longest delay. */
+export const MAX_TIMER_MS = 2 ** 31 - 1
+
+const UNITS = { k: 1024, m: 1024 ** 2, g: 1024 ** 3 } as const
+
+export function parseMemory(value: unknown, option = 'memory'): number | undefined {
+  if (value === undefined) return undefined
+  let bytes: number | undefined
+  if (typeof value === 'number') bytes = value
+  else if (typeof value === 'string') {
+    const m = /^(\d+(?:\.\d+)?)([kmg])$/i.exec(value.trim())
+    if (m) bytes = Number(m[1]) * UNITS[m[2].toLowerCase() as keyof typeof UNITS]
+  }
+  if (bytes === undefined || !Number.isFinite(bytes)) {
+    throw new OptionsError(option, `${JSON.stringify(value)} is not a memory size (bytes, or like '512m', '2g')`)
+  }
+  bytes = Math.floor(bytes)
+  if (bytes < MIN_MEMORY_BYTES) throw new OptionsError(option, `${JSON.stringify(value)} is below the engine's minimum of 6m`)
+  return bytes
+}
+
+export function parseCpus(value: unknown): number | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0.01) {
+    throw new OptionsError('cpus', `${JSON.stringify(value)} is not a CPU count of at least 0.01 (e.g. 0.5, 2)`)
+  }
+  return Math.round(value * 1e9)
+}
+
+export function parsePids(value: unknown): number | undefined {
+  if (value === undefined) return undefined
+  if (!Number.isInteger(value) || (value as number) < 1) {
+    throw new OptionsError('pids', `${JSON.stringify(value)} is not a process count (an integer, at least 1)`)
+  }
+  return value as number
+}
+
+/** A duration in ms: above 0, at most what a timer can wait. */
+export function parseDuration(value: unknown, option: string): number | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS) {
+    throw new OptionsError(option, `${JSON.stringify(value)} is not a number of milliseconds above 0 (at most ${MAX_TIMER_MS})`)
+  }
+  return value
+}
+
+/** `LEVRT_TIMEOUT` / `LEVRT_IDLE_TIMEOUT`: defaults in ms for every run of the script that sets none. */
+export function durationFromEnv(name: 'LEVRT_TIMEOUT' | 'LEVRT_IDLE_TIMEOUT', env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = env[name]
+  if (raw === undefined || raw.trim() === '') return undefined
+  return parseDuration(/^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : NaN, name)
+}
