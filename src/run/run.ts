@@ -1,58 +1,31 @@
 import { ObjectId } from 'bson'
-import { packEntries, type RootfsEntry } from '../archive/pack'
+import type { RootfsEntry } from '../archive/pack'
 import { fileEntries } from '../archive/files'
 import type { Context } from '../context'
 import { Document } from '../document'
-import type { Container, Engine, Network, NetworkChoice } from '../engine/engine'
+import type { Container, Engine, NetworkChoice } from '../engine/engine'
 import { ownerLabels } from '../engine/labels'
-import {
-  AbortedError,
-  ContainerStartError,
-  describe,
-  EntryError,
-  NoNodeError,
-  OptionsError,
-  PortTimeoutError,
-  RecordError,
-  ServiceError,
-  TimeoutError,
-} from '../errors'
-import { durationFromEnv, type ResourceLimits } from '../limits'
+import { poolFromEnv } from '../engine/subnets'
+import { AbortedError, ContainerStartError, EntryError, PortTimeoutError, RecordError, ServiceError, TimeoutError } from '../errors'
 import type { LogSink, RunInfo, RunOutcome } from '../log'
-import { OutputHub } from '../output'
-import { OUT_DIR, readResults, RECORDS_FILE, type Results } from '../results/records'
+import type { OutputHub } from '../output'
+import { RECORDS_FILE, type Results } from '../results/records'
 import { flushSpool } from '../results/spool'
-import { RESULTS_MOUNT, ship } from '../runtime/ship'
 import type { RunSpec } from '../spec'
 import type { RunRecord, Store, StoredDoc } from '../store'
-import { poolFromEnv } from '../engine/subnets'
 import { sweepOnce } from './gc'
+import { launch, type Launched, type Role } from './launch'
 import { register } from './live'
 import { runName } from './names'
+import { RunObjects } from './objects'
 import { PortWaitError, waitForPorts } from './ports'
+import { readRunResults } from './read-results'
 import { saveResult } from './save'
-import { Watchdog } from './watchdog'
+import { hostModeNames } from './host-mode'
+import { watchdogFor, type Watchdog } from './watchdog'
 
 /** How long a timed-out container has between SIGTERM and SIGKILL. */
 export const STOP_GRACE_SECONDS = 5
-
-/** Whether a container user (`name`, `uid`, `uid:gid`, or '' for the default) is root. */
-function isRoot(user: string): boolean {
-  const name = user.split(':')[0]
-  return name === '' || name === 'root' || name === '0'
-}
-
-
-interface Launched {
-  readonly container: Container
-  /** The container's output (the main container's only: sidecars are read through `tail`). */
-  readonly output: OutputHub | undefined
-  /** The exit code, once the container stops. */
-  readonly exited: Promise<number>
-}
-
-/** The main container keeps results and output; a sidecar needs neither. */
-type Role = { readonly kind: 'main' } | { readonly kind: 'service'; readonly name: string }
 
 /**
  * One run: everything it creates on the engine (network, services, main container, links) from
@@ -61,9 +34,7 @@ type Role = { readonly kind: 'main' } | { readonly kind: 'service'; readonly nam
  */
 export class Run {
   readonly id = new ObjectId().toHexString()
-  private readonly containers: Container[] = []
-  private network: Network | undefined
-  private readonly linked: string[] = []
+  private readonly objects = new RunObjects(this.id)
   private main: Launched | undefined
   private startedAt = new Date()
   private finished: Promise<Document> | undefined
@@ -133,16 +104,12 @@ export class Run {
     }
     try {
       if (!spec.host && (spec.services.length > 0 || spec.links.length > 0)) {
-        this.network = await this.engine.createNetwork(`levrt-${this.id}`, ownerLabels(this.id, 'network'), { pool: poolFromEnv() })
+        this.objects.network = await this.engine.createNetwork(`levrt-${this.id}`, ownerLabels(this.id, 'network'), { pool: poolFromEnv() })
       }
       await Promise.all(spec.services.map(([name, s], i) => this.startService(name, s, serviceFiles[i])))
       this.throwIfAborted()
-      const extraHosts = spec.host ? await this.hostModeNames() : undefined
-      for (const [alias, host] of spec.links) {
-        if (!this.network) break
-        await this.network.connect(host, [alias])
-        this.linked.push(host)
-      }
+      const extraHosts = spec.host ? await hostModeNames(this.engine, this.spec) : undefined
+      if (this.objects.network) for (const [alias, host] of spec.links) await this.objects.link(host, alias)
       this.main = await this.launch(spec, `levrt-${this.id}`, { kind: 'main' }, mainFiles, this.networkFor([]), extraHosts)
       this.startedAt = new Date()
       await this.waitPorts(this.main, spec).catch(async (err: unknown) => {
@@ -152,7 +119,7 @@ export class Run {
       this.started = true
     } catch (err) {
       this.watchdog?.stop()
-      await this.teardown()
+      await this.objects.teardown()
       this.release()
       if (this.timedOut) throw this.timedOut
       throw this.abortReason !== undefined && !(err instanceof AbortedError) ? new AbortedError(this.abortReason) : err
@@ -180,12 +147,7 @@ export class Run {
 
   /** Timers for `timeout` (from start()) and `idleTimeout`; the environment gives defaults. */
   private startWatchdog(): void {
-    const timeoutMs = this.spec.timeoutMs ?? durationFromEnv('LEVRT_TIMEOUT')
-    const idleTimeoutMs = this.spec.idleTimeoutMs ?? durationFromEnv('LEVRT_IDLE_TIMEOUT')
-    if (timeoutMs === undefined && idleTimeoutMs === undefined) return
-    this.watchdog = new Watchdog({
-      timeoutMs,
-      idleTimeoutMs,
+    this.watchdog = watchdogFor(this.spec, {
       recordsToken: async () => {
         const info = this.main ? await this.main.container.stat(RECORDS_FILE) : undefined
         return info ? `${info.size} ${info.mtime}` : ''
@@ -226,18 +188,8 @@ export class Run {
 
   private networkFor(aliases: readonly string[]): NetworkChoice {
     if (this.spec.host) return { mode: 'host' }
-    return this.network ? { mode: 'user', name: this.network.name, aliases } : { mode: 'bridge' }
-  }
-
-  /** On the host network there is no DNS of ours: services are on 127.0.0.1, links at their address. */
-  private async hostModeNames(): Promise<string[]> {
-    const names = this.spec.services.map(([name]) => `${name}:127.0.0.1`)
-    for (const [alias, host] of this.spec.links) {
-      const ip = await this.engine.containerAddress(host)
-      if (!ip) throw new OptionsError(`links.${alias}`, `${host} has no address to reach from the host network (is it running?)`)
-      names.push(`${alias}:${ip}`)
-    }
-    return names
+    const network = this.objects.network
+    return network ? { mode: 'user', name: network.name, aliases } : { mode: 'bridge' }
   }
 
   private async startService(name: string, spec: RunSpec, files: RootfsEntry[]): Promise<void> {
@@ -264,7 +216,7 @@ export class Run {
     return err.reason === 'timeout' ? new PortTimeoutError(image, err.port, timeoutMs, logs) : new ContainerStartError(image, logs, err)
   }
 
-  private async launch(
+  private launch(
     spec: RunSpec,
     name: string,
     role: Role,
@@ -272,42 +224,19 @@ export class Run {
     network: NetworkChoice,
     extraHosts?: string[],
   ): Promise<Launched> {
-    const main = role.kind === 'main'
-    // Only the main container keeps results: a sidecar's records folder would go unread.
-    const nonRoot = main && !isRoot(await this.engine.imageUser(spec.image).catch(() => ''))
-    const shipment = ship(this.id, spec.entry, nonRoot)
-    const container = await this.engine.create({
+    return launch(this.engine, {
+      runId: this.id,
+      spec,
+      runSpec: this.spec,
       name,
-      image: spec.image,
-      limits: limitsOf(spec, this.spec),
-      entrypoint: shipment.entrypoint,
-      cmd: spec.entry ? (spec.cmd ?? []) : spec.cmd,
-      env: [...shipment.env, ...spec.env],
-      labels: ownerLabels(this.id, main ? 'main' : `service:${role.name}`),
+      role,
+      files,
       network,
       extraHosts,
-      tmpfs: main ? [RESULTS_MOUNT] : undefined,
+      created: (container) => this.objects.addContainer(container),
+      checkAborted: () => this.throwIfAborted(),
+      watch: (hub) => this.watch(hub),
     })
-    this.containers.push(container)
-    this.throwIfAborted()
-    const upload = [...shipment.files, ...files]
-    // Each upload costs the engine a filesystem mount: skipped when there is nothing to put.
-    const [, output] = await Promise.all([
-      upload.length ? container.put(packEntries(upload, { addParents: false })) : undefined,
-      main ? container.attach().then((o) => this.watch(new OutputHub(o))) : undefined,
-    ])
-    this.throwIfAborted()
-    try {
-      await container.start()
-    } catch (err) {
-      if (spec.entry && err instanceof ContainerStartError && /executable file not found|no such file or directory/i.test(describe(err.cause))) {
-        throw new NoNodeError(spec.image, err.logs, err.cause)
-      }
-      throw err
-    }
-    const exited = container.wait()
-    exited.catch(() => undefined) // awaited by finish(); a lost engine must not crash the process meanwhile
-    return { container, output, exited }
   }
 
   /** Output goes to the log and counts as activity for `idleTimeout`. */
@@ -326,7 +255,7 @@ export class Run {
       exitCode = await main.exited
     } catch (err) {
       this.watchdog?.stop()
-      await this.teardown()
+      await this.objects.teardown()
       this.release()
       throw err
     }
@@ -337,16 +266,13 @@ export class Run {
     let results: Results | undefined
     let failed: unknown
     try {
-      // Reading the results folder costs a mount on the engine: only when something was written.
-      const [, changed] = await Promise.all([main.output?.ended.catch(() => undefined), main.container.changes()])
-      const wrote = changed.some((path) => path.startsWith(`${OUT_DIR}/`) && path !== RESULTS_MOUNT)
-      results = await readResults(wrote ? await main.container.read(OUT_DIR) : undefined)
+      results = await readRunResults(main)
     } catch (err) {
       failed = err
     }
     const run: RunRecord = { image: this.spec.image, containerId: main.container.id, exitCode, startedAt: this.startedAt, endedAt, oomKilled }
     const [, saved] = await Promise.allSettled([
-      this.teardown(),
+      this.objects.teardown(),
       failed === undefined ? this.save(results!.fields, run) : Promise.reject(failed),
     ])
     this.release()
@@ -363,30 +289,5 @@ export class Run {
 
   private save(fields: StoredDoc, run: RunRecord): Promise<void> {
     return saveResult(this.store, this.home, this.collection, this.id, fields, run)
-  }
-
-  /** Removes what the run created, containers first; safe to call more than once. */
-  private async teardown(): Promise<void> {
-    const containers = this.containers.splice(0)
-    const results = await Promise.allSettled(containers.map((c) => c.remove()))
-    const network = this.network
-    this.network = undefined
-    if (network) {
-      results.push(...(await Promise.allSettled(this.linked.splice(0).map((host) => network.disconnect(host)))))
-      results.push(...(await Promise.allSettled([network.remove()])))
-    }
-    const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')
-    if (failures.length) {
-      process.emitWarning(`levrt: run ${this.id} could not remove everything it created (\`npx levrt gc\` will): ${describe(failures[0].reason)}`)
-    }
-  }
-}
-
-/** A container's limits: its own Cr's, else (for a service) the run's. */
-function limitsOf(spec: RunSpec, run: RunSpec): ResourceLimits {
-  return {
-    memoryBytes: spec.limits.memoryBytes ?? run.limits.memoryBytes,
-    nanoCpus: spec.limits.nanoCpus ?? run.limits.nanoCpus,
-    pids: spec.limits.pids ?? run.limits.pids,
   }
 }

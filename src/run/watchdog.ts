@@ -1,4 +1,6 @@
 import { TimeoutError } from '../errors'
+import { durationFromEnv } from '../limits'
+import type { RunSpec } from '../spec'
 
 export interface WatchdogOptions {
   /** Ms until the run must have ended. */
@@ -66,4 +68,12 @@ export class Watchdog {
     this.stop()
     this.options.expire(err)
   }
+}
+
+/** The run's watchdog, with `LEVRT_TIMEOUT` / `LEVRT_IDLE_TIMEOUT` as defaults; none without limits. */
+export function watchdogFor(spec: RunSpec, hooks: Pick<WatchdogOptions, 'recordsToken' | 'expire'>): Watchdog | undefined {
+  const timeoutMs = spec.timeoutMs ?? durationFromEnv('LEVRT_TIMEOUT')
+  const idleTimeoutMs = spec.idleTimeoutMs ?? durationFromEnv('LEVRT_IDLE_TIMEOUT')
+  if (timeoutMs === undefined && idleTimeoutMs === undefined) return undefined
+  return new Watchdog({ timeoutMs, idleTimeoutMs, ...hooks })
 }

@@ -1,0 +1,94 @@
+import { packEntries, type RootfsEntry } from '../archive/pack'
+import type { Container, Engine, NetworkChoice } from '../engine/engine'
+import { ownerLabels } from '../engine/labels'
+import { ContainerStartError, describe, NoNodeError } from '../errors'
+import type { ResourceLimits } from '../limits'
+import { OutputHub } from '../output'
+import { RESULTS_MOUNT, ship } from '../runtime/ship'
+import type { RunSpec } from '../spec'
+
+/** A started container of a run. */
+export interface Launched {
+  readonly container: Container
+  /** The container's output (the main container's only: sidecars are read through `tail`). */
+  readonly output: OutputHub | undefined
+  /** The exit code, once the container stops. */
+  readonly exited: Promise<number>
+}
+
+/** The main container keeps results and output; a sidecar needs neither. */
+export type Role = { readonly kind: 'main' } | { readonly kind: 'service'; readonly name: string }
+
+export interface LaunchRequest {
+  readonly runId: string
+  /** The container's own spec, and (for limits a service inherits) the run's. */
+  readonly spec: RunSpec
+  readonly runSpec: RunSpec
+  readonly name: string
+  readonly role: Role
+  readonly files: readonly RootfsEntry[]
+  readonly network: NetworkChoice
+  readonly extraHosts?: readonly string[]
+  /** Called as soon as the container exists, so that teardown removes it whatever happens next. */
+  readonly created: (container: Container) => void
+  /** Throws if the run was aborted meanwhile. */
+  readonly checkAborted: () => void
+  /** Taps the main container's output (live log, idle detection). */
+  readonly watch: (hub: OutputHub) => OutputHub
+}
+
+/** Creates a container, puts its files in, attaches to its output, and starts it. */
+export async function launch(engine: Engine, req: LaunchRequest): Promise<Launched> {
+  const { spec, role } = req
+  const main = role.kind === 'main'
+  // Only the main container keeps results: a sidecar's records folder would go unread.
+  const nonRoot = main && !isRoot(await engine.imageUser(spec.image).catch(() => ''))
+  const shipment = ship(req.runId, spec.entry, nonRoot)
+  const container = await engine.create({
+    name: req.name,
+    image: spec.image,
+    limits: limitsOf(spec, req.runSpec),
+    entrypoint: shipment.entrypoint,
+    cmd: spec.entry ? (spec.cmd ?? []) : spec.cmd,
+    env: [...shipment.env, ...spec.env],
+    labels: ownerLabels(req.runId, main ? 'main' : `service:${role.name}`),
+    network: req.network,
+    extraHosts: req.extraHosts,
+    tmpfs: main ? [RESULTS_MOUNT] : undefined,
+  })
+  req.created(container)
+  req.checkAborted()
+  const upload = [...shipment.files, ...req.files]
+  // Each upload costs the engine a filesystem mount: skipped when there is nothing to put.
+  const [, output] = await Promise.all([
+    upload.length ? container.put(packEntries(upload, { addParents: false })) : undefined,
+    main ? container.attach().then((o) => req.watch(new OutputHub(o))) : undefined,
+  ])
+  req.checkAborted()
+  try {
+    await container.start()
+  } catch (err) {
+    if (spec.entry && err instanceof ContainerStartError && /executable file not found|no such file or directory/i.test(describe(err.cause))) {
+      throw new NoNodeError(spec.image, err.logs, err.cause)
+    }
+    throw err
+  }
+  const exited = container.wait()
+  exited.catch(() => undefined) // awaited by finish(); a lost engine must not crash the process meanwhile
+  return { container, output, exited }
+}
+
+/** Whether a container user (`name`, `uid`, `uid:gid`, or '' for the default) is root. */
+function isRoot(user: string): boolean {
+  const name = user.split(':')[0]
+  return name === '' || name === 'root' || name === '0'
+}
+
+/** A container's limits: its own Cr's, else (for a service) the run's. */
+function limitsOf(spec: RunSpec, run: RunSpec): ResourceLimits {
+  return {
+    memoryBytes: spec.limits.memoryBytes ?? run.limits.memoryBytes,
+    nanoCpus: spec.limits.nanoCpus ?? run.limits.nanoCpus,
+    pids: spec.limits.pids ?? run.limits.pids,
+  }
+}

@@ -1,0 +1,13 @@
+import { OUT_DIR, readResults, type Results } from '../results/records'
+import { RESULTS_MOUNT } from '../runtime/ship'
+import type { Launched } from './launch'
+
+/**
+ * A stopped main container's results, once its output has drained. Reading the results folder
+ * costs a mount on the engine, so it is read only when the container's changes show a write.
+ */
+export async function readRunResults(main: Launched): Promise<Results> {
+  const [, changed] = await Promise.all([main.output?.ended.catch(() => undefined), main.container.changes()])
+  const wrote = changed.some((path) => path.startsWith(`${OUT_DIR}/`) && path !== RESULTS_MOUNT)
+  return readResults(wrote ? await main.container.read(OUT_DIR) : undefined)
+}
