@@ -11,7 +11,9 @@ export interface EntryPayload {
   readonly args: string
 }
 
+/** What `remote(fn)` or `remote(fn)(...args)` gives: pass it as a Cr's `entry`. */
 export interface Entry {
+  /** @internal */
   readonly [ENTRY]: EntryPayload
 }
 
