@@ -1,11 +1,15 @@
 /**
- * Builds the local images levrt needs, straight from host files: no Dockerfile, no registry.
+ * Builds the local images levrt needs; no registry is used.
  *
- *   ts-node --transpile-only scripts/images.ts          levrt/busybox, levrt/node:20
+ *   ts-node --transpile-only scripts/images.ts          all images below
  *   ts-node --transpile-only scripts/images.ts --test   ... plus levrt-test/ferretdb:1.24
  *
- * Each image carries a content key (label io.levrt.image.key) over its inputs' sizes and mtimes;
- * an image whose key matches is left alone.
+ * - levrt/busybox, levrt/node:20: straight from host files, no Dockerfile.
+ * - levrt/debian:bookworm: debootstrap from the Debian mirror this machine's apt uses.
+ * - levkit/*: from the Dockerfiles under images/, FROM levrt/debian:bookworm, via the build API.
+ *
+ * Each image carries a content key (label io.levrt.image.key) over its inputs; an image whose key
+ * matches is left alone.
  */
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -13,6 +17,8 @@ import { realpath } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { docker } from '../src/engine/connection'
+import { ensureDockerfileImage, type DockerfileRecipe } from './lib/build'
+import { ensureDebian, type DebianRecipe } from './lib/debian'
 import { ensureImage, type ImageRecipe, type ImageResult } from './lib/image'
 import { content, dir, file, symlink, type RootfsEntry } from '../src/archive/pack'
 
@@ -145,6 +151,18 @@ const ferretdbImage: ImageRecipe = {
 }
 
 // ---------------------------------------------------------------------------------------------
+// levrt/debian:bookworm and the tool images built FROM it
+
+const debianImage: DebianRecipe = { ref: 'levrt/debian:bookworm', suite: 'bookworm', variant: 'minbase' }
+
+/** One folder under images/ per image; each is keyed on its folder and the base image's id. */
+const toolImages: DockerfileRecipe[] = [
+  { ref: 'levkit/nmap:1.0', dir: resolve(ROOT, 'images/nmap') },
+  { ref: 'levkit/nginx:1.0', dir: resolve(ROOT, 'images/nginx') },
+  { ref: 'levkit/redis:1.0', dir: resolve(ROOT, 'images/redis') },
+]
+
+// ---------------------------------------------------------------------------------------------
 
 function report(r: ImageResult): void {
   const mb = (r.size / 1e6).toFixed(1)
@@ -154,8 +172,10 @@ function report(r: ImageResult): void {
 async function main(argv: string[]): Promise<void> {
   const unknown = argv.filter((a) => a !== '--test')
   if (unknown.length) throw new Error(`unknown argument(s): ${unknown.join(' ')} (usage: images.ts [--test])`)
-  const recipes = [busyboxImage, nodeImage, ...(argv.includes('--test') ? [ferretdbImage] : [])]
-  for (const recipe of recipes) report(await ensureImage(docker(), recipe, BUILDER_VERSION))
+  for (const recipe of [busyboxImage, nodeImage]) report(await ensureImage(docker(), recipe, BUILDER_VERSION))
+  report(await ensureDebian(docker(), debianImage, BUILDER_VERSION))
+  for (const recipe of toolImages) report(await ensureDockerfileImage(docker(), recipe, BUILDER_VERSION))
+  if (argv.includes('--test')) report(await ensureImage(docker(), ferretdbImage, BUILDER_VERSION))
 }
 
 main(process.argv.slice(2)).catch((err: Error) => {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prepares a machine for levrt: a running Docker engine, a static busybox, and the local images.
 #
-#   scripts/setup.sh          engine + levrt/busybox + levrt/node:20
+#   scripts/setup.sh          engine + levrt/busybox + levrt/node:20 + levrt/debian:bookworm + levkit/*
 #   scripts/setup.sh --test   ... plus the FerretDB test image (needs Go)
 #
 # Idempotent: a second run only checks. Installs missing packages with apt-get when run as root.
@@ -136,6 +136,20 @@ ensure_busybox() {
   have_static_busybox || die "busybox-static is installed but there is no static /bin/busybox"
 }
 
+# --- debootstrap (makes the levrt/debian:bookworm base of the tool images) ------------------------
+
+have_debootstrap() { command -v debootstrap >/dev/null 2>&1 || [[ -x /usr/sbin/debootstrap ]]; }
+
+# Only warns when it can't install: images.ts needs it only while the base image is not built yet.
+ensure_debootstrap() {
+  have_debootstrap && return 0
+  if can_apt; then
+    apt_install debootstrap
+  else
+    say "WARNING: no debootstrap; building levrt/debian:bookworm needs it (sudo apt-get install debootstrap)"
+  fi
+}
+
 # --- images ---------------------------------------------------------------------------------------
 
 build_images() {
@@ -150,4 +164,5 @@ build_images() {
 
 ensure_docker
 ensure_busybox
+ensure_debootstrap
 build_images

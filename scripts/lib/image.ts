@@ -40,13 +40,14 @@ export async function contentKey(version: string, files: readonly string[], extr
   return hash.digest('hex')
 }
 
-interface ImageInfo {
+export interface ImageInfo {
   id: string
   size: number
   key?: string
 }
 
-async function inspectImage(docker: Dockerode, ref: string): Promise<ImageInfo | undefined> {
+/** The image tagged `ref`, or undefined when there is none. */
+export async function inspectImage(docker: Dockerode, ref: string): Promise<ImageInfo | undefined> {
   try {
     const info = await docker.getImage(ref).inspect()
     return { id: info.Id, size: info.Size, key: info.Config?.Labels?.[KEY_LABEL] }
@@ -99,22 +100,20 @@ export interface ImageResult {
   seconds: number
 }
 
-/** Builds the image unless one with the same content key is already tagged `ref`. */
-export async function ensureImage(docker: Dockerode, recipe: ImageRecipe, version: string): Promise<ImageResult> {
+/**
+ * Runs `build` (which must tag `ref` with `key` in its KEY_LABEL) unless `ref` already carries
+ * that key. The image it replaces is removed when nothing else uses it.
+ */
+export async function ensureKeyed(docker: Dockerode, ref: string, key: string, build: () => Promise<void>): Promise<ImageResult> {
   const started = performance.now()
   const elapsed = () => (performance.now() - started) / 1000
-  const key = await contentKey(version, await recipe.keyFiles(), { ref: recipe.ref, changes: recipe.changes })
-  const existing = await inspectImage(docker, recipe.ref)
-  if (existing?.key === key) {
-    return { ref: recipe.ref, status: 'up to date', size: existing.size, seconds: elapsed() }
-  }
+  const existing = await inspectImage(docker, ref)
+  if (existing?.key === key) return { ref, status: 'up to date', size: existing.size, seconds: elapsed() }
 
-  await recipe.prepare?.()
-  const entries = await recipe.rootfs()
-  await importTar(docker, packEntries(entries, { addParents: true }), recipe.ref, [...recipe.changes, `LABEL ${KEY_LABEL}=${key}`])
+  await build()
 
-  const built = await inspectImage(docker, recipe.ref)
-  if (built?.key !== key) throw new Error(`import of ${recipe.ref} did not produce the expected image`)
+  const built = await inspectImage(docker, ref)
+  if (built?.key !== key) throw new Error(`building ${ref} did not produce an image with the expected key`)
   if (existing && existing.id !== built.id) {
     // The old image is now untagged; drop it unless something still uses it.
     await docker
@@ -122,5 +121,15 @@ export async function ensureImage(docker: Dockerode, recipe: ImageRecipe, versio
       .remove()
       .catch(() => {})
   }
-  return { ref: recipe.ref, status: 'built', size: built.size, seconds: elapsed() }
+  return { ref, status: 'built', size: built.size, seconds: elapsed() }
+}
+
+/** Builds the image unless one with the same content key is already tagged `ref`. */
+export async function ensureImage(docker: Dockerode, recipe: ImageRecipe, version: string): Promise<ImageResult> {
+  const key = await contentKey(version, await recipe.keyFiles(), { ref: recipe.ref, changes: recipe.changes })
+  return ensureKeyed(docker, recipe.ref, key, async () => {
+    await recipe.prepare?.()
+    const entries = await recipe.rootfs()
+    await importTar(docker, packEntries(entries, { addParents: true }), recipe.ref, [...recipe.changes, `LABEL ${KEY_LABEL}=${key}`])
+  })
 }
