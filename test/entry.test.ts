@@ -1,4 +1,6 @@
-import { existsSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, inject, it } from 'vitest'
 import ts from 'typescript'
 import {
@@ -184,6 +186,22 @@ describe('remote entries and lev.set', () => {
       },
     }
     expect(await (await new Cr(NODE, { entry: remote(holder.method)(7) })).get()).toEqual({ method: 7 })
+  })
+
+  it('runs sources compiled by tsx/esbuild with keepNames (__name calls)', async () => {
+    // tsx (what `levrt run` loads .ts modules with) names inner functions and classes this way.
+    const { register } = require('tsx/cjs/api') as { register(): () => void }
+    const unregister = register()
+    const dir = mkdtempSync(join(tmpdir(), 'levrt-tsx-'))
+    try {
+      writeFileSync(join(dir, 'entry.ts'), 'export const fn = async (lev: any, n: number) => { const twice = (x: number) => x * 2; class Finding {}; lev.set({ n: twice(n), fn: twice.name, cls: Finding.name }) }\n')
+      const { fn } = require(join(dir, 'entry.ts')) as { fn: (lev: unknown, n: number) => Promise<void> }
+      expect(fn.toString()).toContain('__name')
+      expect(await (await new Cr(NODE, { entry: remote(fn)(4) })).get()).toEqual({ n: 8, fn: 'twice', cls: 'Finding' })
+    } finally {
+      unregister()
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('stores records from any program through the wire format, whatever it prints', async () => {

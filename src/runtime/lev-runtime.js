@@ -22,6 +22,14 @@ if (typeof __awaiter === 'undefined') {
   }
 }
 
+// esbuild with keepNames (tsx, which `levrt run` loads .ts modules with) wraps functions and
+// classes inside the entry in __name(fn, 'name') calls; its helper lived in the host module.
+if (typeof globalThis.__name === 'undefined') {
+  globalThis.__name = function (target, value) {
+    return Object.defineProperty(target, 'name', { value: value, configurable: true })
+  }
+}
+
 function fieldProblem(data) {
   if (data === null || typeof data !== 'object' || Array.isArray(data)) return 'lev.set takes an object of fields'
   for (const key of Object.keys(data)) {
