@@ -32,3 +32,63 @@ export async function typeChecks(): Promise<void> {
   const running: Promise<Task> = new Cr('levrt/busybox').start()
   void running
 }
+
+// annot: a wrong category, param or export does not compile (API.md, "annot").
+import { annot, Attck, attckTacticId, BlackArch, Cr as Cr2 } from '../src/index'
+
+export function annotChecks(): void {
+  const scan = (ip: string) => new Cr2('levrt/busybox', { cmd: ['echo', ip] })
+  const scanTop = (ip: string, top: number, label?: string) => new Cr2('levrt/busybox', { cmd: ['echo', ip, String(top), label ?? ''] })
+  const ip = annot.param('ip', 'target ip to scan', { holder: '192.168.1.1/24' })
+  const top = annot.param('top', 'how many ports', { holder: '100', type: 'number', default: 100 })
+  const label = annot.param('label', 'a free-form label', { holder: 'lab', required: false })
+  annot.meta({
+    exports: [scan, scanTop],
+    desc: 'detect surviving hosts in LAN',
+    params: [ip, top, label],
+    cats: { Attck: [Attck.Reconnaissance, Attck.Discovery], BlackArch: [BlackArch.Scanner, BlackArch.Recon] },
+    tags: ['nmap', 'scan'],
+  })
+  annot.meta({ exports: [() => 1], desc: 'no params, no categories' })
+  const id: 'TA0043' = Attck.Reconnaissance
+  const tactic: `TA${string}` = attckTacticId(Attck.Impact)
+  void [id, tactic]
+
+  // @ts-expect-error a category is an enum member, not its id as a string
+  annot.meta({ exports: [scan], desc: 'd', params: [ip], cats: { Attck: ['TA0043'] } })
+  // @ts-expect-error a BlackArch group is not a string either
+  annot.meta({ exports: [scan], desc: 'd', params: [ip], cats: { BlackArch: ['blackarch-scanner'] } })
+  // @ts-expect-error an Attck tactic is not a BlackArch group
+  annot.meta({ exports: [scan], desc: 'd', params: [ip], cats: { BlackArch: [Attck.Reconnaissance] } })
+  // @ts-expect-error a BlackArch group is not an Attck tactic
+  annot.meta({ exports: [scan], desc: 'd', params: [ip], cats: { Attck: [BlackArch.Scanner] } })
+  // @ts-expect-error unknown category family
+  annot.meta({ exports: [scan], desc: 'd', params: [ip], cats: { Mitre: [Attck.Impact] } })
+  // @ts-expect-error unknown meta field
+  annot.meta({ exports: [scan], desc: 'd', params: [ip], tag: ['scan'] })
+  // @ts-expect-error a module needs a description
+  annot.meta({ exports: [scan], params: [ip] })
+  // @ts-expect-error exports are functions
+  annot.meta({ exports: ['scan'], desc: 'd', params: [ip] })
+  // @ts-expect-error the export takes a number where the param gives a string
+  annot.meta({ exports: [(n: number) => n], desc: 'd', params: [ip] })
+  // @ts-expect-error the export needs an argument that no param declares
+  annot.meta({ exports: [scan], desc: 'd' })
+  // @ts-expect-error an optional param without a default may be undefined: the export must accept that
+  annot.meta({ exports: [scan], desc: 'd', params: [label] })
+
+  // @ts-expect-error a param needs a description
+  annot.param('ip', { holder: '10.0.0.1' })
+  // @ts-expect-error a param needs a holder (an example value)
+  annot.param('ip', 'target ip')
+  // @ts-expect-error the default has the param's type
+  annot.param('top', 'how many ports', { holder: '100', type: 'number', default: '100' })
+  // @ts-expect-error a string param (the default type) with a number default
+  annot.param('top', 'how many ports', { holder: '100', default: 100 })
+  // @ts-expect-error a param with a default is not required
+  annot.param('top', 'how many ports', { holder: '100', type: 'number', default: 100, required: true })
+  // @ts-expect-error unknown param type
+  annot.param('when', 'a date', { holder: '2024-01-01', type: 'date' })
+  // @ts-expect-error unknown param option
+  annot.param('ip', 'target ip', { holder: '10.0.0.1', example: '10.0.0.2' })
+}

@@ -1,76 +1,58 @@
 #!/usr/bin/env node
 /**
- * The `levrt` command. Only `gc` for now: it removes what runs of killed or crashed processes
- * left on the engine (see the README, "Cleanup and `levrt gc`").
+ * The `levrt` command (API.md, "The levrt command"): `run`, `meta`, `find` and `gc`, one file
+ * each beside this one. Exit codes: 0 done, 1 the work failed, 2 a usage error.
  */
-import { parseArgs } from 'node:util'
-import { describeObject, summarize } from './gc-command'
-
-const USAGE = `usage: levrt <command>
-
-commands:
-  gc [--all] [--dry-run]   remove containers, networks and volumes that runs of dead processes
-                           on this host left behind (found by their io.levrt.* labels)
-      --all                remove every object levrt labelled, whoever made it, live or not
-      --dry-run            only list what would be removed
-  help                     this text
-`
+import { Command, CommanderError } from 'commander'
+import { findCommand } from './find-command'
+import { gcCommand } from './gc-command'
+import { configure, PROGRAM_EPILOGUE } from './help'
+import { metaCommand } from './meta-command'
+import { runCommand } from './run-command'
+import { EXIT, UsageError, type ExitCode } from './usage'
 
 /** Runs the command line `argv` (without node and the script); resolves with the exit code. */
-export async function main(argv: readonly string[]): Promise<number> {
-  const [command, ...rest] = argv
-  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
-    process.stdout.write(USAGE)
-    return 0
+export async function main(argv: readonly string[]): Promise<ExitCode> {
+  let code: ExitCode = EXIT.done
+  const finish = (c: ExitCode) => void (code = c)
+  const commands = [runCommand(finish), metaCommand(finish), findCommand(finish), gcCommand(finish)]
+  const program = configure(new Command('levrt'))
+    .description('Security-tool workflows in TypeScript: every step runs in a Docker container.')
+    .helpCommand('help [command]', 'show the help of a command')
+    .addHelpText('after', PROGRAM_EPILOGUE)
+  for (const command of commands) program.addCommand(command)
+  // Commander answers a bare `levrt` with its help on stderr and exit 1; it is a request for help.
+  if (argv.length === 0) {
+    program.outputHelp()
+    return EXIT.done
   }
-  if (command !== 'gc') return usageError(`unknown command: ${command}`)
-  let values: { all?: boolean; 'dry-run'?: boolean; help?: boolean }
   try {
-    ;({ values } = parseArgs({
-      args: [...rest],
-      options: { all: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-      allowPositionals: false,
-    }))
+    await program.parseAsync([...argv], { from: 'user' })
+    return code
   } catch (err) {
-    return usageError((err as Error).message)
+    // Help asked for: commander exits 0. Anything else it throws is a usage error it has printed.
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.done : EXIT.usage
+    if (!(err instanceof UsageError)) throw err
+    // Only a command's action throws one: argv[0] names that command.
+    const prefix = `levrt ${argv[0]}`
+    process.stderr.write(`${prefix}: ${err.message}\n(\`${prefix} --help\` for usage)\n`)
+    return EXIT.usage
   }
-  if (values.help) {
-    process.stdout.write(USAGE)
-    return 0
-  }
-  const options = { all: values.all ?? false, dryRun: values['dry-run'] ?? false }
-  // Loaded here, not at the top: `levrt help` need not load the engine and store layers.
-  const { gc } = await import('../run/gc')
-  const { defaultContext } = await import('../context')
-  try {
-    const { removed, failed } = await gc(defaultContext().engine, options)
-    const verb = options.dryRun ? 'would remove' : 'removed'
-    for (const o of removed) process.stdout.write(`${describeObject(verb, o)}\n`)
-    for (const { object, error } of failed) {
-      process.stderr.write(`${describeObject('could not remove', object)}: ${error instanceof Error ? error.message : String(error)}\n`)
-    }
-    process.stdout.write(`${summarize(removed, options)}\n`)
-    return failed.length ? 1 : 0
-  } catch (err) {
-    process.stderr.write(`levrt gc: ${err instanceof Error ? err.message : String(err)}\n`)
-    return 1
-  }
-}
-
-function usageError(message: string): number {
-  process.stderr.write(`levrt: ${message}\n\n${USAGE}`)
-  return 2
 }
 
 if (require.main === module) {
+  // `levrt find ... | head`: once the reader is gone, output is dropped and the work goes on, so a
+  // run still ends (and stores its results) the normal way.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err
+  })
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code
     },
     (err: unknown) => {
       process.stderr.write(`levrt: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
-      process.exitCode = 1
+      process.exitCode = EXIT.failed
     },
   )
 }
