@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: every benchmark, each against a baseline run beside it in this process.
  * BENCH_ROUNDS sets the rounds (default 9); the heavy ones (P3, P4) run min(BENCH_ROUNDS, 5)
- * timed rounds and min(BENCH_ROUNDS, 3) memory samples, each in a fresh process. Results go to
+ * timed rounds and min(BENCH_ROUNDS, 3) memory samples, each in a fresh process; P2 (200 runs per
+ * batch) runs min(BENCH_ROUNDS, 3) rounds. Results go to
  * the embedded store in a temp folder unless a benchmark points the SDK elsewhere for its run.
  * One benchmark failing does not stop the others; the exit code says whether any failed.
  */
@@ -12,6 +13,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Dockerode from 'dockerode'
 import { bigResultBench } from './bigresult'
+import { concurrentBench, P2_TARGET } from './concurrent'
 import { filesBench } from './files'
 import { firstLine, printMachine } from './lib/measure'
 import { removeLeftovers } from './lib/owned'
@@ -22,6 +24,7 @@ async function main(): Promise<void> {
   const rounds = Number(process.env.BENCH_ROUNDS) || 9
   const heavyRounds = Math.min(rounds, 5)
   const memoryRounds = Math.min(rounds, 3)
+  const batchRounds = Math.min(rounds, 3)
   const home = mkdtempSync(join(tmpdir(), 'levrt-bench-'))
   process.env.LEV_HOME = home
   delete process.env.LEV_MONGO_URL
@@ -45,12 +48,17 @@ async function main(): Promise<void> {
   const x = (r: number) => (Number.isNaN(r) ? 'not measured' : `${r.toFixed(2)}×`)
   try {
     await printMachine(docker)
-    console.log(`rounds: ${rounds} (P1, P5); ${heavyRounds} timed + ${memoryRounds} memory samples (P3, P4)`)
+    console.log(`rounds: ${rounds} (P1, P5); ${batchRounds} (P2); ${heavyRounds} timed + ${memoryRounds} memory samples (P3, P4)`)
     await removeLeftovers(docker)
     await bench('P1', async () => {
       const p1 = await startupBench(docker, rounds)
       console.log(`\nP1 ratio: ${p1.ratio.toFixed(2)}× (target ≤ 1.15×) ${p1.ratio <= 1.15 ? 'met' : 'NOT met'}`)
       return `${x(p1.ratio)} of the dockerode floor (target ≤ 1.15×)`
+    })
+    await bench('P2', async () => {
+      const p2 = await concurrentBench(docker, batchRounds)
+      const each = Object.entries(p2.ratios).map(([limit, r]) => `${limit}: ${x(r)}`).join(', ')
+      return `${each} the CLI's throughput (target ≥ ${P2_TARGET}× at each limit)`
     })
     await bench('P3', async () => {
       const p3 = await bigResultBench(docker, heavyRounds, memoryRounds)

@@ -7,7 +7,7 @@
  *   npx levrt run examples/nmap.ts lab                         # nmap against a sidecar nginx and redis
  *   npx levrt run examples/nmap.ts portOs --param ip=172.17.0.5
  */
-import { annot, Attck, BlackArch, Cr, remote } from 'levrt'
+import { annot, Attck, BlackArch, Cr, remote, type CrOptions } from 'levrt'
 
 const IMAGE = 'levkit/nmap:1.0'
 const SCHEMA = 'talentsec/nmap@1.0'
@@ -48,7 +48,7 @@ const scan = remote(async (lev, target: string, args: string[]) => {
 })
 
 /** A Cr of nmap with `args` against `target` (addresses, ranges or host names, space-separated). */
-const nmap = (target: string, args: string[], options: { services?: Record<string, Cr> } = {}) =>
+export const nmap = (target: string, args: string[], options: Pick<CrOptions, 'services' | 'links'> = {}) =>
   new Cr(IMAGE, SCHEMA, { entry: scan(target, args), timeout: 10 * 60_000, ...options })
 
 /** nmap's default scan, stored as found. */

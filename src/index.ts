@@ -14,6 +14,8 @@ export { DEFAULT_SCHEMA } from './schema'
 export { remote, type Remote, type ContainerLev, type Json } from './remote'
 export { lev, Namespace } from './lev'
 export { annot, Attck, BlackArch, attckTacticId, type Meta, type MetaInput, type Cats, type Param, type ParamArgs, type ParamType, type ParamTypes, type ParamOptions, type ParamWithDefault, type ParamWithoutDefault } from './annot'
+export { Concurrent, type ConcurrentOptions, type Work } from './concurrent'
+export type { LogMode } from './log'
 export {
   LevError,
   OptionsError,

@@ -16,7 +16,8 @@ export interface RunInfo {
 
 /** How a run ended: its exit code (and OOM kill), or the error it failed with. */
 export type RunOutcome =
-  | { readonly exitCode: number; readonly oomKilled: boolean }
+  /** `reused`: an earlier run stood in (`reuse`); nothing ran. */
+  | { readonly exitCode: number; readonly oomKilled: boolean; readonly reused?: boolean }
   | { readonly error: unknown }
 
 /** A Concurrent group's counts, for the status line. */
