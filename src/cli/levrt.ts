@@ -4,6 +4,7 @@
  * each beside this one. Exit codes: 0 done, 1 the work failed, 2 a usage error.
  */
 import { Command, CommanderError } from 'commander'
+import { envdCommand } from './envd-command'
 import { findCommand } from './find-command'
 import { gcCommand } from './gc-command'
 import { configure, PROGRAM_EPILOGUE } from './help'
@@ -15,7 +16,7 @@ import { EXIT, UsageError, type ExitCode } from './usage'
 export async function main(argv: readonly string[]): Promise<ExitCode> {
   let code: ExitCode = EXIT.done
   const finish = (c: ExitCode) => void (code = c)
-  const commands = [runCommand(finish), metaCommand(finish), findCommand(finish), gcCommand(finish)]
+  const commands = [runCommand(finish), metaCommand(finish), findCommand(finish), gcCommand(finish), envdCommand(finish)]
   const program = configure(new Command('levrt'))
     .description('Security-tool workflows in TypeScript: every step runs in a Docker container.')
     .helpCommand('help [command]', 'show the help of a command')

@@ -1,0 +1,148 @@
+import type Dockerode from 'dockerode'
+import type { SubnetPool } from '../../../engine/subnets'
+import type { Hardening } from '../../options'
+import type { DeployRequest, EnvBackend, Placement, SweepResult } from '../backend'
+import type { EnvContext } from './containers'
+import { deployContainers } from './deploy'
+import { FlagFiles } from './flags'
+import { ENVD_LABEL, envdLabels, envLabels, labelFilter, names } from './labels'
+import { UidNetworks } from './networks'
+import { PortAllocator } from './ports'
+
+export interface DockerBackendConfig {
+  readonly instance: string
+  readonly dataDir: string
+  readonly nodeIp: string
+  readonly bindIp: string
+  readonly ports: { readonly first: number; readonly last: number }
+  readonly pool: SubnetPool
+  readonly blockEgress: boolean
+  readonly proxyImage: string
+  readonly hardening: Hardening
+  readonly readyTimeoutMs: number
+  /** The engine runs on this host (a unix socket): container addresses are reachable, host paths mountable. */
+  readonly local: boolean
+}
+
+interface Deployment {
+  readonly uid: number
+  readonly challenge: number
+  readonly egress: boolean
+}
+
+/** Environments on one Docker engine, through dockerode. */
+export class DockerBackend implements EnvBackend {
+  private readonly deployments = new Map<number, Deployment>()
+  private readonly ports: PortAllocator
+  private readonly networks: UidNetworks
+  private readonly flags: FlagFiles
+
+  constructor(
+    private readonly docker: Dockerode,
+    private readonly config: DockerBackendConfig,
+  ) {
+    this.ports = new PortAllocator(config.ports.first, config.ports.last)
+    this.networks = new UidNetworks(docker, config.instance, config.pool, config.blockEgress)
+    this.flags = new FlagFiles(config.dataDir)
+  }
+
+  async start(): Promise<void> {
+    for (const c of await this.listOwn('containers')) {
+      const id = Number(c.Labels[ENVD_LABEL.env])
+      const uid = Number(c.Labels[ENVD_LABEL.uid])
+      if (!Number.isInteger(id) || !Number.isInteger(uid)) continue
+      const egress = c.Labels['io.levrt.role'] === 'envd:proxy'
+      const known = this.deployments.get(id)
+      this.deployments.set(id, { uid, challenge: Number(c.Labels[ENVD_LABEL.challenge]), egress: egress || (known?.egress ?? false) })
+      this.networks.adopt(uid, id)
+      if (egress) this.networks.adopt('edge', id)
+      const port = Number(c.Labels[ENVD_LABEL.port])
+      if (Number.isInteger(port)) this.ports.adopt(port, id)
+    }
+  }
+
+  async deploy(request: DeployRequest, placed: (p: Placement) => Promise<void>, signal: AbortSignal): Promise<Placement> {
+    const { id, uid, challenge, plan } = request
+    const egress = this.config.blockEgress
+    this.deployments.set(id, { uid, challenge, egress })
+    try {
+      const network = await this.networks.acquire(uid, id)
+      const edge = egress ? await this.networks.acquire('edge', id) : undefined
+      const wantsFlag = plan.services.some((s) => s.mounts.some((m) => m.kind === 'flag'))
+      const flagFolder = wantsFlag ? await this.flags.prepare(uid, challenge, request.flag) : undefined
+      await Promise.all(
+        plan.volumes.map((v) =>
+          this.docker.createVolume({ Name: names.volume(this.config.instance, id, v), Labels: this.labels('envd:volume', id, uid, challenge) }),
+        ),
+      )
+      const ctx: EnvContext = { instance: this.config.instance, id, uid, challenge, plan, network, flagFolder, hardening: this.config.hardening, bindIp: this.config.bindIp }
+      const flag = request.flag
+      const redact = (text: string) => (flag ? text.split(flag).join('[flag]') : text)
+      const tools = { ...this.config, docker: this.docker, ports: this.ports, redact }
+      return await deployContainers(tools, ctx, edge, placed, signal)
+    } catch (err) {
+      await this.destroy(id).catch(() => undefined)
+      throw err
+    }
+  }
+
+  async healthy(id: number): Promise<boolean> {
+    const containers = await this.listOwn('containers', id)
+    return containers.length > 0 && containers.every((c) => c.State === 'running')
+  }
+
+  async destroy(id: number): Promise<void> {
+    const containers = await this.listOwn('containers', id)
+    await Promise.all(containers.map((c) => this.docker.getContainer(c.Id).remove({ force: true, v: true }).catch(ignoreGone)))
+    const volumes = await this.listOwn('volumes', id)
+    await Promise.all(volumes.map((v) => this.docker.getVolume(v.Name).remove({ force: true }).catch(ignoreGone)))
+    this.ports.release(id)
+    const deployment = this.deployments.get(id) ?? fromLabels(containers[0]?.Labels ?? volumes[0]?.Labels)
+    this.deployments.delete(id)
+    if (!deployment) return
+    await this.networks.release(deployment.uid, id)
+    if (deployment.egress) await this.networks.release('edge', id)
+  }
+
+  async sweep(keep: (id: number) => boolean): Promise<SweepResult> {
+    const [containers, volumes] = await Promise.all([this.listOwn('containers'), this.listOwn('volumes')])
+    const ids = new Set([...containers.map((c) => c.Labels), ...volumes.map((v) => v.Labels ?? {})].map((l) => Number(l[ENVD_LABEL.env])))
+    const removed = [...ids].filter((id) => Number.isInteger(id) && !keep(id))
+    for (const id of removed) await this.destroy(id)
+    await this.networks.sweep()
+    // Flags go here, not in destroy: a deploy interrupted by a restart resumes with the flag on disk.
+    const inUse = new Set([...this.deployments.values()].map((d) => `${d.uid}-${d.challenge}`))
+    for (const f of await this.flags.list()) if (!inUse.has(`${f.uid}-${f.challenge}`)) await this.flags.remove(f.uid, f.challenge)
+    return { removed }
+  }
+
+  async ping(): Promise<boolean> {
+    return this.docker.ping().then(
+      () => true,
+      () => false,
+    )
+  }
+
+  private labels(role: 'envd:volume', id: number, uid: number, challenge: number): Record<string, string> {
+    return envdLabels(this.config.instance, role, envLabels(id, uid, challenge))
+  }
+
+  private listOwn(kind: 'containers', id?: number): Promise<Dockerode.ContainerInfo[]>
+  private listOwn(kind: 'volumes', id?: number): Promise<Dockerode.VolumeInspectInfo[]>
+  private async listOwn(kind: 'containers' | 'volumes', id?: number): Promise<Dockerode.ContainerInfo[] | Dockerode.VolumeInspectInfo[]> {
+    const filters = labelFilter({ [ENVD_LABEL.instance]: this.config.instance, ...(id === undefined ? {} : { [ENVD_LABEL.env]: String(id) }) })
+    if (kind === 'containers') return this.docker.listContainers({ all: true, filters })
+    return (await this.docker.listVolumes({ filters })).Volumes ?? []
+  }
+}
+
+function fromLabels(labels: Readonly<Record<string, string>> | undefined): Deployment | undefined {
+  if (!labels) return undefined
+  return { uid: Number(labels[ENVD_LABEL.uid]), challenge: Number(labels[ENVD_LABEL.challenge]), egress: false }
+}
+
+/** Removal of something already gone (404) or already being removed (409) is done. */
+function ignoreGone(err: unknown): void {
+  const status = (err as { statusCode?: number }).statusCode
+  if (status !== 404 && status !== 409) throw err
+}

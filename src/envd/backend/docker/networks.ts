@@ -1,0 +1,105 @@
+import type Dockerode from 'dockerode'
+import { createPooledNetwork } from '../../../engine/network-create'
+import type { SubnetPool } from '../../../engine/subnets'
+import { KeyedMutex } from '../../lock'
+import { ENVD_LABEL, envdLabels, labelFilter, names } from './labels'
+
+type Key = number | 'edge'
+
+/**
+ * One bridge network per uid (all of that uid's environments, and only theirs), each on a small
+ * subnet of our own pool so a thousand uids fit where the engine's default pools stop at ~30.
+ * A network lives while an environment uses it: users are counted per key, and creating and
+ * removing one key's network are serialized, so a create never races the removal of its network.
+ * With `internal`, uid networks have no way out; the `edge` network (not internal) then carries
+ * the forwarders that publish their ports.
+ */
+export class UidNetworks {
+  private readonly users = new Map<Key, Set<number>>()
+  private readonly locks = new KeyedMutex<Key>()
+
+  constructor(
+    private readonly docker: Dockerode,
+    private readonly instance: string,
+    private readonly pool: SubnetPool,
+    private readonly internal: boolean,
+  ) {}
+
+  name(key: Key): string {
+    return key === 'edge' ? names.edge(this.instance) : names.network(this.instance, key)
+  }
+
+  /** Counts an environment found running at start-up. */
+  adopt(key: Key, id: number): void {
+    this.usersOf(key).add(id)
+  }
+
+  /** The key's network, created if needed, with `id` counted as a user. */
+  acquire(key: Key, id: number): Promise<string> {
+    return this.locks.run(key, async () => {
+      this.usersOf(key).add(id)
+      const name = this.name(key)
+      if (await this.exists(name)) return name
+      const labels = envdLabels(this.instance, key === 'edge' ? 'envd:edge' : 'envd:network', key === 'edge' ? {} : { [ENVD_LABEL.uid]: String(key) })
+      try {
+        await createPooledNetwork(this.docker, name, labels, { pool: this.pool, internal: key !== 'edge' && this.internal })
+      } catch (err) {
+        if (!(await this.exists(name))) throw err // 409: made meanwhile by an earlier instance of us
+      }
+      return name
+    })
+  }
+
+  /** Uncounts `id`; the last user out removes the network. */
+  release(key: Key, id: number): Promise<void> {
+    return this.locks.run(key, async () => {
+      const users = this.users.get(key)
+      users?.delete(id)
+      if (users?.size) return
+      this.users.delete(key)
+      await this.remove(this.name(key))
+    })
+  }
+
+  /** Removes this instance's networks that no environment uses. */
+  async sweep(): Promise<void> {
+    const found = await this.docker.listNetworks({ filters: labelFilter({ [ENVD_LABEL.instance]: this.instance }) })
+    await Promise.all(
+      found.map((n) => {
+        const uid = n.Labels?.[ENVD_LABEL.uid]
+        const key: Key = uid === undefined ? 'edge' : Number(uid)
+        return this.locks.run(key, async () => {
+          if (!this.users.get(key)?.size) await this.remove(n.Name)
+        })
+      }),
+    )
+  }
+
+  private usersOf(key: Key): Set<number> {
+    let set = this.users.get(key)
+    if (!set) this.users.set(key, (set = new Set()))
+    return set
+  }
+
+  private async exists(name: string): Promise<boolean> {
+    try {
+      await this.docker.getNetwork(name).inspect()
+      return true
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return false
+      throw err
+    }
+  }
+
+  /** Containers that are not ours (an operator's debug shell) must not keep it alive: they are disconnected. */
+  private async remove(name: string): Promise<void> {
+    const network = this.docker.getNetwork(name)
+    try {
+      const info = (await network.inspect()) as { Containers?: Record<string, unknown> }
+      await Promise.all(Object.keys(info.Containers ?? {}).map((c) => network.disconnect({ Container: c, Force: true }).catch(() => undefined)))
+      await network.remove()
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode !== 404) throw err
+    }
+  }
+}

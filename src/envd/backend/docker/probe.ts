@@ -1,0 +1,42 @@
+import { connect } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
+
+/** One TCP connect: true once the peer accepts, false if it refuses or does not answer within `ms`. */
+export function tcpAccepts(host: string, port: number, ms = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port })
+    const done = (ok: boolean) => {
+      clearTimeout(timer)
+      socket.destroy()
+      resolve(ok)
+    }
+    const timer = setTimeout(() => done(false), ms)
+    socket.once('connect', () => done(true))
+    socket.once('error', () => done(false))
+  })
+}
+
+/**
+ * Polls until `host:port` accepts a TCP connection. Every `checkEvery` ms `failed()` may say
+ * why waiting is pointless (a container exited): that, the deadline or the signal ends it with
+ * an error; the deadline's says what did not open.
+ */
+export async function waitForTcp(
+  host: string,
+  port: number,
+  options: { deadline: number; signal: AbortSignal; failed: () => Promise<string | undefined>; checkEvery?: number },
+): Promise<void> {
+  const checkEvery = options.checkEvery ?? 500
+  let nextCheck = Date.now() + checkEvery
+  for (let delay = 10; ; delay = Math.min(delay * 2, 100)) {
+    options.signal.throwIfAborted()
+    if (await tcpAccepts(host, port, 500)) return
+    if (Date.now() >= nextCheck) {
+      const why = await options.failed()
+      if (why) throw new Error(why)
+      nextCheck = Date.now() + checkEvery
+    }
+    if (Date.now() >= options.deadline) throw new Error(`port ${port}/tcp did not accept connections in time`)
+    await sleep(delay, undefined, { signal: options.signal })
+  }
+}

@@ -1,0 +1,35 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { EnvdError } from '../errors'
+import { FIELD_RULES } from './schemas'
+
+/** Every error answer: the seed's "program error" status and a message saying what is wrong. */
+export interface ErrorBody {
+  readonly status: -1
+  readonly error: string
+}
+
+export function errorBody(message: string): ErrorBody {
+  return { status: -1, error: message }
+}
+
+/** 4xx for what the request got wrong (nothing changed), 500 (logged) for our own failures. */
+export function handleError(err: FastifyError | EnvdError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (err instanceof EnvdError) return reply.code(err.statusCode).send(errorBody(err.message))
+  if (err.validation) return reply.code(400).send(errorBody(validationMessage(err)))
+  const status = err.statusCode ?? 500
+  if (status < 500) return reply.code(status).send(errorBody(err.message))
+  request.log.error({ err }, 'request failed')
+  return reply.code(status).send(errorBody(`internal error: ${err.message}`))
+}
+
+function validationMessage(err: FastifyError): string {
+  const where = err.validationContext ?? 'request'
+  const first = err.validation![0]
+  const params = first.params as { missingProperty?: string; additionalProperty?: string }
+  if (params.missingProperty) return `${where}: ${params.missingProperty} is required`
+  if (params.additionalProperty) return `${where}: unknown field ${JSON.stringify(params.additionalProperty)}`
+  const field = first.instancePath.split('/')[1]
+  if (field && FIELD_RULES[field]) return `${where}: ${field} ${FIELD_RULES[field]}`
+  if (!field) return `${where} must be a JSON object`
+  return `${where}${first.instancePath.replace(/\//g, '.')} ${first.message ?? 'is invalid'}`
+}

@@ -1,0 +1,91 @@
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { FastifyInstance } from 'fastify'
+import { docker as sharedDocker, engineAddress } from '../engine/connection'
+import { storeFromEnv, type Store } from '../store'
+import { DockerBackend } from './backend/docker'
+import { ComposePolicy } from './compose/policy'
+import { lockDataDir } from './data-lock'
+import { buildApp } from './http/app'
+import { resolveOptions, type EnvdInput, type EnvdOptions } from './options'
+import { Reaper } from './state/reaper'
+import { EnvRepository } from './state/repository'
+import { Environments } from './state/service'
+
+export { resolveOptions, EnvdOptionsError, type EnvdInput, type EnvdOptions } from './options'
+export { ENV_COLLECTION } from './state/repository'
+export { ENVD_LABEL } from './backend/docker/labels'
+
+/** A running environment service. */
+export interface Envd {
+  /** `http://host:port` it listens on. */
+  readonly url: string
+  readonly options: EnvdOptions
+  readonly app: FastifyInstance
+  readonly environments: Environments
+  /** Closes the server and stops reaping; environments stay (they are state). */
+  close(): Promise<void>
+}
+
+/**
+ * Starts `levrt envd`: loads the stored environments (the store the SDK uses: LEV_MONGO_URL, or
+ * the embedded store in LEV_HOME), reclaims what expired while it was down, sweeps what the
+ * store no longer knows, then listens.
+ */
+export async function startEnvd(input: EnvdInput | EnvdOptions, store: Store = storeFromEnv()): Promise<Envd> {
+  const options = 'dataDir' in input ? input : resolveOptions(input)
+  await mkdir(join(options.dataDir, 'compose'), { recursive: true })
+  const unlock = await lockDataDir(options.dataDir)
+  const docker = sharedDocker()
+  const address = engineAddress()
+  try {
+    if (options.blockEgress) await docker.getImage(options.proxyImage).inspect()
+    const backend = new DockerBackend(docker, { ...options, local: address.startsWith('unix://') || address.startsWith('npipe://') })
+    let environments: Environments | undefined
+    const app = buildApp(options, (log) => {
+      environments = new Environments(
+        new EnvRepository(store, options.instance),
+        backend,
+        new ComposePolicy(options.hardening.capAllow),
+        { composeRoot: join(options.dataDir, 'compose'), maxPerUid: options.maxPerUid, maxTotal: options.maxTotal, maxLifetimeMs: options.maxLifetimeMs },
+        log.child({ component: 'envd' }),
+      )
+      return { environments, engineAlive: () => backend.ping() }
+    })
+    await app.ready()
+    return await serve(options, app, environments!, unlock)
+  } catch (err) {
+    await unlock()
+    throw err
+  }
+}
+
+async function serve(options: EnvdOptions, app: FastifyInstance, environments: Environments, unlock: () => Promise<void>): Promise<Envd> {
+  await environments.start()
+  const reaper = new Reaper(() => environments.reap(), options.reapEveryMs, app.log.child({ component: 'reaper' }))
+  await reaper.start()
+  try {
+    await app.listen({ host: options.host, port: options.port })
+  } catch (err) {
+    await reaper.stop()
+    await environments.close()
+    throw err
+  }
+  const bound = app.server.address()
+  const port = typeof bound === 'object' && bound ? bound.port : options.port
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host
+  let closing: Promise<void> | undefined
+  return {
+    url: `http://${host}:${port}`,
+    options,
+    app,
+    environments,
+    close: () =>
+      (closing ??= (async () => {
+        await app.close()
+        await reaper.stop()
+        await environments.close()
+        await unlock()
+      })()),
+  }
+}

@@ -1,0 +1,101 @@
+import type { Store, StoredDoc } from '../../store'
+import { STATUS, type EnvRecord, type StoredStatus } from './types'
+
+/** Where environments are kept in the levrt store, and the id counter beside them. */
+export const ENV_COLLECTION = 'levrt/envd@1.0'
+export const META_COLLECTION = 'levrt/envd-meta@1.0'
+
+/**
+ * Environments in the levrt store (MongoDB or the embedded one, through the Store interface
+ * only). The service is this collection's only writer, so it reads everything once at start
+ * and writes through on every change; saves of one environment are chained so that a later
+ * state never lands before an earlier one.
+ */
+export class EnvRepository {
+  private readonly chains = new Map<number, Promise<void>>()
+
+  constructor(
+    private readonly store: Store,
+    /** Instances other than `default` keep their own collections, namespaced like levrt's (`name|levrt/envd@1.0`). */
+    private readonly instance = 'default',
+  ) {}
+
+  get envs(): string {
+    return this.instance === 'default' ? ENV_COLLECTION : `${this.instance}|${ENV_COLLECTION}`
+  }
+
+  private get meta(): string {
+    return this.instance === 'default' ? META_COLLECTION : `${this.instance}|${META_COLLECTION}`
+  }
+
+  /** Every environment that is not DELETED: the service's working set. */
+  async loadUndeleted(): Promise<EnvRecord[]> {
+    const coll = this.store.collection(this.envs)
+    await (coll as { createIndex?: (spec: Record<string, 1>) => Promise<unknown> }).createIndex?.({ status: 1 })
+    const docs = await coll.find({ status: { $in: [STATUS.creating, STATUS.created, STATUS.error] } }).toArray()
+    return docs.map(fromDoc)
+  }
+
+  async find(id: number): Promise<EnvRecord | undefined> {
+    const doc = await this.store.collection(this.envs).findOne({ _id: String(id) })
+    return doc ? fromDoc(doc) : undefined
+  }
+
+  /** The next id's floor as stored; ids are never reused, even across restarts. */
+  async lastId(): Promise<number> {
+    const doc = await this.store.collection(this.meta).findOne({ _id: 'counter' })
+    return typeof doc?.last === 'number' ? doc.last : 0
+  }
+
+  async saveLastId(last: number): Promise<void> {
+    await this.store.save(this.meta, 'counter', { last })
+  }
+
+  /** Writes the record's current state (after those saved before it). */
+  save(record: EnvRecord): Promise<void> {
+    const doc = toDoc(record)
+    const next = (this.chains.get(record.id) ?? Promise.resolve()).then(() => this.store.save(this.envs, String(record.id), doc))
+    const settled = next.catch(() => undefined)
+    this.chains.set(record.id, settled)
+    void settled.then(() => this.chains.get(record.id) === settled && this.chains.delete(record.id))
+    return next
+  }
+
+  /** Resolves once every save begun so far has settled. */
+  async flush(): Promise<void> {
+    await Promise.all([...this.chains.values()])
+  }
+}
+
+function toDoc(r: EnvRecord): StoredDoc {
+  return {
+    id: r.id,
+    uid: r.uid,
+    challenge: r.challenge,
+    compose_file: r.composeFile,
+    status: r.status,
+    expire: r.expire,
+    created: r.created,
+    node_ip: r.nodeIp,
+    node_port: r.nodePort,
+    reason: r.reason ?? null,
+    deleted: r.deleted ?? null,
+  }
+}
+
+function fromDoc(d: StoredDoc): EnvRecord {
+  const date = (v: unknown) => (v instanceof Date ? v : new Date(v as string))
+  return {
+    id: Number(d.id),
+    uid: Number(d.uid),
+    challenge: Number(d.challenge),
+    composeFile: String(d.compose_file),
+    status: Number(d.status) as StoredStatus,
+    expire: date(d.expire),
+    created: date(d.created),
+    nodeIp: typeof d.node_ip === 'string' ? d.node_ip : null,
+    nodePort: typeof d.node_port === 'number' ? d.node_port : null,
+    reason: typeof d.reason === 'string' ? d.reason : undefined,
+    deleted: d.deleted ? date(d.deleted) : undefined,
+  }
+}

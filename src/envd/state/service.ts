@@ -1,0 +1,193 @@
+import type { EnvBackend } from '../backend/backend'
+import { loadCompose, resolveComposePath } from '../compose/load'
+import type { ComposePlan } from '../compose/plan'
+import type { ComposePolicy } from '../compose/policy'
+import { EnvdError } from '../errors'
+import { Mutex } from '../lock'
+import { formatIso } from '../time'
+import { Launcher, type Logger } from './launcher'
+import type { EnvRepository } from './repository'
+import { isLive, STATUS, type EnvRecord, type EnvView } from './types'
+
+/** The seed's default lifetime: now + 1 hour. */
+export const DEFAULT_LIFETIME_MS = 3600_000
+
+export interface Limits {
+  readonly composeRoot: string
+  readonly maxPerUid: number
+  readonly maxTotal: number
+  readonly maxLifetimeMs: number
+}
+
+export interface CreateInput {
+  readonly uid: number
+  readonly challenge: number
+  readonly composeFile: string
+  readonly flag: string | null
+  readonly expire?: Date
+}
+
+/**
+ * The environments and their state machine: CREATING -> CREATED | ERROR -> DELETED. Create
+ * checks everything a request can get wrong first (so a refused request changes nothing), then
+ * admits it under one lock (caps per uid and in total cannot be overrun by concurrent creates),
+ * stores it and answers, while the deploy goes on behind. The store is written through on
+ * every change; the records held here are what get and list answer from.
+ */
+export class Environments {
+  private readonly records = new Map<number, EnvRecord>()
+  private readonly teardowns = new Map<number, Promise<void>>()
+  private readonly admission = new Mutex()
+  private readonly launcher: Launcher
+  private lastId = 0
+  private closing = false
+
+  constructor(
+    private readonly repo: EnvRepository,
+    private readonly backend: EnvBackend,
+    private readonly policy: ComposePolicy,
+    private readonly limits: Limits,
+    private readonly log: Logger,
+  ) {
+    this.launcher = new Launcher(backend, repo, log)
+  }
+
+  /** Loads the stored environments and resumes the deploys a stop interrupted. */
+  async start(): Promise<void> {
+    await this.backend.start()
+    const records = await this.repo.loadUndeleted()
+    for (const r of records) this.records.set(r.id, r)
+    this.lastId = Math.max(await this.repo.lastId(), ...records.map((r) => r.id))
+    const now = Date.now()
+    for (const r of records.filter((r) => r.status === STATUS.creating && r.expire.getTime() > now)) {
+      await this.backend.destroy(r.id) // what the interrupted deploy left
+      const plan = await this.plan(r.composeFile).catch((err: Error) => err)
+      if (plan instanceof Error) await this.fail(r, `not resumed after a restart: ${plan.message}`)
+      else this.launcher.launch(r, plan, undefined)
+    }
+  }
+
+  async create(input: CreateInput): Promise<{ id: number }> {
+    const now = Date.now()
+    const expire = this.clampExpire(input.expire ?? new Date(now + DEFAULT_LIFETIME_MS), now, now)
+    const plan = await this.plan(input.composeFile)
+    const record = await this.admission.run(async () => {
+      if (this.closing) throw new EnvdError(503, 'the service is shutting down')
+      const live = [...this.records.values()].filter(isLive)
+      if (live.length >= this.limits.maxTotal) throw new EnvdError(429, `${live.length} environments are live, the most this service runs (--max-total)`)
+      const ofUid = live.filter((r) => r.uid === input.uid).length
+      if (ofUid >= this.limits.maxPerUid) throw new EnvdError(429, `uid ${input.uid} has ${ofUid} live environments, the most allowed (--max-per-uid)`)
+      const id = this.lastId + 1
+      await this.repo.saveLastId(id)
+      this.lastId = id
+      const r: EnvRecord = { id, uid: input.uid, challenge: input.challenge, composeFile: input.composeFile, status: STATUS.creating, expire, created: new Date(now), nodeIp: null, nodePort: null }
+      await this.repo.save(r)
+      this.records.set(id, r)
+      return r
+    })
+    this.launcher.launch(record, plan, input.flag)
+    return { id: record.id }
+  }
+
+  async get(id: number): Promise<EnvView> {
+    return view(await this.find(id))
+  }
+
+  list(): EnvView[] {
+    return [...this.records.values()].filter((r) => r.status !== STATUS.deleted).map(view)
+  }
+
+  /** Extends a CREATED environment whose containers all run; anything else is refused (-1). */
+  async renew(id: number, expire: Date | undefined): Promise<{ expire: string; status: 1 }> {
+    const r = await this.find(id)
+    if (r.status !== STATUS.created) throw new EnvdError(409, `environment ${id} is ${statusName(r.status)}, not CREATED: only a healthy environment is renewed`)
+    if (!(await this.backend.healthy(id))) throw new EnvdError(409, `environment ${id} is not healthy: not all its containers are running`)
+    const now = Date.now()
+    const ceiling = r.created.getTime() + this.limits.maxLifetimeMs
+    if (ceiling <= now) throw new EnvdError(409, `environment ${id} has reached its lifetime ceiling (${formatIso(new Date(ceiling))}, --max-lifetime)`)
+    r.expire = this.clampExpire(expire ?? new Date(now + DEFAULT_LIFETIME_MS), now, r.created.getTime())
+    await this.repo.save(r)
+    return { expire: formatIso(r.expire), status: STATUS.created }
+  }
+
+  /** Marks it DELETED and removes what it runs; deleting it again answers the same. */
+  async delete(id: number): Promise<{ status: 3 }> {
+    const r = await this.find(id)
+    if (r.status !== STATUS.deleted) {
+      r.status = STATUS.deleted
+      r.deleted = new Date()
+      const saved = this.repo.save(r)
+      this.teardowns.set(id, this.teardown(id).finally(() => this.teardowns.delete(id)))
+      await saved
+    }
+    await this.teardowns.get(id)
+    return { status: STATUS.deleted }
+  }
+
+  /** Reclaims every environment past its expiry, then sweeps what the store no longer knows. */
+  async reap(now = Date.now()): Promise<number[]> {
+    const expired = [...this.records.values()].filter((r) => r.status !== STATUS.deleted && r.expire.getTime() <= now)
+    await Promise.all(expired.map((r) => this.delete(r.id).catch((err: unknown) => this.log.error({ env: r.id, err }, 'could not reclaim'))))
+    if (expired.length) this.log.info({ envs: expired.map((r) => r.id) }, 'reclaimed expired environments')
+    const { removed } = await this.backend.sweep((id) => {
+      const r = this.records.get(id)
+      return r !== undefined && (isLive(r) || this.teardowns.has(id))
+    })
+    if (removed.length) this.log.warn({ envs: removed }, 'swept objects of environments the store does not know as live')
+    return expired.map((r) => r.id)
+  }
+
+  counts(): Record<'creating' | 'created' | 'error', number> {
+    const all = [...this.records.values()]
+    const n = (s: number) => all.filter((r) => r.status === s).length
+    return { creating: n(STATUS.creating), created: n(STATUS.created), error: n(STATUS.error) }
+  }
+
+  /** Stops taking creates and aborts deploys in flight (they resume at the next start); environments stay. */
+  async close(): Promise<void> {
+    await this.admission.run(() => void (this.closing = true))
+    await this.launcher.abortAll()
+    await Promise.all([...this.teardowns.values()])
+    await this.repo.flush()
+  }
+
+  private async teardown(id: number): Promise<void> {
+    await this.launcher.abort(id)
+    await this.backend.destroy(id).catch((err: unknown) => this.log.error({ env: id, err }, 'could not remove; the next sweep will'))
+  }
+
+  private async find(id: number): Promise<EnvRecord> {
+    const r = this.records.get(id) ?? (await this.repo.find(id))
+    if (!r) throw new EnvdError(404, `there is no environment ${id}`)
+    return r
+  }
+
+  private async plan(composeFile: string): Promise<ComposePlan> {
+    const file = await resolveComposePath(this.limits.composeRoot, composeFile)
+    const shownAs = `compose_file ${JSON.stringify(composeFile)}`
+    return this.policy.plan(await loadCompose(file, shownAs), shownAs)
+  }
+
+  private async fail(r: EnvRecord, reason: string): Promise<void> {
+    Object.assign(r, { status: STATUS.error, reason })
+    await this.repo.save(r)
+    this.log.error({ env: r.id, reason }, 'environment failed')
+  }
+
+  /**
+   * A requested expiry, no later than the lifetime ceiling counted from `created`. One already
+   * past is taken as written (the seed's own examples send 2020 dates): the environment is
+   * expired, and the next reap reclaims it.
+   */
+  private clampExpire(expire: Date, _now: number, created: number): Date {
+    return new Date(Math.min(expire.getTime(), created + this.limits.maxLifetimeMs))
+  }
+}
+
+function view(r: EnvRecord): EnvView {
+  return { expire: formatIso(r.expire), id: r.id, node_ip: r.nodeIp, node_port: r.nodePort, status: r.status }
+}
+
+function statusName(status: number): string {
+  return ['CREATING', 'CREATED', 'ERROR', 'DELETED'][status] ?? String(status)
+}
