@@ -2,7 +2,7 @@
  * Builds the local images levrt needs; no registry is used.
  *
  *   ts-node --transpile-only scripts/images.ts          all images below
- *   ts-node --transpile-only scripts/images.ts --test   ... plus levrt-test/ferretdb:1.24
+ *   ts-node --transpile-only scripts/images.ts --test   ... plus levrt-test/ferretdb:1.24 and levrt-test/musl:1.0
  *
  * - levrt/busybox, levrt/node:20: straight from host files, no Dockerfile.
  * - levrt/debian:bookworm: debootstrap from the Debian mirror this machine's apt uses.
@@ -162,6 +162,9 @@ const toolImages: DockerfileRecipe[] = [
   { ref: 'levkit/redis:1.0', dir: resolve(ROOT, 'images/redis') },
 ]
 
+/** Test only: a musl-based image FROM scratch (no node, no glibc) for entries in any image. */
+const testToolImages: DockerfileRecipe[] = [{ ref: 'levrt-test/musl:1.0', dir: resolve(ROOT, 'images/musl') }]
+
 // ---------------------------------------------------------------------------------------------
 
 function report(r: ImageResult): void {
@@ -175,7 +178,10 @@ async function main(argv: string[]): Promise<void> {
   for (const recipe of [busyboxImage, nodeImage]) report(await ensureImage(docker(), recipe, BUILDER_VERSION))
   report(await ensureDebian(docker(), debianImage, BUILDER_VERSION))
   for (const recipe of toolImages) report(await ensureDockerfileImage(docker(), recipe, BUILDER_VERSION))
-  if (argv.includes('--test')) report(await ensureImage(docker(), ferretdbImage, BUILDER_VERSION))
+  if (argv.includes('--test')) {
+    report(await ensureImage(docker(), ferretdbImage, BUILDER_VERSION))
+    for (const recipe of testToolImages) report(await ensureDockerfileImage(docker(), recipe, BUILDER_VERSION))
+  }
 }
 
 main(process.argv.slice(2)).catch((err: Error) => {

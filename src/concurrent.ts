@@ -6,7 +6,14 @@ import type { Document } from './document'
 import { AbortedError, describe, OptionsError, TimeoutError } from './errors'
 import type { GroupCounts, GroupLog } from './log'
 
-/** Options of a `Concurrent` group. */
+/**
+ * Options of a `Concurrent` group.
+ *
+ * ```ts
+ * const options: ConcurrentOptions = { limit: 4, failFast: true, timeout: 30 * 60_000 }
+ * await Concurrent.run(options, (c) => { for (const ip of ips) c.start(scan(ip)) })
+ * ```
+ */
 export interface ConcurrentOptions {
   /** The most work running at once: a positive integer. Omitted: no limit. */
   readonly limit?: number
@@ -18,7 +25,14 @@ export interface ConcurrentOptions {
   readonly timeout?: number
 }
 
-/** Work started when its turn comes; `signal` aborts when the group does, so pass it on. */
+/**
+ * Work started when its turn comes; `signal` aborts when the group does, so pass it on.
+ *
+ * ```ts
+ * const page: Work<string> = async (signal) => (await fetch(url, { signal })).text()
+ * const html = await c.start(page)              // capped like a Cr, aborted with the group
+ * ```
+ */
 export type Work<T> = (signal: AbortSignal) => PromiseLike<T>
 
 const OPTION_NAMES: ReadonlySet<string> = new Set(['limit', 'failFast', 'signal', 'timeout'])

@@ -11,7 +11,16 @@ export interface EntryPayload {
   readonly args: string
 }
 
-/** What `remote(fn)` or `remote(fn)(...args)` gives: pass it as a Cr's `entry`. */
+/**
+ * What `remote(fn)` or `remote(fn)(...args)` gives: pass it as a Cr's `entry`.
+ *
+ * ```ts
+ * const hello = remote(async (lev) => lev.set({ hello: 'world' }))
+ * const greet = remote(async (lev, name: string) => lev.set({ hello: name }))
+ * const entries: Entry[] = [hello, greet('levrt')]     // remote(fn) itself, or called with its arguments
+ * for (const entry of entries) await new Cr('levrt/busybox', { entry })
+ * ```
+ */
 export interface Entry {
   /** @internal */
   readonly [ENTRY]: EntryPayload

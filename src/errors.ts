@@ -3,6 +3,14 @@ import type { Document } from './document'
 /**
  * Every error levrt throws is a `LevError` with a stable `code`, so callers can branch on
  * `err.code` (or `instanceof`) instead of parsing messages.
+ *
+ * ```ts
+ * const setupProblems: LevErrorCode[] = ['LEV_ENGINE_UNAVAILABLE', 'LEV_IMAGE_UNAVAILABLE']
+ * try { await scan('example.com') } catch (err) {
+ *   if (err instanceof LevError && setupProblems.includes(err.code)) console.error('fix this machine first:', err.message)
+ *   else throw err
+ * }
+ * ```
  */
 export type LevErrorCode =
   | 'LEV_INVALID_OPTION'
@@ -23,6 +31,17 @@ export type LevErrorCode =
   | 'LEV_TIMEOUT'
   | 'LEV_NETWORK'
 
+/**
+ * The base of every error levrt throws: `code` is stable (a {@link LevErrorCode}) and the message
+ * says what to do. Whatever the error, everything the run created is removed before it reaches you.
+ *
+ * ```ts
+ * try { await scan('example.com') } catch (err) {
+ *   if (err instanceof LevError) console.error(`[${err.code}] ${err.message}`)   // [LEV_TIMEOUT] the run took longer...
+ *   else throw err
+ * }
+ * ```
+ */
 export abstract class LevError extends Error {
   abstract readonly code: LevErrorCode
   constructor(message: string, options?: { cause?: unknown }) {
@@ -31,7 +50,15 @@ export abstract class LevError extends Error {
   }
 }
 
-/** A `Cr` option is malformed. Thrown by the constructor, before anything is created. */
+/**
+ * A `Cr` option is malformed. Thrown by the constructor, before anything is created (and by
+ * `annot.meta`, `remote(fn)(...args)`, `task.signal` and `Concurrent` for their own arguments).
+ *
+ * ```ts
+ * try { new Cr('levrt/busybox', { ports: [80, 70000] }) }
+ * catch (err) { if (err instanceof OptionsError) console.log(err.option, err.reason) }   // 'ports[1]' '70000 is not a TCP port (1-65535)'
+ * ```
+ */
 export class OptionsError extends LevError {
   readonly code = 'LEV_INVALID_OPTION'
   constructor(
@@ -43,7 +70,15 @@ export class OptionsError extends LevError {
   }
 }
 
-/** No Docker engine answers at the configured address. */
+/**
+ * No Docker engine answers at the configured address (`DOCKER_HOST`, else `/var/run/docker.sock`).
+ *
+ * ```ts
+ * try { await scan('example.com') } catch (err) {
+ *   if (err instanceof EngineUnavailableError) console.error(`no engine at ${err.address}: start Docker or set DOCKER_HOST`)
+ * }
+ * ```
+ */
 export class EngineUnavailableError extends LevError {
   readonly code = 'LEV_ENGINE_UNAVAILABLE'
   constructor(readonly address: string, cause: unknown) {
@@ -56,7 +91,16 @@ export class EngineUnavailableError extends LevError {
   }
 }
 
-/** The image is not on the engine and could not be pulled. */
+/**
+ * The image is not on the engine and could not be pulled. The message says how to build or
+ * load it instead.
+ *
+ * ```ts
+ * try { await new Cr('you/masscan:1.0', { cmd: ['masscan', '--version'] }) } catch (err) {
+ *   if (err instanceof ImageUnavailableError) console.error(`build or \`docker load\` ${err.image} on this engine`)
+ * }
+ * ```
+ */
 export class ImageUnavailableError extends LevError {
   readonly code = 'LEV_IMAGE_UNAVAILABLE'
   constructor(readonly image: string, cause: unknown) {
@@ -70,7 +114,17 @@ export class ImageUnavailableError extends LevError {
   }
 }
 
-/** Raised with the container's last output lines, so a failure can be read without the engine. */
+/**
+ * Raised with the container's last output lines, so a failure can be read without the engine.
+ * The base of `ContainerCreateError`, `ContainerStartError`, `EngineLostError`, `NoNodeError`,
+ * `PortTimeoutError` and `ServiceError`.
+ *
+ * ```ts
+ * try { await new Cr('levkit/nginx:1.0', { ports: [80] }).start() } catch (err) {
+ *   if (err instanceof ContainerError) console.error(`${err.image} failed (${err.code}):\n${err.logs}`)
+ * }
+ * ```
+ */
 export abstract class ContainerError extends LevError {
   constructor(
     message: string,
@@ -83,6 +137,16 @@ export abstract class ContainerError extends LevError {
   }
 }
 
+/**
+ * The engine refused to create the container. Nothing ran, so there are no logs: `cause` holds
+ * the engine's own error.
+ *
+ * ```ts
+ * try { await new Cr('levkit/nmap:1.0', 'talentsec/nmap@1.0', { entry: scan(ip) }) } catch (err) {
+ *   if (err instanceof ContainerCreateError) console.error(`the engine refused ${err.image}:`, err.cause)
+ * }
+ * ```
+ */
 export class ContainerCreateError extends ContainerError {
   readonly code = 'LEV_CONTAINER_CREATE'
   constructor(image: string, cause: unknown) {
@@ -90,6 +154,16 @@ export class ContainerCreateError extends ContainerError {
   }
 }
 
+/**
+ * The container would not start (e.g. its program does not exist), or it exited before its
+ * `ports` opened. `logs` holds what it printed.
+ *
+ * ```ts
+ * try { await new Cr('levrt/busybox', { cmd: ['/no/such/program'] }) } catch (err) {
+ *   if (err instanceof ContainerStartError) console.error(err.message, err.logs)   // ...no such file or directory
+ * }
+ * ```
+ */
 export class ContainerStartError extends ContainerError {
   readonly code = 'LEV_CONTAINER_START'
   constructor(image: string, logs: string, cause: unknown) {
@@ -97,7 +171,15 @@ export class ContainerStartError extends ContainerError {
   }
 }
 
-/** The engine stopped answering while a container was running. */
+/**
+ * The engine stopped answering while a container was running.
+ *
+ * ```ts
+ * try { await new Cr('levkit/nmap:1.0', 'talentsec/nmap@1.0', { entry: scan(ip) }) } catch (err) {
+ *   if (err instanceof EngineLostError) console.error(`Docker went away during ${err.image}; its last output:\n${err.logs}`)
+ * }
+ * ```
+ */
 export class EngineLostError extends ContainerError {
   readonly code = 'LEV_ENGINE_LOST'
   constructor(image: string, logs: string, cause: unknown) {
@@ -105,7 +187,15 @@ export class EngineLostError extends ContainerError {
   }
 }
 
-/** The results store failed. */
+/**
+ * The results store failed: it refused a write, or could not run a query or make an index.
+ *
+ * ```ts
+ * try { await doc.coll.createIndex({ target: 1 }) } catch (err) {
+ *   if (err instanceof StoreError) console.error(err.unreachable ? 'the store does not answer' : 'the store refused:', err.cause)
+ * }
+ * ```
+ */
 export class StoreError extends LevError {
   readonly code = 'LEV_STORE'
   constructor(
@@ -121,6 +211,12 @@ export class StoreError extends LevError {
 /**
  * The store did not answer when the run ended. The result is not lost: it is kept in `path`
  * and written to the store as soon as it answers again (in this process, or on the next run).
+ *
+ * ```ts
+ * try { await scan('example.com') } catch (err) {
+ *   if (err instanceof StoreUnavailableError) console.warn(`${err.store} is down; the result waits in ${err.path}`)
+ * }
+ * ```
  */
 export class StoreUnavailableError extends LevError {
   readonly code = 'LEV_STORE_UNAVAILABLE'
@@ -137,7 +233,15 @@ export class StoreUnavailableError extends LevError {
   }
 }
 
-/** The run's document would exceed MongoDB's 16 MiB limit. Nothing is cut: it is kept in `path`. */
+/**
+ * The run's document would exceed MongoDB's 16 MiB limit. Nothing is cut: it is kept in `path`.
+ *
+ * ```ts
+ * try { await scan('10.0.0.0/8') } catch (err) {
+ *   if (err instanceof ResultTooLargeError) console.error(`${err.bytes} bytes > ${err.limit}; the whole result is in ${err.path}`)
+ * }
+ * ```
+ */
 export class ResultTooLargeError extends LevError {
   readonly code = 'LEV_RESULT_TOO_LARGE'
   constructor(
@@ -155,6 +259,12 @@ export class ResultTooLargeError extends LevError {
 /**
  * A line of the run's records file is not a record (see the README's wire format). The good
  * lines are stored all the same: `document`.
+ *
+ * ```ts
+ * try { await new Cr('you/masscan:1.0', 'talentsec/masscan@1.0', { cmd: ['scan.sh', ip] }) } catch (err) {
+ *   if (err instanceof RecordError) console.log(`line ${err.line} was not a record; stored:`, await err.document.get())
+ * }
+ * ```
  */
 export class RecordError extends LevError {
   readonly code = 'LEV_BAD_RECORD'
@@ -167,7 +277,15 @@ export class RecordError extends LevError {
   }
 }
 
-/** How an entry failed, as the in-container runtime reports it. */
+/**
+ * How an entry failed, as the in-container runtime reports it: an `EntryError`'s `failure`.
+ *
+ * ```ts
+ * const failure: EntryFailure | undefined = err instanceof EntryError ? err.failure : undefined
+ * if (failure?.hostVariable) console.error(`pass ${failure.hostVariable} to the entry as an argument`)
+ * else if (failure) console.error(failure.stack ?? `${failure.name}: ${failure.message}`)
+ * ```
+ */
 export interface EntryFailure {
   readonly name: string
   readonly message: string
@@ -178,7 +296,13 @@ export interface EntryFailure {
 
 /**
  * The entry threw (or rejected). Whatever it stored before failing is stored: `document`.
- * `hostVariable` names a variable of the host module the entry used without being given it.
+ * `failure.hostVariable` names a variable of the host module the entry used without being given it.
+ *
+ * ```ts
+ * try { await scan('example.com') } catch (err) {
+ *   if (err instanceof EntryError) console.log(err.failure.message, await err.document.get())   // why, and what it stored first
+ * }
+ * ```
  */
 export class EntryError extends LevError {
   readonly code = 'LEV_ENTRY_FAILED'
@@ -195,14 +319,22 @@ export class EntryError extends LevError {
   }
 }
 
-/** An entry was given to an image that has no `node` to run it. */
+/**
+ * An entry cannot run in this image: it has no node of its own and levrt cannot bring one
+ * (an image for another CPU than x86_64, or a host whose node is not linux x86_64).
+ *
+ * ```ts
+ * try { await new Cr('arm64v8/alpine', { entry: remote(async (lev) => lev.set({ ok: true })) }) } catch (err) {
+ *   if (err instanceof NoNodeError) console.error(`${err.image}: run the tool with \`cmd\` and store through $LEV_RECORDS`)
+ * }
+ * ```
+ */
 export class NoNodeError extends ContainerError {
   readonly code = 'LEV_NO_NODE'
-  constructor(image: string, logs: string, cause: unknown) {
+  constructor(image: string, reason: string, logs = '', cause?: unknown) {
     super(
-      `image ${image} has no \`node\` on its PATH: entries run with the image's own node. ` +
-        'Use an image with node (e.g. levrt/node:20), or run a command with `cmd` and store results ' +
-        'through the records file (see the README).',
+      `image ${image} has no \`node\` and levrt cannot bring its own: ${reason}. ` +
+        'Use an image with node, or run a command with `cmd` and store results through the records file (see the README).',
       image,
       logs,
       cause,
@@ -210,7 +342,15 @@ export class NoNodeError extends ContainerError {
   }
 }
 
-/** A port never accepted connections in time. */
+/**
+ * A port never accepted connections within `portTimeout` (default 60 s).
+ *
+ * ```ts
+ * try { await new Cr('levkit/nginx:1.0', { ports: [8080], portTimeout: 10_000 }).start() } catch (err) {
+ *   if (err instanceof PortTimeoutError) console.error(`port ${err.port} not open after ${err.timeoutMs} ms:\n${err.logs}`)
+ * }
+ * ```
+ */
 export class PortTimeoutError extends ContainerError {
   readonly code = 'LEV_PORT_TIMEOUT'
   constructor(
@@ -223,7 +363,16 @@ export class PortTimeoutError extends ContainerError {
   }
 }
 
-/** A service (sidecar) failed: it would not start, exited, or never opened its port. */
+/**
+ * A service (sidecar) failed: it would not start, exited, or never opened its port.
+ *
+ * ```ts
+ * const web = new Cr('levkit/nginx:1.0', { ports: [80] })
+ * try { await new Cr('levkit/nmap:1.0', 'talentsec/nmap@1.0', { entry: scan('web'), services: { web } }) } catch (err) {
+ *   if (err instanceof ServiceError) console.error(`sidecar ${err.service} failed:\n${err.logs}`)
+ * }
+ * ```
+ */
 export class ServiceError extends ContainerError {
   readonly code = 'LEV_SERVICE_FAILED'
   constructor(
@@ -239,6 +388,13 @@ export class ServiceError extends ContainerError {
 /**
  * The run was aborted from the host (its AbortSignal, or the process being interrupted). If the
  * container had started, what it stored before is kept: `document`.
+ *
+ * ```ts
+ * const stop = new AbortController()   // stop.abort() from a UI, a deadline, ...
+ * try { await new Cr('levkit/nmap:1.0', 'talentsec/nmap@1.0', { entry: scan(ip), signal: stop.signal }) } catch (err) {
+ *   if (err instanceof AbortedError) console.log('stopped; found so far:', await err.document?.get())
+ * }
+ * ```
  */
 export class AbortedError extends LevError {
   readonly code = 'LEV_ABORTED'
@@ -250,7 +406,17 @@ export class AbortedError extends LevError {
   }
 }
 
-/** The engine could not make a network (for a run's services and links, or an environment). */
+/**
+ * The engine could not make a network (for a run's services and links, or an environment),
+ * e.g. when the subnet pool is full.
+ *
+ * ```ts
+ * const web = new Cr('levkit/nginx:1.0', { ports: [80] })   // a sidecar: the run gets its own network
+ * try { await new Cr('levkit/nmap:1.0', 'talentsec/nmap@1.0', { entry: scan('web'), services: { web } }) } catch (err) {
+ *   if (err instanceof NetworkError) console.error(`no network ${err.network}: ${err.message}`)   // ...set LEVRT_SUBNET_POOL
+ * }
+ * ```
+ */
 export class NetworkError extends LevError {
   readonly code = 'LEV_NETWORK'
   constructor(
@@ -265,6 +431,12 @@ export class NetworkError extends LevError {
 /**
  * The run went past its `timeout`, or `idleTimeout` without output or a new record. It was
  * stopped (SIGTERM, then SIGKILL after a grace period); what it stored so far is `document`.
+ * A `Concurrent` group's `timeout` rejects its stopped work with one too.
+ *
+ * ```ts
+ * try { await new Cr('levkit/nmap:1.0', 'talentsec/nmap@1.0', { entry: scan(ip), timeout: 10 * 60_000, idleTimeout: 60_000 }) }
+ * catch (err) { if (err instanceof TimeoutError) console.log(err.reason, err.limitMs, await err.document?.get()) }   // 'idle' 60000 {...}
+ * ```
  */
 export class TimeoutError extends LevError {
   readonly code = 'LEV_TIMEOUT'

@@ -7,6 +7,7 @@
 export { Cr } from './cr'
 export { Task, type AwaitedTask } from './task'
 export { Document } from './document'
+export type { Change } from './history/changes'
 export type { CrOptions, Schema, ContainerPath, FileSource, EnvOption, MemorySize } from './options'
 export type { Entry } from './entry'
 export type { ResultCollection, RunRecord, StoredDoc, Filter, Projection } from './store'

@@ -11,6 +11,12 @@ export function currentNamespace(): readonly string[] {
 /**
  * A namespace: runs stored inside `run()` go to `<ns>|...|<schema>`. It belongs to the async
  * context, so concurrent work in different namespaces never mixes.
+ *
+ * ```ts
+ * const org = lev.ns('httpbin').ns('org')             // the same as lev.ns('httpbin', 'org')
+ * const doc = await org.run(() => scan('httpbin.org'))
+ * doc.coll.collectionName                             // 'httpbin|org|ts/issues@1.0'
+ * ```
  */
 export class Namespace {
   /** @internal */
@@ -27,7 +33,14 @@ export class Namespace {
   }
 }
 
-/** The host-side `lev`: namespaces for where results go. */
+/**
+ * The host-side `lev`: namespaces for where results go.
+ *
+ * ```ts
+ * await lev.ns('example').run(async () => { await scan('example.com') })   // in 'example|ts/issues@1.0'
+ * lev.ns('a', 'b').run(() => lev.namespace)                                 // ['a', 'b']
+ * ```
+ */
 export const lev = {
   ns(...names: string[]): Namespace {
     return new Namespace(names.map(checkNamespace))

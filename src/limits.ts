@@ -1,6 +1,15 @@
 import { OptionsError } from './errors'
 
-/** A memory size: bytes, or a number with a `k`, `m` or `g` suffix (powers of 1024), like docker's `--memory`. */
+/**
+ * A memory size: bytes, or a number with a `k`, `m` or `g` suffix (powers of 1024), like docker's
+ * `--memory`. At least `'6m'`, the engine's minimum.
+ *
+ * ```ts
+ * const memory: MemorySize = '512m'                   // or 512 * 1024 ** 2, or '2g'
+ * const doc = await new Cr('levkit/nmap:1.0', 'talentsec/nmap@1.0', { entry: scan(ip), memory })
+ * if (doc.run.oomKilled) console.warn('killed for memory, exit code', doc.exitCode)   // 137
+ * ```
+ */
 export type MemorySize = number | `${number}${'k' | 'm' | 'g'}`
 
 /** Resource limits of one container, as the engine takes them. */

@@ -4,18 +4,62 @@ import type { MemorySize } from './limits'
 
 export type { MemorySize } from './limits'
 
-/** `<namespace>/<name>@<major>.<minor>`, e.g. `talentsec/nmap@1.0`. */
+/**
+ * `<namespace>/<name>@<major>.<minor>`, e.g. `talentsec/nmap@1.0`: names the collection a run's
+ * document goes to.
+ *
+ * ```ts
+ * const schema: Schema = 'talentsec/nmap@1.0'        // 'nmap' or 'talentsec/nmap' does not compile
+ * await new Cr('levkit/nmap:1.0', schema, { entry: scan(ip) })
+ * ```
+ */
 export type Schema = `${string}/${string}@${number}.${number}`
 
-/** An absolute path inside the container. */
+/**
+ * An absolute path inside the container: the keys of `files`.
+ *
+ * ```ts
+ * const conf: ContainerPath = '/etc/nginx/conf.d/default.conf'     // 'conf.d/x' does not compile
+ * new Cr('levkit/nginx:1.0', { files: { [conf]: 'server { listen 8080; }' }, ports: [8080] })
+ * ```
+ */
 export type ContainerPath = `/${string}`
 
-/** A file's content, or a local file or directory (streamed, never read whole into memory). */
-export type FileSource = Buffer | Uint8Array | string | { readonly path: string }
+/**
+ * A file's content, or a local file or directory (streamed, never read whole into memory).
+ * With `bind: true`, the local path is bind-mounted read-only instead of copied (nothing is
+ * copied; only where the engine is local: a remote engine is an OptionsError).
+ *
+ * ```ts
+ * new Cr('levkit/nmap:1.0', { entry: scan(ip), files: {
+ *   '/w/targets.txt': '10.0.0.1\n10.0.0.2\n',                  // content: a string, Buffer or Uint8Array
+ *   '/w/scripts': { path: './nse' },                            // a local file or folder, streamed in
+ *   '/w/lists': { path: '/usr/share/wordlists', bind: true },   // bind-mounted read-only (local engine)
+ * } })
+ * ```
+ */
+export type FileSource = Buffer | Uint8Array | string | { readonly path: string; readonly bind?: boolean }
 
-/** `['PATH=/bin', 'DB_URI=...']` or `{ PATH: '/bin' }`. */
+/**
+ * `['PATH=/bin', 'DB_URI=...']` or `{ PATH: '/bin' }`: the container's environment variables.
+ *
+ * ```ts
+ * new Cr('levrt/busybox', { cmd: ['env'], env: ['HTTPS_PROXY=http://proxy:3128', 'DEBUG=1'] })
+ * new Cr('levrt/busybox', { cmd: ['env'], env: { HTTPS_PROXY: 'http://proxy:3128', DEBUG: '1' } })   // the same
+ * ```
+ */
 export type EnvOption = readonly `${string}=${string}`[] | Readonly<Record<string, string>>
 
+/**
+ * Options of a `Cr`. All are checked when the `Cr` is made (unknown names too): a bad one throws
+ * an `OptionsError` before anything is created.
+ *
+ * ```ts
+ * const options: CrOptions = { entry: scan('web'), timeout: 10 * 60_000, memory: '512m',
+ *   services: { web: new Cr('levkit/nginx:1.0', { ports: [80] }) } }
+ * await new Cr('levkit/nmap:1.0', 'talentsec/nmap@1.0', options)
+ * ```
+ */
 export interface CrOptions {
   /** Where the run's document goes: `<namespace>/<name>@<major>.<minor>`. */
   readonly schema?: Schema
@@ -55,4 +99,11 @@ export interface CrOptions {
   readonly cpus?: number
   /** Most processes (and threads) the container may run. Applies to the main container and its services. */
   readonly pids?: number
+  /**
+   * Skip the run when a successful run with the same key (`doc.run.key`: image id, entry, cmd,
+   * env, files, schema and namespace) is stored, no older than `maxAge` ms if given: its
+   * Document comes back (`doc.reused === true`) and no container starts. Default:
+   * `LEVRT_REUSE=1` (what `levrt run --resume` sets), else false.
+   */
+  readonly reuse?: boolean | { readonly maxAge: number }
 }

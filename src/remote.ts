@@ -1,16 +1,42 @@
 import { ENTRY, type Entry, type EntryPayload } from './entry'
 import { OptionsError } from './errors'
 
-/** What survives JSON unchanged: the only values an entry can be given. */
+/**
+ * What survives JSON unchanged: the only values an entry can be given.
+ *
+ * ```ts
+ * const entry = remote(async (lev, target: string, opts: { ports: number[] }) => lev.set({ target, ...opts }))
+ * entry('example.com', { ports: [22, 80] })                      // Json arguments
+ * remote(async (lev, since: Date) => lev.set({ since }))         // does not compile: pass since.toISOString()
+ * ```
+ */
 export type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json }
 
-/** The `lev` an entry gets inside the container. */
+/**
+ * The `lev` an entry gets inside the container.
+ *
+ * ```ts
+ * remote(async (lev: ContainerLev, host: string) => {
+ *   lev.set({ host, open: [] })        // on disk before it returns: kept even if the run is killed
+ *   lev.set({ open: [22, 80] })        // later values win: { host, open: [22, 80] }
+ * })
+ * ```
+ */
 export interface ContainerLev {
   /** Merges fields into this run's document; later values win. Stored before it returns. */
   set(data: Record<string, unknown>): void
 }
 
-/** `remote(fn)`: call it with the entry's arguments, or pass it as is when it takes none. */
+/**
+ * `remote(fn)`: call it with the entry's arguments, or pass it as is when it takes none.
+ *
+ * ```ts
+ * const probe: Remote<[host: string, port: number]> = remote(async (lev, host: string, port: number) => lev.set({ host, port }))
+ * new Cr('levrt/node:20', 'ts/probe@1.0', { entry: probe('example.com', 443) })
+ * const hello: Remote<[]> = remote(async (lev) => lev.set({ hello: 'world' }))
+ * new Cr('levrt/busybox', { entry: hello })
+ * ```
+ */
 export type Remote<A extends readonly Json[]> = ((...args: A) => Entry) & Entry
 
 /**

@@ -1,6 +1,14 @@
 import { OptionsError } from './errors'
 
-/** Runs without a schema are stored here (inside the namespace, like any other). */
+/**
+ * Runs without a schema are stored here (inside the namespace, like any other).
+ *
+ * ```ts
+ * const doc = await new Cr('levrt/busybox', { cmd: ['echo', 'hi'] })
+ * doc.coll.collectionName === DEFAULT_SCHEMA                                  // 'levrt/run@1.0'
+ * await lev.ns('lab').run(() => new Cr('levrt/busybox', { cmd: ['true'] }))  // in 'lab|levrt/run@1.0'
+ * ```
+ */
 export const DEFAULT_SCHEMA = 'levrt/run@1.0'
 
 // Segments are what MongoDB accepts in a collection name and what reads well in one: no `|`

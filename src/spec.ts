@@ -26,7 +26,12 @@ export interface RunSpec {
   readonly idleTimeoutMs: number | undefined
   /** This Cr's own limits; a service without its own takes the run's. */
   readonly limits: ResourceLimits
+  /** Undefined: `LEVRT_REUSE` decides when the run starts. */
+  readonly reuse: ReusePolicy | undefined
 }
+
+/** Whether a stored run may stand in for this one, and how old it may be. */
+export type ReusePolicy = { readonly reuse: false } | { readonly reuse: true; readonly maxAgeMs: number | undefined }
 
 export const DEFAULT_PORT_TIMEOUT_MS = 60_000
 
@@ -42,7 +47,7 @@ export function specOf(value: unknown): RunSpec | undefined {
   return typeof value === 'object' && value !== null ? (value as { [SPEC]?: RunSpec })[SPEC] : undefined
 }
 
-const KNOWN = new Set(['schema', 'host', 'entry', 'cmd', 'env', 'files', 'links', 'ports', 'services', 'portTimeout', 'signal', 'timeout', 'idleTimeout', 'memory', 'cpus', 'pids'])
+const KNOWN = new Set(['schema', 'host', 'entry', 'cmd', 'env', 'files', 'links', 'ports', 'services', 'portTimeout', 'signal', 'timeout', 'idleTimeout', 'memory', 'cpus', 'pids', 'reuse'])
 
 // Docker's reference grammar (distribution/reference), without IPv6 literals.
 const DOMAIN = '(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?'
@@ -99,7 +104,22 @@ export function parseSpec(image: unknown, schemaArg: unknown, options: unknown):
     timeoutMs: parseDuration(o.timeout, 'timeout'),
     idleTimeoutMs: parseDuration(o.idleTimeout, 'idleTimeout'),
     limits: { memoryBytes: parseMemory(o.memory), nanoCpus: parseCpus(o.cpus), pids: parsePids(o.pids) },
+    reuse: parseReuse(o.reuse),
   }
+}
+
+function parseReuse(reuse: unknown): ReusePolicy | undefined {
+  if (reuse === undefined) return undefined
+  if (typeof reuse === 'boolean') return reuse ? { reuse: true, maxAgeMs: undefined } : { reuse: false }
+  if (isPlainObject(reuse) && Object.keys(reuse).length === 1 && 'maxAge' in reuse) {
+    const maxAge = reuse.maxAge
+    // Not a timer: a month is a fine maximum age.
+    if (typeof maxAge !== 'number' || !Number.isFinite(maxAge) || maxAge <= 0) {
+      throw new OptionsError('reuse.maxAge', `${JSON.stringify(maxAge)} is not a number of milliseconds above 0`)
+    }
+    return { reuse: true, maxAgeMs: maxAge }
+  }
+  throw new OptionsError('reuse', 'must be true, false or { maxAge: ms }')
 }
 
 function parseCmd(cmd: unknown): string[] {
@@ -144,7 +164,7 @@ function parseFiles(files: unknown): FileSpec[] {
       throw new OptionsError(where, `the target must name a file, normalised (like ${posix.normalize(target).replace(/\/$/, '') || '/file'})`)
     }
     if (!isFileSource(source)) {
-      throw new OptionsError(where, 'must be a Buffer, Uint8Array, string or { path: string }')
+      throw new OptionsError(where, 'must be a Buffer, Uint8Array, string or { path: string, bind?: boolean }')
     }
     return { target, source }
   })
@@ -152,7 +172,9 @@ function parseFiles(files: unknown): FileSpec[] {
 
 function isFileSource(value: unknown): value is FileSource {
   if (typeof value === 'string' || value instanceof Uint8Array) return true
-  return isPlainObject(value) && typeof value.path === 'string' && value.path !== '' && Object.keys(value).length === 1
+  if (!isPlainObject(value) || typeof value.path !== 'string' || value.path === '') return false
+  const extra = Object.keys(value).filter((k) => k !== 'path')
+  return extra.length === 0 || (extra.length === 1 && extra[0] === 'bind' && typeof value.bind === 'boolean')
 }
 
 function parseLinks(links: unknown): [string, string][] {
@@ -192,6 +214,7 @@ function parseServices(services: unknown, hostNetwork: boolean): [string, RunSpe
     if (spec.timeoutMs !== undefined || spec.idleTimeoutMs !== undefined) {
       throw new OptionsError(where, "a service ends with its run: give timeout and idleTimeout to the run's Cr")
     }
+    if (spec.reuse !== undefined) throw new OptionsError(where, 'a service is not a run of its own: give reuse to the run\'s Cr')
     if (spec.host && !hostNetwork) {
       throw new OptionsError(where, 'a service on the host network cannot be reached by name from the run; drop host: true')
     }

@@ -2,7 +2,16 @@ import { constants } from 'node:os'
 import type { Readable } from 'node:stream'
 import type { Document } from './document'
 import { OptionsError } from './errors'
-import type { Run } from './run/run'
+
+/** What a Task shows of its run: a live run, or (with `reuse`) an earlier run standing in. */
+export interface TaskSource {
+  readonly containerId: string
+  readonly host: string
+  readonly stdout: Readable
+  readonly stderr: Readable
+  kill(signal: string): Promise<void>
+  finish(): Promise<Document>
+}
 
 /**
  * What TypeScript sees for `await cr.start()` and for `await task` alike. In JavaScript a
@@ -10,24 +19,41 @@ import type { Run } from './run/run'
  * expressions have one static type; this one lets both usages of the contract compile:
  * `const task = await cr.start(); await task.signal()` and `const doc = await task; await doc.get()`.
  * At run time the first is the Task and the second its Document (see the README).
+ *
+ * ```ts
+ * const task: AwaitedTask = await cr.start()    // at run time: the Task
+ * task.stdout.pipe(process.stdout)
+ * const doc: AwaitedTask = await task           // at run time: its Document
+ * await doc.get()
+ * ```
  */
 export type AwaitedTask = Omit<Task, 'then'> & Document
 
-/** A running container. Await it (or `done()`) for its `Document`. */
+/**
+ * A running container. Await it (or `done()`) for its `Document`.
+ *
+ * ```ts
+ * const task = await new Cr('levkit/redis:1.0', { ports: [6379] }).start()   // running, port open
+ * task.stderr.pipe(process.stderr)
+ * await new Cr('levkit/redis:1.0', { cmd: ['redis-cli', '-h', 'cache', 'ping'], links: { cache: task.host } })
+ * await task.signal('SIGTERM')
+ * const doc = await task.done()                                             // or `await task`
+ * ```
+ */
 export class Task implements PromiseLike<AwaitedTask> {
   private thenHidden = false
 
   /** @internal Made by `Cr.start()`. */
-  constructor(private readonly run: Run) {}
+  constructor(private readonly run: TaskSource) {}
 
   /** The container id. */
   get id(): string {
-    return this.run.container.id
+    return this.run.containerId
   }
 
   /** The name other containers use to reach this one (see `links`). */
   get host(): string {
-    return this.run.container.name
+    return this.run.host
   }
 
   /**
@@ -35,18 +61,18 @@ export class Task implements PromiseLike<AwaitedTask> {
    * so subscribing right after `start()` (or even after `done()`) misses nothing short of that.
    */
   get stdout(): Readable {
-    return this.run.output.stdout
+    return this.run.stdout
   }
 
   /** The container's stderr, kept apart from stdout; as `stdout`. */
   get stderr(): Readable {
-    return this.run.output.stderr
+    return this.run.stderr
   }
 
   /** Sends a Unix signal to the main container; one that has already stopped is not an error. */
   async signal(signal: NodeJS.Signals = 'SIGINT'): Promise<void> {
     if (!Object.hasOwn(constants.signals, signal)) throw new OptionsError('signal', `${String(signal)} is not a signal name`)
-    await this.run.container.kill(signal)
+    await this.run.kill(signal)
   }
 
   /** Waits for the main container to end, stores its results, removes what the run created. */

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { annot, Attck, attckTacticId, BlackArch, OptionsError } from '../src/index'
 import { LABEL } from '../src/engine/labels'
+import { EmbeddedStore } from '../src/store/embedded'
 import { docker } from './support/engine'
 import { embeddedStoreLeavingNothing } from './support/env'
 
@@ -187,10 +188,35 @@ describe('levrt find', () => {
     expect(await levrt(['find', 'clitest/none@1.0'])).toEqual({ code: 0, stdout: '', stderr: '' })
   })
 
+  it('sorts, skips, limits and projects as doc.coll.find does, indexes or not', async () => {
+    const SORTED = 'clitest/sorted@1.0'
+    const store = new EmbeddedStore(process.env.LEV_HOME as string)
+    for (const [i, port] of [443, 22, 8080, 80, 25].entries()) await store.save(SORTED, i.toString(16).padStart(24, '0'), { host: `h${i}`, port, tags: ['a', `t${i % 2}`] })
+    const find = async (...args: string[]) => {
+      const r = await levrt(['find', SORTED, ...args])
+      expect([r.code, r.stderr]).toEqual([0, ''])
+      return lines(r)
+    }
+    const ports = async (...args: string[]) => (await find(...args)).map((d) => (d as { port: number }).port)
+    for (const indexed of [false, true]) {
+      if (indexed) await store.collection(SORTED).createIndex({ port: 1 })
+      expect(await ports('--sort', '{"port": 1}')).toEqual([22, 25, 80, 443, 8080])
+      expect(await ports('{"tags": "t0"}', '--sort', '{"port": -1}', '--limit', '2')).toEqual([8080, 443])
+      expect(await ports('{"port": {"$gt": 50}}', '--sort', '{"port": 1}', '--skip', '1')).toEqual([443, 8080])
+      expect(await find('{"host": {"$in": ["h1", "h3"]}}', '--projection', '{"host": 1, "_id": 0}', '--sort', '{"_id": -1}')).toEqual([{ host: 'h3' }, { host: 'h1' }])
+    }
+    store.close()
+  })
+
   it.each([
     [['find', SCHEMA, '{target: 1}'], /^levrt find: the filter is not JSON: /],
     [['find', SCHEMA, '[1]'], /^levrt find: the filter is a JSON object/],
     [['find'], /^levrt: missing required argument 'collection'/],
+    [['find', SCHEMA, '--limit', 'ten'], /^levrt find: --limit takes a whole number ≥ 0 \(got ten\)/],
+    [['find', SCHEMA, '--skip', '-1'], /^levrt find: --skip takes a whole number ≥ 0/],
+    [['find', SCHEMA, '--sort', '{"port": 2}'], /^levrt find: --sort takes 1 or -1 per field/],
+    [['find', SCHEMA, '--sort', 'port'], /^levrt find: --sort is not JSON: /],
+    [['find', SCHEMA, '--projection', '[1]'], /^levrt find: --projection is a JSON object/],
   ])('usage error, exit 2: levrt %j', async (args, message) => {
     const r = await levrt(args)
     expect([r.code, r.stdout]).toEqual([2, ''])

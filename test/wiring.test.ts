@@ -15,6 +15,7 @@ import {
   ServiceError,
   type CrOptions,
 } from '../src/index'
+import { fileEntries, refuseRemoteBinds } from '../src/archive/files'
 import { levrtObjects } from './support/engine'
 import { collect, rejection } from './support/async'
 import { useStore } from './support/env'
@@ -91,6 +92,40 @@ describe('wiring: files, services, links, ports', () => {
     writeFileSync(big, data)
     const { out } = await sh('sha256sum /data/big.bin', { files: { '/data/big.bin': { path: big } } })
     expect(out.split(' ')[0]).toBe(createHash('sha256').update(data).digest('hex'))
+  })
+
+  it('bind-mounts a local folder read-only when asked, and the run key still covers its files', async () => {
+    const tree = join(local, 'bound')
+    mkdirSync(tree, { recursive: true })
+    writeFileSync(join(tree, 'a.txt'), 'one')
+    const read = () =>
+      new Cr('levrt/busybox', {
+        cmd: ['sh', '-c', 'cat /w/a.txt; touch /w/new 2>/dev/null && echo writable || echo read-only'],
+        files: { '/w': { path: tree, bind: true } },
+      }).start()
+    const first = await read()
+    const [out1, doc1] = await Promise.all([collect(first.stdout), first.done()])
+    expect(out1).toBe('oneread-only\n')
+    writeFileSync(join(tree, 'a.txt'), 'two')
+    const second = await read()
+    const [out2, doc2] = await Promise.all([collect(second.stdout), second.done()])
+    expect(out2).toBe('tworead-only\n')
+    expect(doc2.run.key).not.toBe(doc1.run.key)
+  })
+
+  it('bind-mounts a single local file', async () => {
+    writeFileSync(join(local, 'one.conf'), 'port 1\n')
+    const { out } = await sh('cat /etc/one.conf', { files: { '/etc/one.conf': { path: join(local, 'one.conf'), bind: true } } })
+    expect(out).toBe('port 1\n')
+  })
+
+  it('refuses a bind mount on a remote engine, and a malformed bind', async () => {
+    const entries = await fileEntries([{ target: '/w', source: { path: local, bind: true } }])
+    expect(() => refuseRemoteBinds(false, 'tcp://10.0.0.9:2376', entries)).toThrow(OptionsError)
+    expect(() => refuseRemoteBinds(false, 'tcp://10.0.0.9:2376', entries)).toThrow(/needs a local engine/)
+    expect(() => refuseRemoteBinds(true, 'unix:///var/run/docker.sock', entries)).not.toThrow()
+    const bad = { path: local, bind: 'yes' } as unknown as { path: string }
+    expect(() => new Cr('levrt/busybox', { files: { '/w': bad } })).toThrow(OptionsError)
   })
 
   it('refuses a missing local file before creating anything', async () => {

@@ -4,8 +4,8 @@
  * keeps a bare `'TA0043'` or another enum's member from compiling where an `Attck` is expected.
  *
  * ```ts
+ * annot.meta({ exports: [lab], desc: 'map the lab network', cats: { Attck: [Attck.Reconnaissance, Attck.Discovery] } })
  * attckTacticId(Attck.Impact)      // 'TA0040'
- * attckTacticName(Attck.Impact)    // 'Impact'
  * ```
  */
 export enum Attck {
@@ -25,7 +25,14 @@ export enum Attck {
   Impact = 'TA0040',
 }
 
-/** The tactic's ATT&CK id, e.g. `'TA0043'` for `Attck.Reconnaissance`. */
+/**
+ * The tactic's ATT&CK id, e.g. `'TA0043'` for `Attck.Reconnaissance`.
+ *
+ * ```ts
+ * attckTacticId(Attck.Reconnaissance)     // 'TA0043'
+ * meta.cats.Attck.map((t) => `https://attack.mitre.org/tactics/${attckTacticId(t)}/`)
+ * ```
+ */
 export function attckTacticId(tactic: Attck): `TA${string}` {
   return tactic as `TA${string}`
 }

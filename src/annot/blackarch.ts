@@ -2,6 +2,11 @@
  * BlackArch's tool groups: each member's value is the pacman group that installs its tools
  * (`BlackArch.Scanner === 'blackarch-scanner'`). A string enum, so a bare string or an `Attck`
  * member does not compile where a `BlackArch` is expected.
+ *
+ * ```ts
+ * export const meta = annot.meta({ exports: [lab], desc: 'scan a lab web server', cats: { BlackArch: [BlackArch.Scanner, BlackArch.Webapp] } })
+ * BlackArch.Webapp            // 'blackarch-webapp': `pacman -S blackarch-webapp` installs its tools
+ * ```
  */
 export enum BlackArch {
   AntiForensic = 'blackarch-anti-forensic',

@@ -3,18 +3,45 @@ import { Attck, isAttck } from './attck'
 import { BlackArch, isBlackArch } from './blackarch'
 import { checkParam, type Param, type ParamType } from './params'
 
-/** The arguments an export receives: one per param, in `params` order. */
+/**
+ * The arguments an export receives: one per param, in `params` order.
+ *
+ * ```ts
+ * const params = [annot.param('ip', 'target ip', { holder: '10.0.0.1' }), annot.param('top', 'ports', { holder: '100', type: 'number', default: 100 })] as const
+ * type Args = ParamArgs<typeof params>          // readonly [string, number]
+ * const portOs = (...[ip, top]: Args) => new Cr('levkit/nmap:1.0', { cmd: ['nmap', '--top-ports', String(top), ip] })
+ * export const meta = annot.meta({ exports: [portOs], desc: 'open ports', params })
+ * ```
+ */
 export type ParamArgs<P extends readonly Param[]> = {
   readonly [K in keyof P]: P[K] extends Param<string, ParamType, infer V> ? V : never
 }
 
-/** Categories: ATT&CK tactics and BlackArch groups. Only the enums' members compile. */
+/**
+ * Categories: ATT&CK tactics and BlackArch groups. Only the enums' members compile.
+ *
+ * ```ts
+ * const cats: Cats = { Attck: [Attck.Reconnaissance, Attck.Discovery], BlackArch: [BlackArch.Recon] }
+ * export const meta = annot.meta({ exports: [lab], desc: 'map the lab network', cats })
+ * // { Attck: ['TA0043'] } or { BlackArch: [Attck.Impact] } does not compile
+ * ```
+ */
 export interface Cats {
   readonly Attck?: readonly Attck[]
   readonly BlackArch?: readonly BlackArch[]
 }
 
-/** What `annot.meta` takes. */
+/**
+ * What `annot.meta` takes.
+ *
+ * ```ts
+ * export const meta = annot.meta({
+ *   exports: [portOs], desc: 'open ports and an OS guess',          // portOs(ip: string, top: number)
+ *   params: [annot.param('ip', 'target ip', { holder: '10.0.0.1' }), annot.param('top', 'ports', { holder: '100', type: 'number', default: 100 })],
+ *   cats: { Attck: [Attck.Reconnaissance] }, tags: ['nmap'],
+ * })
+ * ```
+ */
 export interface MetaInput<P extends readonly Param[]> {
   /** The functions `levrt run` may call; each must accept the params' values in order. */
   readonly exports: readonly ((...args: ParamArgs<P>) => unknown)[]
@@ -25,7 +52,16 @@ export interface MetaInput<P extends readonly Param[]> {
   readonly tags?: readonly string[]
 }
 
-/** A module's description, as `annot.meta` returns it: checked, defaults filled in, frozen. */
+/**
+ * A module's description, as `annot.meta` returns it: checked, defaults filled in, frozen.
+ *
+ * ```ts
+ * import { meta } from './nmap'
+ * const help = (m: Meta) => m.params.map((p) => `--param ${p.name}=${p.holder}`).join(' ')
+ * help(meta)                  // '--param ip=192.168.1.1/24'
+ * meta.cats.BlackArch         // ['blackarch-scanner']
+ * ```
+ */
 export interface Meta<P extends readonly Param[] = readonly Param[]> {
   readonly exports: readonly ((...args: never[]) => unknown)[]
   readonly desc: string

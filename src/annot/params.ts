@@ -1,11 +1,26 @@
 import { OptionsError } from '../errors'
 
-/** What a `--param` value is converted to before the export gets it, by `type`. */
+/**
+ * What a `--param` value is converted to before the export gets it, by `type`.
+ *
+ * ```ts
+ * const top = annot.param('top', 'how many ports', { holder: '100', type: 'number', default: 100 })
+ * type Top = ParamTypes[typeof top.type]      // number: `--param top=50` reaches the export as 50
+ * ```
+ */
 export interface ParamTypes {
   string: string
   number: number
   boolean: boolean
 }
+/**
+ * A param's `type`: `'string'` (the default), `'number'` or `'boolean'`.
+ *
+ * ```ts
+ * annot.param('verbose', 'print every probe', { holder: 'true', type: 'boolean', default: false })   // --param verbose=true
+ * const numeric = meta.params.filter((p) => p.type === 'number')
+ * ```
+ */
 export type ParamType = keyof ParamTypes
 
 /** @internal Phantom key: the argument type an export receives for a param. Never set. */
@@ -14,6 +29,12 @@ declare const PARAM_VALUE: unique symbol
 /**
  * One argument of a module's exports, made by `annot.param`. `levrt run` passes `--param`
  * values to an export in the order its module's `meta.params` lists them.
+ *
+ * ```ts
+ * const ip = annot.param('ip', 'target ip to scan', { holder: '192.168.1.1/24' })
+ * ip.required                 // true: `levrt run` wants --param ip=...
+ * for (const p of meta.params) console.log(`--param ${p.name}=${p.holder}`, p.required ? '' : `(default ${p.default})`)
+ * ```
  */
 export interface Param<N extends string = string, T extends ParamType = ParamType, V = unknown> {
   readonly name: N
@@ -29,7 +50,14 @@ export interface Param<N extends string = string, T extends ParamType = ParamTyp
   readonly [PARAM_VALUE]?: V
 }
 
-/** Options of a param with a default: never required. */
+/**
+ * Options of a param with a default: never required.
+ *
+ * ```ts
+ * annot.param('top', 'how many of the commonest ports', { holder: '100', type: 'number', default: 100 })
+ * // the export gets a number: 100 unless --param top=... says otherwise; adding `required: true` does not compile
+ * ```
+ */
 export interface ParamWithDefault<T extends ParamType> {
   /** An example value, for help and listings, e.g. `'192.168.1.1/24'`. */
   readonly holder: string
@@ -38,7 +66,14 @@ export interface ParamWithDefault<T extends ParamType> {
   readonly default: ParamTypes[T]
   readonly required?: false
 }
-/** Options of a param without a default: required unless `required: false`. */
+/**
+ * Options of a param without a default: required unless `required: false`.
+ *
+ * ```ts
+ * annot.param('ip', 'target ip to scan', { holder: '192.168.1.1/24' })                      // the export gets a string
+ * annot.param('port', 'only this port', { holder: '443', type: 'number', required: false }) // number | undefined
+ * ```
+ */
 export interface ParamWithoutDefault<T extends ParamType> {
   /** An example value, for help and listings, e.g. `'192.168.1.1/24'`. */
   readonly holder: string
@@ -47,6 +82,14 @@ export interface ParamWithoutDefault<T extends ParamType> {
   readonly default?: undefined
   readonly required?: boolean
 }
+/**
+ * The options of `annot.param`: `holder`, `type?`, and `default` or `required?`.
+ *
+ * ```ts
+ * const top = { holder: '100', type: 'number', default: 100 } as const satisfies ParamOptions<'number'>
+ * annot.param('top', 'how many of the commonest ports', top)
+ * ```
+ */
 export type ParamOptions<T extends ParamType = ParamType> = ParamWithDefault<T> | ParamWithoutDefault<T>
 
 const TYPES: readonly ParamType[] = ['string', 'number', 'boolean']

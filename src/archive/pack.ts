@@ -11,6 +11,16 @@ import { posix } from 'node:path'
 import { Readable } from 'node:stream'
 import * as tar from 'tar-stream'
 
+/**
+ * Set on the entries of a `files` source the user asked to bind-mount: they describe what the
+ * container will see (so the run's key covers it) but are mounted, not packed.
+ */
+export interface BindOf {
+  /** The local path mounted (absolute), and where. */
+  readonly source: string
+  readonly target: string
+}
+
 /** A file copied from the host (symlinks followed: the real file lands at `path`). */
 export interface FileEntry {
   kind: 'file'
@@ -19,6 +29,7 @@ export interface FileEntry {
   /** Defaults to the source file's permission bits. */
   mode?: number
   mtime?: Date
+  bind?: BindOf
 }
 
 /** A file with literal content. */
@@ -34,6 +45,7 @@ export interface SymlinkEntry {
   kind: 'symlink'
   path: string
   target: string
+  bind?: BindOf
 }
 
 export interface DirEntry {
@@ -41,6 +53,7 @@ export interface DirEntry {
   path: string
   mode?: number
   mtime?: Date
+  bind?: BindOf
 }
 
 export type RootfsEntry = FileEntry | ContentEntry | SymlinkEntry | DirEntry

@@ -9,7 +9,7 @@ import { EXIT, UsageError, type ExitCode } from './usage'
 /** `levrt run <module> [export] [--param name=value]...` */
 export function runCommand(finish: (code: ExitCode) => void): Command {
   return configure(new Command('run'))
-    .usage('<module> [export] [--param name=value]...')
+    .usage('<module> [export] [--param name=value]... [--resume]')
     .summary("run a workflow module's export")
     .description(
       "Runs an export of a workflow module with the --param values as its arguments, in the order the module's " +
@@ -21,11 +21,15 @@ export function runCommand(finish: (code: ExitCode) => void): Command {
     .argument('<module>', 'the workflow module: a .ts or .js file')
     .argument('[export]', 'the function to run; optional when the module lists exactly one')
     .option('-p, --param <name=value>', "a value for one of the module's params (repeat for each)", (value: string, previous: string[] = []) => [...previous, value])
-    .action(async (path: string, exportName: string | undefined, options: { param?: string[] }) => finish(await run(path, exportName, options.param ?? [])))
+    .option('--resume', 'reuse every earlier successful run with the same key (LEVRT_REUSE=1): a workflow that stopped half-way does only what is left')
+    .action(async (path: string, exportName: string | undefined, options: { param?: string[]; resume?: boolean }) =>
+      finish(await run(path, exportName, options.param ?? [], options.resume ?? false)),
+    )
 }
 
-async function run(path: string, exportName: string | undefined, flags: readonly string[]): Promise<ExitCode> {
+async function run(path: string, exportName: string | undefined, flags: readonly string[], resume: boolean): Promise<ExitCode> {
   const given = parseParamFlags(flags)
+  if (resume) process.env.LEVRT_REUSE = '1'
   // Before the module loads: runs show their output unless the user chose a mode.
   process.env.LEVRT_LOG ??= process.stderr.isTTY ? 'pretty' : 'plain'
   let mod: WorkflowModule

@@ -2,7 +2,7 @@ import Dockerode from 'dockerode'
 import { PassThrough, Readable } from 'node:stream'
 import { ContainerCreateError, ContainerStartError, EngineLostError, EngineUnavailableError } from '../errors'
 import { docker as sharedDocker, engineAddress } from './connection'
-import type { Container, ContainerSpec, Engine, LabelledObject, Network, NetworkChoice, NetworkOptions, Output } from './engine'
+import { NameTakenError, type Container, type ContainerSpec, type Engine, type ImageInfo, type LabelledObject, type Mount, type Network, type NetworkChoice, type NetworkOptions, type Output } from './engine'
 import { createPooledNetwork } from './network-create'
 import { pull } from './pull'
 
@@ -34,6 +34,7 @@ export class DockerEngine implements Engine {
         MemorySwap: spec.limits?.memoryBytes,
         NanoCpus: spec.limits?.nanoCpus,
         PidsLimit: spec.limits?.pids,
+        Mounts: spec.mounts?.map(mountOf),
       },
       NetworkingConfig:
         spec.network.mode === 'user'
@@ -45,6 +46,7 @@ export class DockerEngine implements Engine {
     try {
       container = await create()
     } catch (err) {
+      if (statusOf(err) === 409) throw new NameTakenError(spec.name, { cause: err })
       if (!isNoSuchImage(err)) throw unreachable(err) ?? new ContainerCreateError(spec.image, err)
       await pull(this.docker, spec.image)
       try {
@@ -56,19 +58,35 @@ export class DockerEngine implements Engine {
     return new DockerContainer(this.docker, container, spec)
   }
 
-  private readonly users = new Map<string, Promise<string>>()
-
-  imageUser(image: string): Promise<string> {
-    let user = this.users.get(image)
-    if (!user) {
-      user = this.docker
-        .getImage(image)
-        .inspect()
-        .then((info) => info.Config?.User ?? '')
-      user.catch(() => this.users.delete(image)) // not cached: the image may appear later
-      this.users.set(image, user)
+  async image(ref: string): Promise<ImageInfo> {
+    // Not cached: a tool image rebuilt while the process runs is a new image (and a new run key).
+    const inspect = () => this.docker.getImage(ref).inspect()
+    let info: Dockerode.ImageInspectInfo
+    try {
+      info = await inspect()
+    } catch (err) {
+      if (statusOf(err) !== 404) throw unreachable(err) ?? err
+      await pull(this.docker, ref)
+      info = await inspect()
     }
-    return user
+    return { id: info.Id, user: info.Config?.User ?? '', env: info.Config?.Env ?? [], arch: info.Architecture }
+  }
+
+  async createVolume(name: string, labels: Readonly<Record<string, string>>): Promise<void> {
+    // The engine returns the existing volume when the name is taken: creating is idempotent.
+    await this.docker.createVolume({ Name: name, Labels: { ...labels } }).catch((err: unknown) => {
+      throw unreachable(err) ?? err
+    })
+  }
+
+  async volumeLabels(name: string): Promise<Readonly<Record<string, string>> | undefined> {
+    try {
+      const info = (await this.docker.getVolume(name).inspect()) as { Labels?: Record<string, string> | null }
+      return info.Labels ?? {}
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined
+      throw unreachable(err) ?? err
+    }
   }
 
   async containerAddress(container: string): Promise<string | undefined> {
@@ -134,6 +152,13 @@ export class DockerEngine implements Engine {
 
 function firstAddress(info: Dockerode.ContainerInspectInfo): string | undefined {
   return Object.values(info.NetworkSettings.Networks ?? {}).map((n) => n.IPAddress).find(Boolean) || undefined
+}
+
+function mountOf(mount: Mount): Dockerode.MountSettings {
+  // NoCopy: an empty volume must stay empty, whatever the image has at the target.
+  return mount.kind === 'volume'
+    ? { Type: 'volume', Source: mount.name, Target: mount.target, ReadOnly: mount.readOnly, VolumeOptions: { NoCopy: true } as Dockerode.MountSettings['VolumeOptions'] }
+    : { Type: 'bind', Source: mount.source, Target: mount.target, ReadOnly: mount.readOnly }
 }
 
 function networkMode(choice: NetworkChoice): string {

@@ -13,8 +13,8 @@ export interface Engine {
   readonly local: boolean
   /** Creates (not starts) a container; pulls the image first if the engine lacks it. */
   create(spec: ContainerSpec): Promise<Container>
-  /** The user an image's containers run as ('' for the default, root). */
-  imageUser(image: string): Promise<string>
+  /** The image's id and the user its containers run as; pulls the image first if the engine lacks it. */
+  image(ref: string): Promise<ImageInfo>
   /** A running container's address on its first network (by name or id); undefined if none. */
   containerAddress(container: string): Promise<string | undefined>
   /**
@@ -26,6 +26,21 @@ export interface Engine {
   list(labels: Readonly<Record<string, string>>): Promise<LabelledObject[]>
   /** Removes one of `list()`'s objects (a container by force); one already gone is fine. */
   removeObject(object: LabelledObject): Promise<void>
+  /** Creates a named volume with `labels`; one of that name already there is kept as it is. */
+  createVolume(name: string, labels: Readonly<Record<string, string>>): Promise<void>
+  /** A volume's labels, or undefined if there is no volume of that name. */
+  volumeLabels(name: string): Promise<Readonly<Record<string, string>> | undefined>
+}
+
+export interface ImageInfo {
+  /** `sha256:...`: changes whenever the image is rebuilt. */
+  readonly id: string
+  /** '' for the default (root). */
+  readonly user: string
+  /** The image's environment (`PATH=...` and others), as its containers start with it. */
+  readonly env?: readonly string[]
+  /** CPU architecture as the engine names it (`amd64`, `arm64`, ...), if it says. */
+  readonly arch?: string
 }
 
 export interface NetworkOptions {
@@ -63,6 +78,23 @@ export interface ContainerSpec {
   /** Paths where an empty tmpfs is mounted. */
   readonly tmpfs?: readonly string[]
   readonly limits?: ResourceLimits
+  readonly mounts?: readonly Mount[]
+}
+
+/**
+ * A volume (by name: works on any engine) or a bind mount of a path on the engine's own host
+ * (only meaningful where the engine is local: see Engine.local).
+ */
+export type Mount =
+  | { readonly kind: 'volume'; readonly name: string; readonly target: string; readonly readOnly: boolean }
+  | { readonly kind: 'bind'; readonly source: string; readonly target: string; readonly readOnly: boolean }
+
+/** `create` found the container name taken: another container holds it. */
+export class NameTakenError extends Error {
+  constructor(readonly containerName: string, options?: { cause?: unknown }) {
+    super(`container name ${containerName} is taken`, options)
+    this.name = 'NameTakenError'
+  }
 }
 
 export interface Container {

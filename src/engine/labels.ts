@@ -17,6 +17,8 @@ export const LABEL = {
   ownerPid: 'io.levrt.owner.pid',
   /** The owner's start time as the kernel counts it: with the pid, names one process even after pid reuse. */
   ownerStart: 'io.levrt.owner.start',
+  /** On the shared runtime volume (and the container filling it): the content key of what is in it. */
+  runtimeKey: 'io.levrt.runtime.key',
 } as const
 
 export const LABEL_SCHEMA = '1'

@@ -1,6 +1,13 @@
 /**
  * What a run tells the live log. Runs call these hooks; a sink decides what (if anything) to
- * print. The library prints nothing unless asked: `LEVRT_LOG=pretty|plain|json|quiet`.
+ * print. The library prints nothing unless asked: `LEVRT_LOG=pretty|plain|json|quiet`, read as
+ * each run starts, picks the mode (on stderr).
+ *
+ * ```ts
+ * const mode: LogMode = process.stderr.isTTY ? 'pretty' : 'json'
+ * process.env.LEVRT_LOG = mode                      // for the runs started from now on
+ * await Concurrent.run({ limit: 4 }, (c) => { for (const u of urls) c.start(scan(u)) })
+ * ```
  */
 export type LogMode = 'pretty' | 'plain' | 'json' | 'quiet'
 

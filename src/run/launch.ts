@@ -1,9 +1,12 @@
+import { splitBinds } from '../archive/files'
 import { packEntries, type RootfsEntry } from '../archive/pack'
 import type { Container, Engine, NetworkChoice } from '../engine/engine'
 import { ownerLabels } from '../engine/labels'
 import { ContainerStartError, describe, NoNodeError } from '../errors'
 import type { ResourceLimits } from '../limits'
 import { OutputHub } from '../output'
+import { entryNode } from '../runtime/image-node'
+import { forgetRuntimeVolumes } from '../runtime/runtime-volume'
 import { RESULTS_MOUNT, ship } from '../runtime/ship'
 import type { RunSpec } from '../spec'
 
@@ -29,6 +32,8 @@ export interface LaunchRequest {
   readonly files: readonly RootfsEntry[]
   readonly network: NetworkChoice
   readonly extraHosts?: readonly string[]
+  /** The user the image runs as (the main container's; '' for root). */
+  readonly imageUser: string
   /** Called as soon as the container exists, so that teardown removes it whatever happens next. */
   readonly created: (container: Container) => void
   /** Throws if the run was aborted meanwhile. */
@@ -42,8 +47,12 @@ export async function launch(engine: Engine, req: LaunchRequest): Promise<Launch
   const { spec, role } = req
   const main = role.kind === 'main'
   // Only the main container keeps results: a sidecar's records folder would go unread.
-  const nonRoot = main && !isRoot(await engine.imageUser(spec.image).catch(() => ''))
-  const shipment = ship(req.runId, spec.entry, nonRoot)
+  const nonRoot = main && !isRoot(req.imageUser)
+  // Which node runs the entry is decided (and the runtime volume made) before the container exists.
+  const node = spec.entry ? await entryNode(engine, spec.image, req.runId) : undefined
+  const shipment = ship(req.runId, spec.entry, nonRoot, node)
+  const { upload: files, mounts: binds } = splitBinds(req.files)
+  const mounts = [...shipment.mounts, ...binds]
   const container = await engine.create({
     name: req.name,
     image: spec.image,
@@ -55,10 +64,11 @@ export async function launch(engine: Engine, req: LaunchRequest): Promise<Launch
     network: req.network,
     extraHosts: req.extraHosts,
     tmpfs: main ? [RESULTS_MOUNT] : undefined,
+    mounts: mounts.length ? mounts : undefined,
   })
   req.created(container)
   req.checkAborted()
-  const upload = [...shipment.files, ...req.files]
+  const upload = [...shipment.files, ...files]
   // Each upload costs the engine a filesystem mount: skipped when there is nothing to put.
   const [, output] = await Promise.all([
     upload.length ? container.put(packEntries(upload, { addParents: false })) : undefined,
@@ -68,8 +78,9 @@ export async function launch(engine: Engine, req: LaunchRequest): Promise<Launch
   try {
     await container.start()
   } catch (err) {
+    if (node?.kind === 'ours') forgetRuntimeVolumes()
     if (spec.entry && err instanceof ContainerStartError && /executable file not found|no such file or directory/i.test(describe(err.cause))) {
-      throw new NoNodeError(spec.image, err.logs, err.cause)
+      throw new NoNodeError(spec.image, `its node could not be started (${describe(err.cause)})`, err.logs, err.cause)
     }
     throw err
   }

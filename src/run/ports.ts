@@ -2,6 +2,7 @@ import { connect } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Container, Engine } from '../engine/engine'
 import { ownerLabels } from '../engine/labels'
+import { AbortedError, ContainerStartError, PortTimeoutError } from '../errors'
 
 /** Image of the probe used where the host cannot reach the container (remote engines). */
 export const PROBE_IMAGE = 'levrt/busybox'
@@ -130,4 +131,14 @@ async function probeInside(
     timer.abort() // the timer must not keep the process alive
     await probe.remove()
   }
+}
+
+/**
+ * The error for a port wait that failed: a `PortTimeoutError` or (the container exited first) a
+ * `ContainerStartError`, each with the container's last output; an `AbortedError` if aborted.
+ */
+export async function portFailure(container: Container, image: string, timeoutMs: number, err: PortWaitError, abortReason: unknown): Promise<Error> {
+  if (err.reason === 'aborted') return new AbortedError(abortReason)
+  const logs = await container.tail(20).catch(() => '')
+  return err.reason === 'timeout' ? new PortTimeoutError(image, err.port, timeoutMs, logs) : new ContainerStartError(image, logs, err)
 }

@@ -1,24 +1,28 @@
 import { ObjectId } from 'bson'
+import type { Readable } from 'node:stream'
 import type { RootfsEntry } from '../archive/pack'
-import { fileEntries } from '../archive/files'
+import { fileEntries, refuseRemoteBinds } from '../archive/files'
 import type { Context } from '../context'
 import { Document } from '../document'
-import type { Container, Engine, NetworkChoice } from '../engine/engine'
+import type { Engine, NetworkChoice } from '../engine/engine'
 import { ownerLabels } from '../engine/labels'
 import { poolFromEnv } from '../engine/subnets'
-import { AbortedError, ContainerStartError, EntryError, PortTimeoutError, RecordError, ServiceError, TimeoutError } from '../errors'
+import { AbortedError, ServiceError, type TimeoutError } from '../errors'
 import type { LogSink, RunInfo, RunOutcome } from '../log'
 import type { OutputHub } from '../output'
 import { RECORDS_FILE, type Results } from '../results/records'
 import { flushSpool } from '../results/spool'
 import type { RunSpec } from '../spec'
 import type { RunRecord, Store, StoredDoc } from '../store'
+import { keyIndexOnce } from '../history/lookup'
+import { identify, reusable } from './identity'
+import { failureOf, succeeded, type Ending } from './outcome'
 import { sweepOnce } from './gc'
 import { launch, type Launched, type Role } from './launch'
 import { register } from './live'
 import { runName } from './names'
 import { RunObjects } from './objects'
-import { PortWaitError, waitForPorts } from './ports'
+import { portFailure, PortWaitError, waitForPorts } from './ports'
 import { readRunResults } from './read-results'
 import { saveResult } from './save'
 import { hostModeNames } from './host-mode'
@@ -46,6 +50,9 @@ export class Run {
   private watchdog: Watchdog | undefined
   private readonly info: RunInfo
   private readonly begun = Date.now()
+  private key = ''
+  private imageUser = ''
+  private reusedDoc: Document | undefined
   /** Fires when the run is aborted, to interrupt waits in progress. */
   private readonly stopper = new AbortController()
   /** Undoes the run's hooks into the process (signal handling, the user's AbortSignal). */
@@ -68,12 +75,29 @@ export class Run {
     this.info = { id: this.id, name: runName(spec.image), image: spec.image, collection }
   }
 
-  get container(): Container {
-    return this.launched.container
+  get containerId(): string {
+    return this.launched.container.id
   }
 
-  get output(): OutputHub {
-    return this.launched.output!
+  get host(): string {
+    return this.launched.container.name
+  }
+
+  get stdout(): Readable {
+    return this.launched.output!.stdout
+  }
+
+  get stderr(): Readable {
+    return this.launched.output!.stderr
+  }
+
+  kill(signal: string): Promise<void> {
+    return this.launched.container.kill(signal)
+  }
+
+  /** With `reuse`: the earlier run that stands in for this one; then nothing was started. */
+  get reused(): Document | undefined {
+    return this.reusedDoc
   }
 
   /** Starts services, links and the main container, and waits for ports. On failure, removes it all. */
@@ -90,7 +114,15 @@ export class Run {
     // Everything that can fail on bad input fails here, before anything is created.
     const mainFiles = await fileEntries(spec.files)
     const serviceFiles = await Promise.all(spec.services.map(([, s]) => fileEntries(s.files)))
+    for (const entries of [mainFiles, ...serviceFiles]) refuseRemoteBinds(this.engine.local, this.engine.address, entries)
     if (spec.signal?.aborted) throw new AbortedError(spec.signal.reason)
+    ;({ key: this.key, imageUser: this.imageUser } = await identify(this.engine, spec, this.collection, mainFiles))
+    this.reusedDoc = await reusable(this.store, this.collection, spec, this.key)
+    if (this.reusedDoc) {
+      const { exitCode, oomKilled } = this.reusedDoc.run
+      this.log.runStarted(this.info)
+      return this.ended({ exitCode, oomKilled, reused: true })
+    }
     await sweepOnce(this.engine)
     void flushSpool(this.home, this.store).catch(() => undefined)
     this.log.runStarted(this.info)
@@ -113,7 +145,7 @@ export class Run {
       this.main = await this.launch(spec, `levrt-${this.id}`, { kind: 'main' }, mainFiles, this.networkFor([]), extraHosts)
       this.startedAt = new Date()
       await this.waitPorts(this.main, spec).catch(async (err: unknown) => {
-        throw err instanceof PortWaitError ? await this.portError(this.main!, spec.image, spec.portTimeoutMs, err) : err
+        throw err instanceof PortWaitError ? await portFailure(this.main!.container, spec.image, spec.portTimeoutMs, err, this.abortReason) : err
       })
       this.throwIfAborted()
       this.started = true
@@ -200,7 +232,7 @@ export class Run {
     } catch (err) {
       if (this.abortReason !== undefined) throw new AbortedError(this.abortReason)
       const logs = launched ? await launched.container.tail(20).catch(() => '') : ''
-      const cause = err instanceof PortWaitError ? await this.portError(launched!, spec.image, spec.portTimeoutMs, err) : err
+      const cause = err instanceof PortWaitError ? await portFailure(launched!.container, spec.image, spec.portTimeoutMs, err, this.abortReason) : err
       throw new ServiceError(name, spec.image, logs, cause)
     }
   }
@@ -208,12 +240,6 @@ export class Run {
   private waitPorts(launched: Launched, spec: RunSpec): Promise<void> {
     const target = { container: launched.container, host: spec.host, exited: launched.exited }
     return waitForPorts(this.engine, this.id, target, spec.ports, spec.portTimeoutMs, this.stopper.signal)
-  }
-
-  private async portError(launched: Launched, image: string, timeoutMs: number, err: PortWaitError): Promise<Error> {
-    if (err.reason === 'aborted') return new AbortedError(this.abortReason)
-    const logs = await launched.container.tail(20).catch(() => '')
-    return err.reason === 'timeout' ? new PortTimeoutError(image, err.port, timeoutMs, logs) : new ContainerStartError(image, logs, err)
   }
 
   private launch(
@@ -233,6 +259,7 @@ export class Run {
       files,
       network,
       extraHosts,
+      imageUser: this.imageUser,
       created: (container) => this.objects.addContainer(container),
       checkAborted: () => this.throwIfAborted(),
       watch: (hub) => this.watch(hub),
@@ -270,7 +297,17 @@ export class Run {
     } catch (err) {
       failed = err
     }
-    const run: RunRecord = { image: this.spec.image, containerId: main.container.id, exitCode, startedAt: this.startedAt, endedAt, oomKilled }
+    const ending: Ending = { exitCode, oomKilled, results, timedOut: this.timedOut, abortReason: this.abortReason }
+    const run: RunRecord = {
+      image: this.spec.image,
+      containerId: main.container.id,
+      exitCode,
+      startedAt: this.startedAt,
+      endedAt,
+      oomKilled,
+      key: this.key,
+      ok: succeeded(ending),
+    }
     const [, saved] = await Promise.allSettled([
       this.objects.teardown(),
       failed === undefined ? this.save(results!.fields, run) : Promise.reject(failed),
@@ -278,16 +315,14 @@ export class Run {
     this.release()
     if (saved.status === 'rejected') throw saved.reason
     const doc = new Document(this.store.collection(this.collection), this.id, run)
-    if (this.timedOut) throw this.timedOut.withDocument(doc)
-    if (results!.cutLine) process.emitWarning(`levrt: the last record of run ${this.id} was cut off (no newline) and not stored`)
-    const problem = results!.problems[0]
-    if (problem) throw new RecordError(problem.line, problem.reason, doc)
-    if (results!.failure) throw new EntryError(results!.failure, doc)
-    if (this.abortReason !== undefined) throw new AbortedError(this.abortReason, doc)
+    const failure = failureOf(ending, doc, this.id)
+    if (failure) throw failure
     return doc
   }
 
-  private save(fields: StoredDoc, run: RunRecord): Promise<void> {
-    return saveResult(this.store, this.home, this.collection, this.id, fields, run)
+  private async save(fields: StoredDoc, run: RunRecord): Promise<void> {
+    await saveResult(this.store, this.home, this.collection, this.id, fields, run)
+    // After the save: an index cannot be made on a collection the store cannot reach.
+    await keyIndexOnce(this.store.key, this.store.collection(this.collection))
   }
 }

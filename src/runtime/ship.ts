@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { content, dir, type RootfsEntry } from '../archive/pack'
 import { ENTRY, type Entry } from '../entry'
+import type { Mount } from '../engine/engine'
 import { OUT_DIR, RECORDS_FILE } from '../results/records'
+import { OWN_NODE, RUNTIME_DIR } from './bundle'
+import type { EntryNode } from './image-node'
 
 /**
  * An empty tmpfs mounted inside the results folder: the engine makes the folder (and /.levrt)
@@ -30,6 +33,8 @@ export interface Shipment {
   readonly env: readonly string[]
   /** Files to upload before start; empty when nothing needs the (slow) archive API. */
   readonly files: readonly RootfsEntry[]
+  /** The runtime volume, when our node runs the entry. */
+  readonly mounts: readonly Mount[]
 }
 
 /**
@@ -38,19 +43,23 @@ export interface Shipment {
  * a large entry, or a tool running as another user than root, which needs the results folder
  * world-writable (the engine makes it root's).
  */
-export function ship(runId: string, entry: Entry | undefined, nonRootUser: boolean): Shipment {
+export function ship(runId: string, entry: Entry | undefined, nonRootUser: boolean, node: EntryNode = { kind: 'image' }): Shipment {
   const env = [`LEV_RECORDS=${RECORDS_FILE}`, `LEV_RUN_ID=${runId}`]
   const files: RootfsEntry[] = nonRootUser ? [dir('/.levrt', 0o755), dir(OUT_DIR, 0o1777)] : []
-  if (!entry) return { env, files }
+  if (!entry) return { env, files, mounts: [] }
+  // Ours is started through its own loader, from the read-only runtime volume.
+  const nodeCommand = node.kind === 'image' ? ['node'] : OWN_NODE
+  const mounts: Mount[] = node.kind === 'image' ? [] : [{ kind: 'volume', name: node.volume, target: RUNTIME_DIR, readOnly: true }]
   const { runtime, tslib } = runtimeSources()
   const payload = JSON.stringify(entry[ENTRY])
   if (Buffer.byteLength(payload) <= INLINE_ENTRY_BYTES) {
     // `--` ends node's own options: `cmd` goes to the entry, whatever it looks like.
-    return { entrypoint: ['node', '-e', `${tslib}\n;${runtime}`, '--'], env: [...env, `LEV_ENTRY=${payload}`], files }
+    return { entrypoint: [...nodeCommand, '-e', `${tslib}\n;${runtime}`, '--'], env: [...env, `LEV_ENTRY=${payload}`], files, mounts }
   }
   return {
-    entrypoint: ['node', '/.levrt/lev-runtime.js'],
+    entrypoint: [...nodeCommand, '/.levrt/lev-runtime.js'],
     env,
+    mounts,
     files: [
       dir('/.levrt', 0o755),
       dir(OUT_DIR, nonRootUser ? 0o1777 : 0o755),
