@@ -1,12 +1,58 @@
-/** A stored document as it comes back from a store. */
+/**
+ * A stored document as it comes back from a store.
+ *
+ * ```ts
+ * const found: StoredDoc | null = await doc.get()   // { target: 'example.com', open: [22, 80] }
+ * ```
+ */
 export type StoredDoc = Record<string, unknown>
+
+/**
+ * A MongoDB query filter; both stores answer the same filters the same way.
+ *
+ * ```ts
+ * const filter: Filter = { open: 443, 'hosts.status': 'up', scanned: { $gte: new Date('2026-01-01') } }
+ * await doc.coll.find(filter).toArray()
+ * ```
+ */
 export type Filter = Record<string, unknown>
+
+/**
+ * A MongoDB projection.
+ *
+ * ```ts
+ * await doc.get({}, { open: 1 })                      // only `open`
+ * await doc.coll.findOne({}, { projection: { _lev: 0 } })
+ * ```
+ */
 export type Projection = Record<string, unknown>
-/** A sort order: field paths to 1 (ascending) or -1 (descending), the first key first. */
+
+/**
+ * A sort order: field paths to 1 (ascending) or -1 (descending), the first key first.
+ *
+ * ```ts
+ * await doc.coll.find({}, { sort: { '_lev.endedAt': -1 }, limit: 10 }).toArray()
+ * ```
+ */
 export type Sort = Record<string, 1 | -1>
-/** Index keys: field paths (dotted for nested fields) to 1 or -1, as MongoDB takes them. */
+
+/**
+ * Index keys: field paths (dotted for nested fields) to 1 or -1, as MongoDB takes them.
+ *
+ * ```ts
+ * await doc.coll.createIndex({ host: 1, 'ports.port': 1 })
+ * ```
+ */
 export type IndexKeys = Record<string, 1 | -1>
 
+/**
+ * Options of `find` on either store.
+ *
+ * ```ts
+ * const page: FindOptions = { projection: { host: 1 }, sort: { host: 1 }, skip: 20, limit: 10 }
+ * await doc.coll.find({ open: 80 }, page).toArray()
+ * ```
+ */
 export interface FindOptions {
   readonly projection?: Projection
   readonly sort?: Sort
@@ -15,6 +61,13 @@ export interface FindOptions {
   readonly limit?: number
 }
 
+/**
+ * Options of `createIndex`.
+ *
+ * ```ts
+ * await doc.coll.createIndex({ host: 1 }, { name: 'by_host' })
+ * ```
+ */
 export interface IndexOptions {
   /** Defaults to MongoDB's name for the keys, e.g. `_lev.key_1` or `host_1_port_-1`. */
   readonly name?: string
@@ -25,6 +78,13 @@ export interface IndexOptions {
  * `Collection` that both stores give with the same answers. On MongoDB it is the driver's own
  * `Collection`, so the rest of its API is there too (narrow with `instanceof Collection` from
  * 'mongodb').
+ *
+ * ```ts
+ * const coll = doc.coll                               // 'talentsec/nmap@1.0'
+ * await coll.createIndex({ 'hosts.address': 1 })
+ * await coll.findOne({ 'hosts.address': '10.0.0.5' })
+ * await coll.countDocuments({ open: { $exists: true } })
+ * ```
  */
 export interface ResultCollection {
   readonly collectionName: string
@@ -35,7 +95,14 @@ export interface ResultCollection {
   createIndex(keys: IndexKeys, options?: IndexOptions): Promise<string>
 }
 
-/** Bookkeeping of one run, kept under `RUN_FIELD` where `Document.get()` does not show it. */
+/**
+ * Bookkeeping of one run, kept under `_lev` where `Document.get()` does not show it.
+ *
+ * ```ts
+ * const { exitCode, oomKilled, startedAt, endedAt, key, ok } = doc.run
+ * await doc.coll.find({ '_lev.ok': false }).toArray()   // the runs that failed
+ * ```
+ */
 export interface RunRecord {
   readonly image: string
   readonly containerId: string
