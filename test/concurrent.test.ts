@@ -9,6 +9,12 @@ const sh = (script: string) => new Cr('levrt/busybox', { cmd: ['sh', '-c', scrip
 const broken = () => new Cr('levrt/busybox', { cmd: ['no-such-program'] })
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+/** Waits until this process has `n` containers running on the engine. */
+async function runningContainers(n: number): Promise<void> {
+  const filters = JSON.stringify({ label: ['io.levrt.managed', `io.levrt.owner.pid=${process.pid}`], status: ['running'] })
+  while ((await docker.listContainers({ filters })).length < n) await sleep(50)
+}
+
 /** Samples this process's containers on the engine until `stop()`; gives the most seen at once. */
 function countContainers(): { stop(): Promise<number> } {
   const filters = JSON.stringify({ label: ['io.levrt.managed', `io.levrt.owner.pid=${process.pid}`] })
@@ -91,7 +97,13 @@ describe('Concurrent', () => {
     const started = Date.now()
     const c = new Concurrent({ limit: 3, failFast: true })
     const running = [c.start(sh('sleep 30')), c.start(sh('sleep 30'))]
-    const failing = c.start(broken())
+    // The failure comes once both are really running (under load, a broken run fails before
+    // others have started, and a run aborted while starting has no document yet).
+    const failing = c.start(async () => {
+      await runningContainers(2)
+      await sleep(300) // past the instant between the engine's start and the run counting as started
+      return broken()
+    })
     let ran = 0
     const queued = [
       ...Array.from({ length: 4 }, () => c.start(sh('sleep 30'))),
