@@ -1,6 +1,6 @@
 import type { RootfsEntry } from '../archive/pack'
 import { Document } from '../document'
-import type { Engine } from '../engine/engine'
+import type { Engine, ImageInfo } from '../engine/engine'
 import { ENTRY } from '../entry'
 import { digestFiles } from '../history/file-digest'
 import { runKey } from '../history/key'
@@ -12,7 +12,8 @@ import { reuseFromEnv } from './reuse-env'
 /** What a run is, before anything is created: its key, and what the image runs as. */
 export interface RunIdentity {
   readonly key: string
-  readonly imageUser: string
+  /** The main image as the engine described it (id, user, env, architecture). */
+  readonly image: ImageInfo
 }
 
 /**
@@ -29,7 +30,7 @@ export async function identify(engine: Engine, spec: RunSpec, collection: string
     files: await digestFiles(files),
     collection,
   })
-  return { key, imageUser: image.user }
+  return { key, image }
 }
 
 /** With `reuse` (or `LEVRT_REUSE`): the earlier successful run with this key that may stand in. */

@@ -1,6 +1,6 @@
 import { splitBinds } from '../archive/files'
 import { packEntries, type RootfsEntry } from '../archive/pack'
-import type { Container, Engine, NetworkChoice } from '../engine/engine'
+import type { Container, Engine, ImageInfo, NetworkChoice } from '../engine/engine'
 import { ownerLabels } from '../engine/labels'
 import { ContainerStartError, describe, NoNodeError } from '../errors'
 import type { ResourceLimits } from '../limits'
@@ -33,7 +33,7 @@ export interface LaunchRequest {
   readonly network: NetworkChoice
   readonly extraHosts?: readonly string[]
   /** The user the image runs as (the main container's; '' for root). */
-  readonly imageUser: string
+  readonly image: ImageInfo | undefined
   /** Called as soon as the container exists, so that teardown removes it whatever happens next. */
   readonly created: (container: Container) => void
   /** Throws if the run was aborted meanwhile. */
@@ -47,9 +47,9 @@ export async function launch(engine: Engine, req: LaunchRequest): Promise<Launch
   const { spec, role } = req
   const main = role.kind === 'main'
   // Only the main container keeps results: a sidecar's records folder would go unread.
-  const nonRoot = main && !isRoot(req.imageUser)
+  const nonRoot = main && !isRoot(req.image?.user ?? '')
   // Which node runs the entry is decided (and the runtime volume made) before the container exists.
-  const node = spec.entry ? await entryNode(engine, spec.image, req.runId) : undefined
+  const node = spec.entry ? await entryNode(engine, spec.image, req.runId, main ? req.image : undefined) : undefined
   const shipment = ship(req.runId, spec.entry, nonRoot, node)
   const { upload: files, mounts: binds } = splitBinds(req.files)
   const mounts = [...shipment.mounts, ...binds]

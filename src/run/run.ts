@@ -4,7 +4,7 @@ import type { RootfsEntry } from '../archive/pack'
 import { fileEntries, refuseRemoteBinds } from '../archive/files'
 import type { Context } from '../context'
 import { Document } from '../document'
-import type { Engine, NetworkChoice } from '../engine/engine'
+import type { Engine, ImageInfo, NetworkChoice } from '../engine/engine'
 import { ownerLabels } from '../engine/labels'
 import { poolFromEnv } from '../engine/subnets'
 import { AbortedError, ServiceError, type TimeoutError } from '../errors'
@@ -51,7 +51,7 @@ export class Run {
   private readonly info: RunInfo
   private readonly begun = Date.now()
   private key = ''
-  private imageUser = ''
+  private image: ImageInfo | undefined
   private reusedDoc: Document | undefined
   /** Fires when the run is aborted, to interrupt waits in progress. */
   private readonly stopper = new AbortController()
@@ -116,7 +116,7 @@ export class Run {
     const serviceFiles = await Promise.all(spec.services.map(([, s]) => fileEntries(s.files)))
     for (const entries of [mainFiles, ...serviceFiles]) refuseRemoteBinds(this.engine.local, this.engine.address, entries)
     if (spec.signal?.aborted) throw new AbortedError(spec.signal.reason)
-    ;({ key: this.key, imageUser: this.imageUser } = await identify(this.engine, spec, this.collection, mainFiles))
+    ;({ key: this.key, image: this.image } = await identify(this.engine, spec, this.collection, mainFiles))
     this.reusedDoc = await reusable(this.store, this.collection, spec, this.key)
     if (this.reusedDoc) {
       const { exitCode, oomKilled } = this.reusedDoc.run
@@ -259,7 +259,7 @@ export class Run {
       files,
       network,
       extraHosts,
-      imageUser: this.imageUser,
+      image: this.image,
       created: (container) => this.objects.addContainer(container),
       checkAborted: () => this.throwIfAborted(),
       watch: (hub) => this.watch(hub),

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { Engine } from '../engine/engine'
+import type { Engine, ImageInfo } from '../engine/engine'
 import { ownerLabels } from '../engine/labels'
 import { NoNodeError } from '../errors'
 import { bundleUnavailable, nodeBundle } from './bundle'
@@ -19,8 +19,9 @@ const probed = new Map<string, Promise<boolean>>()
  * preferred (a tool image that ships node gets its own, with its own modules); otherwise ours.
  * Throws NoNodeError for what cannot work, before anything of the run exists.
  */
-export async function entryNode(engine: Engine, image: string, runId: string): Promise<EntryNode> {
-  const info = await engine.image(image)
+export async function entryNode(engine: Engine, image: string, runId: string, known?: ImageInfo): Promise<EntryNode> {
+  // The run has usually inspected its image already (for its key): no second round trip.
+  const info = known ?? (await engine.image(image))
   let has = probed.get(info.id)
   if (!has) {
     has = imageHasNode(engine, image, runId, pathOf(info.env ?? []))
