@@ -1,28 +1,22 @@
 import type { ResultCollection, RunRecord, StoredDoc } from '../store'
 import { RUN_FIELD } from '../store'
 
-/**
- * History lookups go by key, so the key is indexed. Collections are handed out anew per call on
- * both stores, and making an index that exists is one cheap call, so it is simply asked for
- * each time; a store that cannot make it still answers the lookup.
- */
-export async function ensureKeyIndex(coll: ResultCollection): Promise<void> {
-  try {
-    await coll.createIndex({ [`${RUN_FIELD}.key`]: 1 })
-  } catch {
-    // The lookups still answer without it, only slower: never fail a run for an index.
-  }
-}
-
-/** Collections whose key index this process has made, per store: a run's save asks once. */
+/** Collections whose key index this process has asked for, per store: a run's save asks once. */
 const made = new Set<string>()
 
-/** The key index, made when a store first gets a run in a collection (not on every save). */
+/**
+ * The key index, made when a store first gets a run in a collection in this process (the saves
+ * make it, so lookups find it there). Never fails a run: without it, lookups are only slower.
+ */
 export async function keyIndexOnce(storeKey: string, coll: ResultCollection): Promise<void> {
   const id = `${storeKey}\n${coll.collectionName}`
   if (made.has(id)) return
   made.add(id)
-  await ensureKeyIndex(coll)
+  try {
+    await coll.createIndex({ [`${RUN_FIELD}.key`]: 1 })
+  } catch {
+    // Tried once per process and collection; the next process tries again.
+  }
 }
 
 export interface StoredRun {
@@ -30,16 +24,11 @@ export interface StoredRun {
   readonly run: RunRecord
 }
 
-/**
- * The newest stored run matching `filter` among those with `key`. Runs with one key are the same
- * work repeated, so they are few: they are all read (bookkeeping only) and the newest `_id` (ids
- * sort by time) wins, which every store can answer without a sort.
- */
+/** The newest stored run (ids sort by time) with `key` matching `filter`; bookkeeping only. */
 export async function latestRun(coll: ResultCollection, key: string, filter: StoredDoc = {}): Promise<StoredRun | undefined> {
-  await ensureKeyIndex(coll)
-  const docs = await coll.find({ [`${RUN_FIELD}.key`]: key, ...filter }, { projection: { [RUN_FIELD]: 1 } }).toArray()
-  let latest: StoredDoc | undefined
-  for (const doc of docs) if (!latest || String(doc._id) > String(latest._id)) latest = doc
+  const [latest] = await coll
+    .find({ [`${RUN_FIELD}.key`]: key, ...filter }, { projection: { [RUN_FIELD]: 1 }, sort: { _id: -1 }, limit: 1 })
+    .toArray()
   return latest ? { id: String(latest._id), run: latest[RUN_FIELD] as RunRecord } : undefined
 }
 
