@@ -5,6 +5,7 @@ import { docker as sharedDocker, engineAddress } from './connection'
 import { NameTakenError, type Container, type ContainerSpec, type Engine, type ImageInfo, type LabelledObject, type Mount, type Network, type NetworkChoice, type NetworkOptions, type Output } from './engine'
 import { createPooledNetwork } from './network-create'
 import { pull } from './pull'
+import { statusOf } from './status'
 
 /** The engine layer on a Docker engine, through dockerode. */
 export class DockerEngine implements Engine {
@@ -328,9 +329,6 @@ function demux(docker: Dockerode, stream: Readable, stdout: PassThrough, stderr:
   })
 }
 
-function statusOf(err: unknown): number | undefined {
-  return (err as { statusCode?: number } | undefined)?.statusCode
-}
 
 /** 404 means the object is gone already: for removal, that is success. */
 function ignoreGone(err: unknown): void {

@@ -1,4 +1,5 @@
 import type Dockerode from 'dockerode'
+import { statusOf } from '../../../engine/status'
 import type { Placement } from '../backend'
 import { DeployError } from '../backend'
 import { proxyOptions, serviceOptions, type EnvContext } from './containers'
@@ -74,7 +75,7 @@ async function create(docker: Dockerode, options: Dockerode.ContainerCreateOptio
   try {
     return await docker.createContainer(options)
   } catch (err) {
-    if ((err as { statusCode?: number }).statusCode === 404 && /no such image/i.test(String(err))) {
+    if (statusOf(err) === 404 && /no such image/i.test(String(err))) {
       throw new DeployError(`image ${options.Image} is not on the engine (every node must have the images; the service does not pull)`)
     }
     throw err

@@ -1,4 +1,6 @@
 import type Dockerode from 'dockerode'
+import { LABEL } from '../../../engine/labels'
+import { statusOf } from '../../../engine/status'
 import type { SubnetPool } from '../../../engine/subnets'
 import type { Hardening } from '../../options'
 import type { DeployRequest, EnvBackend, Placement, SweepResult } from '../backend'
@@ -51,7 +53,7 @@ export class DockerBackend implements EnvBackend {
       const id = Number(c.Labels[ENVD_LABEL.env])
       const uid = Number(c.Labels[ENVD_LABEL.uid])
       if (!Number.isInteger(id) || !Number.isInteger(uid)) continue
-      const egress = c.Labels['io.levrt.role'] === 'envd:proxy'
+      const egress = c.Labels[LABEL.role] === 'envd:proxy'
       const known = this.deployments.get(id)
       this.deployments.set(id, { uid, challenge: Number(c.Labels[ENVD_LABEL.challenge]), egress: egress || (known?.egress ?? false) })
       this.networks.adopt(uid, id)
@@ -143,6 +145,6 @@ function fromLabels(labels: Readonly<Record<string, string>> | undefined): Deplo
 
 /** Removal of something already gone (404) or already being removed (409) is done. */
 function ignoreGone(err: unknown): void {
-  const status = (err as { statusCode?: number }).statusCode
+  const status = statusOf(err)
   if (status !== 404 && status !== 409) throw err
 }

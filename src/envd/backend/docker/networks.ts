@@ -1,5 +1,6 @@
 import type Dockerode from 'dockerode'
 import { createPooledNetwork } from '../../../engine/network-create'
+import { statusOf } from '../../../engine/status'
 import type { SubnetPool } from '../../../engine/subnets'
 import { KeyedMutex } from '../../lock'
 import { ENVD_LABEL, envdLabels, labelFilter, names } from './labels'
@@ -86,7 +87,7 @@ export class UidNetworks {
       await this.docker.getNetwork(name).inspect()
       return true
     } catch (err) {
-      if ((err as { statusCode?: number }).statusCode === 404) return false
+      if (statusOf(err) === 404) return false
       throw err
     }
   }
@@ -99,7 +100,7 @@ export class UidNetworks {
       await Promise.all(Object.keys(info.Containers ?? {}).map((c) => network.disconnect({ Container: c, Force: true }).catch(() => undefined)))
       await network.remove()
     } catch (err) {
-      if ((err as { statusCode?: number }).statusCode !== 404) throw err
+      if (statusOf(err) !== 404) throw err
     }
   }
 }
