@@ -16,7 +16,7 @@ import { existsSync } from 'node:fs'
 import { realpath } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { promisify } from 'node:util'
-import { docker } from '../src/engine/connection'
+import { connectDocker } from '../src/docker/connection'
 import { ensureDockerfileImage, type DockerfileRecipe } from './lib/build'
 import { ensureDebian, type DebianRecipe } from './lib/debian'
 import { ensureImage, type ImageRecipe, type ImageResult } from './lib/image'
@@ -175,12 +175,13 @@ function report(r: ImageResult): void {
 async function main(argv: string[]): Promise<void> {
   const unknown = argv.filter((a) => a !== '--test')
   if (unknown.length) throw new Error(`unknown argument(s): ${unknown.join(' ')} (usage: images.ts [--test])`)
-  for (const recipe of [busyboxImage, nodeImage]) report(await ensureImage(docker(), recipe, BUILDER_VERSION))
-  report(await ensureDebian(docker(), debianImage, BUILDER_VERSION))
-  for (const recipe of toolImages) report(await ensureDockerfileImage(docker(), recipe, BUILDER_VERSION))
+  const docker = connectDocker()
+  for (const recipe of [busyboxImage, nodeImage]) report(await ensureImage(docker, recipe, BUILDER_VERSION))
+  report(await ensureDebian(docker, debianImage, BUILDER_VERSION))
+  for (const recipe of toolImages) report(await ensureDockerfileImage(docker, recipe, BUILDER_VERSION))
   if (argv.includes('--test')) {
-    report(await ensureImage(docker(), ferretdbImage, BUILDER_VERSION))
-    for (const recipe of testToolImages) report(await ensureDockerfileImage(docker(), recipe, BUILDER_VERSION))
+    report(await ensureImage(docker, ferretdbImage, BUILDER_VERSION))
+    for (const recipe of testToolImages) report(await ensureDockerfileImage(docker, recipe, BUILDER_VERSION))
   }
 }
 

@@ -1,9 +1,10 @@
 import { setMaxListeners } from 'node:events'
 import pLimit, { type LimitFunction } from 'p-limit'
-import { defaultContext } from './context'
-import { START_WITH, type Cr } from './cr'
+import { currentContext } from './context'
+import { CLAIM, START_WITH, type Cr } from './cr'
 import type { Document } from './document'
-import { AbortedError, describe, OptionsError, TimeoutError } from './errors'
+import { describe, OptionsError } from './errors'
+import { AbortedError, TimeoutError } from './run/errors'
 import type { GroupCounts, GroupLog } from './log'
 
 /**
@@ -38,8 +39,6 @@ export type Work<T> = (signal: AbortSignal) => PromiseLike<T>
 const OPTION_NAMES: ReadonlySet<string> = new Set(['limit', 'failFast', 'signal', 'timeout'])
 /** setTimeout fires at once beyond this. */
 const MAX_TIMEOUT = 2 ** 31 - 1
-/** Crs given to any group: a second start would share one run, which is not capped twice. */
-const claimed = new WeakSet<object>()
 
 /**
  * A cap on parallel work. A `Cr` counts as running from its start until its run has ended and
@@ -219,7 +218,7 @@ export class Concurrent implements AsyncDisposable {
 
   private report(): void {
     if (this.counts.total === 0) return
-    this.status ??= defaultContext().log().group()
+    this.status ??= currentContext().log().group()
     this.status.update({ ...this.counts } satisfies GroupCounts)
   }
 }
@@ -244,10 +243,9 @@ function checkOptions(options: ConcurrentOptions): void {
 function jobOf(work: unknown): (signal: AbortSignal) => Promise<unknown> {
   // By the hook rather than instanceof: a second copy of levrt in node_modules has another Cr class.
   if (isCr(work)) {
-    if (work.started || claimed.has(work)) {
+    if (!work[CLAIM]()) {
       throw new OptionsError('start', 'this Cr has already been started (or given to a group): a running run cannot be capped; give start() a new Cr')
     }
-    claimed.add(work)
     return async (signal) => {
       // `await` gives the Task itself (it hides its `then` once), then the run's whole life.
       const task = await work[START_WITH](signal)

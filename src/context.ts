@@ -1,29 +1,133 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
+import type Dockerode from 'dockerode'
 import { DockerEngine } from './engine/docker-engine'
 import type { Engine } from './engine/engine'
-import { logFromEnv, type LogSink } from './log'
-import { levHome, storeFromEnv, type Store } from './store'
+import type { Sweeps } from './engine/gc'
+import { DigestCache } from './history/file-digest'
+import { LogSinks, type LogMode, type LogSink } from './log'
+import type { SpoolRetries } from './results/spool'
+import { LiveRuns } from './run/live'
+import { RunNames } from './run/names'
+import { RuntimeMemo } from './runtime/memo'
+import { EmbeddedStore } from './store/embedded'
+import { MongoStore } from './store/mongo'
+import { levHome, StoreRegistry, type Store } from './store'
+
+/**
+ * What a context remembers between its runs: caches of facts (file digests, which images have
+ * node, the runtime volumes filled, the key indexes asked for) and its live runs. Nothing of
+ * this lives in a module: two contexts never share it.
+ */
+export class ContextMemo {
+  readonly names = new RunNames()
+  readonly live = new LiveRuns()
+  readonly runtime = new RuntimeMemo()
+  readonly digests = new DigestCache()
+  readonly keyIndexes = new Set<string>()
+  readonly spoolRetries: SpoolRetries = new Set<string>()
+  readonly sweeps: Sweeps = new WeakMap()
+}
 
 /**
  * What a run works with: the engine, the results store, the home folder (spool, oversize
- * results) and the live log. One default instance serves every run of the process; the store,
- * home and log follow the environment at the moment a run starts, so a script may switch them.
+ * results) and the live log, with the memo of what it learned so far. Runs pick up the
+ * context they are started in (see `withContext`); the default one follows the environment
+ * at the moment a run starts, so a script may switch stores by setting `LEV_MONGO_URL`.
  */
 export interface Context {
   readonly engine: Engine
   store(): Store
   home(): string
   log(): LogSink
+  /** @internal */
+  readonly memo: ContextMemo
 }
 
+/** The parts of a context: fixed values, or functions read when a run starts. */
+export interface ContextParts {
+  readonly engine: Engine
+  readonly store?: Store | (() => Store)
+  readonly home?: string | (() => string)
+  readonly log?: LogSink | (() => LogSink)
+}
+
+/** @internal A context of given parts; what is not given follows the environment. */
+export function contextOf(parts: ContextParts): Context {
+  const stores = new StoreRegistry()
+  const sinks = new LogSinks()
+  const { store, home, log } = parts
+  return {
+    engine: parts.engine,
+    store: typeof store === 'function' ? store : store ? () => store : () => stores.fromEnv(),
+    home: typeof home === 'function' ? home : home !== undefined ? () => home : () => levHome(),
+    log: typeof log === 'function' ? log : log ? () => log : () => sinks.fromEnv(),
+    memo: new ContextMemo(),
+  }
+}
+
+/**
+ * Where a context's runs go.
+ *
+ * ```ts
+ * const lab = createContext({ docker: { socketPath: '/run/lab/docker.sock' }, home: '/tmp/lab' })
+ * ```
+ */
+export interface ContextOptions {
+  /** dockerode's connection options; by default `DOCKER_HOST` or the local socket, as the docker CLI. */
+  readonly docker?: Dockerode.DockerOptions
+  /** Results go to this MongoDB (database `mongoDb`, default `lev`) instead of the embedded store. */
+  readonly mongoUrl?: string
+  readonly mongoDb?: string
+  /** The embedded store, the spool and oversize results live here (default `LEV_HOME` or `~/.levrt`). */
+  readonly home?: string
+  /** The live log of this context's runs (default `LEVRT_LOG`, else quiet). */
+  readonly log?: LogMode
+}
+
+/**
+ * A context of its own: its engine connection, store, home and log, for `withContext`.
+ * What is not given follows the environment, as the default context does.
+ */
+export function createContext(options: ContextOptions = {}): Context {
+  const sinks = new LogSinks()
+  const home = options.home
+  const store = options.mongoUrl
+    ? new MongoStore(options.mongoUrl, options.mongoDb || 'lev')
+    : home !== undefined
+      ? new EmbeddedStore(home)
+      : undefined
+  return contextOf({
+    engine: DockerEngine.connect(options.docker),
+    store,
+    home,
+    log: options.log ? sinks.of(options.log) : undefined,
+  })
+}
+
+// The two module-level values: the default context (made on first use) and the async scope.
 let fallback: Context | undefined
+const scope = new AsyncLocalStorage<Context>()
 
 /** The process's default context: one engine connection, the rest read from the environment. */
 export function defaultContext(): Context {
-  fallback ??= {
-    engine: new DockerEngine(),
-    store: () => storeFromEnv(),
-    home: () => levHome(),
-    log: () => logFromEnv(),
-  }
+  fallback ??= contextOf({ engine: new DockerEngine() })
   return fallback
+}
+
+/** The context of the calling async scope: the innermost `withContext`'s, else the default. */
+export function currentContext(): Context {
+  return scope.getStore() ?? defaultContext()
+}
+
+/**
+ * Runs `fn` with `ctx` as the context of every run started inside it (awaits included), so a
+ * program can drive two engines or two stores side by side.
+ *
+ * ```ts
+ * const archive = createContext({ mongoUrl: 'mongodb://127.0.0.1:27017', mongoDb: 'archive' })
+ * const doc = await withContext(archive, () => new Cr('levrt/busybox', { cmd: ['true'] }))
+ * ```
+ */
+export function withContext<T>(ctx: Context, fn: () => T): T {
+  return scope.run(ctx, fn)
 }

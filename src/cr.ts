@@ -1,12 +1,16 @@
+import { currentContext, defaultContext, type Context } from './context'
 import type { Document } from './document'
-import type { CrOptions, Schema } from './options'
 import { currentNamespace } from './lev'
+import type { CrOptions, Schema } from './options'
 import { startRun } from './run/index'
-import { parseSpec, SPEC, type RunSpec } from './spec'
+import { SPEC, type RunSpec } from './run-spec'
+import { parseSpec } from './spec'
 import type { Task } from './task'
 
 /** @internal How `Concurrent` starts a Cr with its own AbortSignal added to the Cr's. */
 export const START_WITH = Symbol.for('levrt.startWith')
+/** @internal How `Concurrent` takes a Cr for itself: false if it was started or taken already. */
+export const CLAIM = Symbol.for('levrt.claim')
 
 /**
  * A container spec. Lazy: nothing runs until it is started or awaited, and it runs once —
@@ -17,13 +21,17 @@ export const START_WITH = Symbol.for('levrt.startWith')
  * doc.exitCode // 3
  * ```
  */
-export class Cr implements PromiseLike<Document> {
+export class Cr implements Promise<Document> {
   /** @internal The checked options. */
   readonly [SPEC]: RunSpec
   /** The namespace of the context that made this Cr (see `lev.ns`). */
   private readonly namespace: readonly string[]
+  /** The context (engine, store) of the scope that made this Cr, if any (see `withContext`). */
+  private readonly context: Context | undefined
   private task: Promise<Task> | undefined
   private doc: Promise<Document> | undefined
+  private claimed = false
+  readonly [Symbol.toStringTag] = 'Cr'
 
   /** @throws OptionsError when an option is malformed, before anything is created. */
   constructor(image: string, options?: CrOptions)
@@ -32,6 +40,7 @@ export class Cr implements PromiseLike<Document> {
     const schema = typeof schemaOrOptions === 'string' ? schemaOrOptions : undefined
     this[SPEC] = parseSpec(image, schema, typeof schemaOrOptions === 'string' ? options : schemaOrOptions)
     this.namespace = currentNamespace()
+    this.context = madeIn()
   }
 
   get image(): string {
@@ -42,7 +51,7 @@ export class Cr implements PromiseLike<Document> {
   start(): Promise<Task> {
     // Made inside a namespace: that one (`lev.ns('x').run(() => scan())` returns the Cr
     // un-started). Made outside any: the namespace it is started in.
-    this.task ??= startRun(this[SPEC], this.namespace.length ? this.namespace : currentNamespace())
+    this.task ??= this.run(this[SPEC])
     return this.task
   }
 
@@ -54,11 +63,19 @@ export class Cr implements PromiseLike<Document> {
   /** @internal `start()`, aborted also by `signal` (e.g. a Concurrent group's). */
   [START_WITH](signal: AbortSignal): Promise<Task> {
     const spec = this[SPEC]
-    this.task ??= startRun(
-      { ...spec, signal: spec.signal ? AbortSignal.any([spec.signal, signal]) : signal },
-      this.namespace.length ? this.namespace : currentNamespace(),
-    )
+    this.task ??= this.run({ ...spec, signal: spec.signal ? AbortSignal.any([spec.signal, signal]) : signal })
     return this.task
+  }
+
+  /** @internal */
+  [CLAIM](): boolean {
+    if (this.task || this.claimed) return false
+    this.claimed = true
+    return true
+  }
+
+  private run(spec: RunSpec): Promise<Task> {
+    return startRun(spec, this.namespace.length ? this.namespace : currentNamespace(), this.context ?? currentContext())
   }
 
   /** `start()`, then `task.done()`. */
@@ -73,4 +90,20 @@ export class Cr implements PromiseLike<Document> {
   ): Promise<A | B> {
     return this.done().then(onfulfilled, onrejected)
   }
+
+  /** `cr.catch(fn)` is `cr.done().catch(fn)`: e.g. `new Cr(...).catch((e) => e.document)`. */
+  catch<B = never>(onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<Document | B> {
+    return this.done().catch(onrejected)
+  }
+
+  /** `cr.finally(fn)` is `cr.done().finally(fn)`. */
+  finally(onfinally?: (() => void) | null): Promise<Document> {
+    return this.done().finally(onfinally)
+  }
+}
+
+/** The context of a `withContext` scope around the Cr's making; undefined at the top level. */
+function madeIn(): Context | undefined {
+  const ctx = currentContext()
+  return ctx === defaultContext() ? undefined : ctx
 }

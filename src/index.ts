@@ -28,15 +28,12 @@ export {
   StoreError,
   StoreUnavailableError,
   ResultTooLargeError,
-  RecordError,
-  EntryError,
   NoNodeError,
   PortTimeoutError,
   ServiceError,
-  AbortedError,
-  TimeoutError,
   NetworkError,
   ContainerError,
   type LevErrorCode,
   type EntryFailure,
 } from './errors'
+export { RecordError, EntryError, AbortedError, TimeoutError } from './run/errors'

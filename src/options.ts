@@ -1,6 +1,6 @@
-import type { Cr } from './cr'
 import type { Entry } from './entry'
 import type { MemorySize } from './limits'
+import type { ServiceCr } from './spec-symbol'
 
 export type { MemorySize } from './limits'
 
@@ -77,7 +77,7 @@ export interface CrOptions {
   /** TCP ports that must accept connections before `start()` resolves. */
   readonly ports?: readonly number[]
   /** Sidecars: started first, reachable by their key as host name, removed when the run ends. */
-  readonly services?: Readonly<Record<string, Cr>>
+  readonly services?: Readonly<Record<string, ServiceCr>>
   /** How long each of `ports` may take to open, in ms. Default 60 000. */
   readonly portTimeout?: number
   /**

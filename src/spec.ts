@@ -2,50 +2,11 @@ import { posix } from 'node:path'
 import { isEntry, type Entry } from './entry'
 import { OptionsError } from './errors'
 import type { CrOptions, FileSource } from './options'
+import { DEFAULT_PORT_TIMEOUT_MS, specOf, type FileSpec, type ReusePolicy, type RunSpec } from './run-spec'
+
+export { SPEC, type RunSpec } from './run-spec'
 import { parseCpus, parseDuration, parseMemory, parsePids, type ResourceLimits } from './limits'
 import { checkSchema } from './schema'
-
-/** A `Cr`'s options, checked and normalised: what the engine layer runs. */
-export interface RunSpec {
-  readonly image: string
-  /** Undefined: the default collection. */
-  readonly schema: string | undefined
-  readonly host: boolean
-  readonly entry: Entry | undefined
-  /** Undefined: the image's own CMD. */
-  readonly cmd: readonly string[] | undefined
-  readonly env: readonly string[]
-  readonly files: readonly FileSpec[]
-  readonly links: readonly (readonly [alias: string, host: string])[]
-  readonly ports: readonly number[]
-  readonly services: readonly (readonly [name: string, spec: RunSpec])[]
-  readonly portTimeoutMs: number
-  readonly signal: AbortSignal | undefined
-  /** Given on this Cr; the environment's defaults are applied when the run starts. */
-  readonly timeoutMs: number | undefined
-  readonly idleTimeoutMs: number | undefined
-  /** This Cr's own limits; a service without its own takes the run's. */
-  readonly limits: ResourceLimits
-  /** Undefined: `LEVRT_REUSE` decides when the run starts. */
-  readonly reuse: ReusePolicy | undefined
-}
-
-/** Whether a stored run may stand in for this one, and how old it may be. */
-export type ReusePolicy = { readonly reuse: false } | { readonly reuse: true; readonly maxAgeMs: number | undefined }
-
-export const DEFAULT_PORT_TIMEOUT_MS = 60_000
-
-export interface FileSpec {
-  readonly target: string
-  readonly source: FileSource
-}
-
-/** Where a `Cr` keeps its spec; a symbol so that `services` can tell a real `Cr` apart. */
-export const SPEC = Symbol.for('levrt.spec')
-
-export function specOf(value: unknown): RunSpec | undefined {
-  return typeof value === 'object' && value !== null ? (value as { [SPEC]?: RunSpec })[SPEC] : undefined
-}
 
 const KNOWN = new Set(['schema', 'host', 'entry', 'cmd', 'env', 'files', 'links', 'ports', 'services', 'portTimeout', 'signal', 'timeout', 'idleTimeout', 'memory', 'cpus', 'pids', 'reuse'])
 
@@ -88,6 +49,7 @@ export function parseSpec(image: unknown, schemaArg: unknown, options: unknown):
   for (const [alias] of links) {
     if (services.some(([name]) => name === alias)) throw new OptionsError(`links.${alias}`, `${alias} is also the name of a service`)
   }
+  const limits: ResourceLimits = { memoryBytes: parseMemory(o.memory), nanoCpus: parseCpus(o.cpus), pids: parsePids(o.pids) }
   return {
     image,
     schema: schema === undefined ? undefined : checkSchema(schema),
@@ -98,12 +60,13 @@ export function parseSpec(image: unknown, schemaArg: unknown, options: unknown):
     files: parseFiles(o.files),
     links,
     ports: parsePorts(o.ports),
-    services,
+    // A service without limits of its own takes the run's: resolved here, once.
+    services: services.map(([name, service]) => [name, { ...service, limits: inherit(service.limits, limits) }] as const),
     portTimeoutMs: o.portTimeout ?? DEFAULT_PORT_TIMEOUT_MS,
     signal: o.signal,
     timeoutMs: parseDuration(o.timeout, 'timeout'),
     idleTimeoutMs: parseDuration(o.idleTimeout, 'idleTimeout'),
-    limits: { memoryBytes: parseMemory(o.memory), nanoCpus: parseCpus(o.cpus), pids: parsePids(o.pids) },
+    limits,
     reuse: parseReuse(o.reuse),
   }
 }
@@ -226,4 +189,12 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return false
   const proto = Object.getPrototypeOf(value)
   return proto === Object.prototype || proto === null
+}
+
+function inherit(own: ResourceLimits, run: ResourceLimits): ResourceLimits {
+  return {
+    memoryBytes: own.memoryBytes ?? run.memoryBytes,
+    nanoCpus: own.nanoCpus ?? run.nanoCpus,
+    pids: own.pids ?? run.pids,
+  }
 }

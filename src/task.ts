@@ -10,7 +10,7 @@ export interface TaskSource {
   readonly stdout: Readable
   readonly stderr: Readable
   kill(signal: string): Promise<void>
-  finish(): Promise<Document>
+  done(): Promise<Document>
 }
 
 /**
@@ -77,7 +77,7 @@ export class Task implements PromiseLike<AwaitedTask> {
 
   /** Waits for the main container to end, stores its results, removes what the run created. */
   done(): Promise<Document> {
-    return this.run.finish()
+    return this.run.done()
   }
 
   /**

@@ -9,9 +9,9 @@ import * as tarStream from 'tar-stream'
 import { Cr, NoNodeError, remote } from '../src/index'
 import { content } from '../src/archive/pack'
 import { DockerEngine } from '../src/engine/docker-engine'
-import { LABEL } from '../src/engine/labels'
-import { gc } from '../src/run/gc'
-import { nodeBundle } from '../src/runtime/bundle'
+import { LABEL } from '../src/docker/labels'
+import { gc } from '../src/engine/gc'
+import { RuntimeMemo } from '../src/runtime/memo'
 import { fill, runtimeVolumeName } from '../src/runtime/runtime-volume'
 import { docker, levrtObjects } from './support/engine'
 import { rejection } from './support/async'
@@ -129,7 +129,7 @@ describe('the runtime volume', () => {
 
   it('is filled once when several fill it at the same time, and leaves no filler behind', async () => {
     // A small stand-in bundle with a key of its own, so the shared volume is not touched.
-    const real = await nodeBundle()
+    const real = await new RuntimeMemo().nodeBundle()
     const bundle = { key: `test${randomBytes(8).toString('hex')}`, nodeVersion: 'v0', entries: [content('/hello.txt', 'hi\n')] }
     try {
       const names = await Promise.all([1, 2, 3, 4].map(() => fill(engine, 'levrt/busybox', bundle)))
@@ -155,7 +155,7 @@ describe('the runtime volume', () => {
 
   it('is kept by levrt gc and removed by levrt gc --all', async () => {
     await new Cr('levrt/busybox', { entry: probe('true', []) })
-    const name = runtimeVolumeName(await nodeBundle())
+    const name = runtimeVolumeName(await new RuntimeMemo().nodeBundle())
     const isOurs = (o: { kind: string; id: string }) => o.kind === 'volume' && o.id === name
     // Dry runs: a real `gc --all` would also remove other work on this shared engine.
     expect((await gc(engine, { dryRun: true })).removed.some(isOurs)).toBe(false)

@@ -5,8 +5,8 @@
  */
 import { hostname } from 'node:os'
 import type { TestProject } from 'vitest/node'
-import { docker } from '../src/engine/connection'
-import { processExists } from '../src/engine/labels'
+import { connectDocker } from '../src/docker/connection'
+import { processExists } from '../src/docker/labels'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -23,10 +23,10 @@ const OWNER_PID = 'io.levrt.test.owner.pid'
 
 /** Removes FerretDB containers left by test runs on this host whose process is gone. */
 async function removeLeftovers(): Promise<void> {
-  const leftovers = await docker().listContainers({ all: true, filters: { label: [`${OWNER_HOST}=${hostname()}`] } })
+  const leftovers = await connectDocker().listContainers({ all: true, filters: { label: [`${OWNER_HOST}=${hostname()}`] } })
   for (const c of leftovers) {
     if (processExists(Number(c.Labels[OWNER_PID]))) continue
-    await docker()
+    await connectDocker()
       .getContainer(c.Id)
       .remove({ force: true, v: true })
       .catch(() => {})
@@ -36,7 +36,7 @@ async function removeLeftovers(): Promise<void> {
 /** testcontainers pulls any image it can't find; this one only exists locally, so check first. */
 async function assertImageBuilt(ref: string): Promise<void> {
   try {
-    await docker().getImage(ref).inspect()
+    await connectDocker().getImage(ref).inspect()
   } catch (err) {
     if ((err as { statusCode?: number }).statusCode !== 404) throw err
     throw new Error(`image ${ref} is not built; run: bash scripts/setup.sh --test`)

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { Concurrent, Cr } from '../src/index'
-import { createSink, logFromEnv, type LogStream, type RunInfo } from '../src/log'
+import { createSink, LogSinks, type LogStream, type RunInfo } from '../src/log'
 import { LineSplitter, MAX_LINE } from '../src/log/lines'
 import { quietSink } from '../src/log/quiet'
 import { PLAIN_EVERY_MS } from '../src/log/status'
@@ -183,6 +183,8 @@ describe('json', () => {
 describe('LEVRT_LOG', () => {
   it('is quiet unless asked; an unknown mode is quiet with one warning', () => {
     const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined)
+    const sinks = new LogSinks()
+    const logFromEnv = (env: NodeJS.ProcessEnv) => sinks.fromEnv(env)
     expect(logFromEnv({})).toBe(quietSink)
     expect(logFromEnv({ LEVRT_LOG: 'quiet' })).toBe(quietSink)
     expect(logFromEnv({ LEVRT_LOG: 'loud' })).toBe(quietSink)

@@ -1,7 +1,7 @@
 import { lstat, opendir, readlink, stat } from 'node:fs/promises'
 import { join, posix, resolve } from 'node:path'
 import { OptionsError } from '../errors'
-import type { FileSpec } from '../spec'
+import type { FileSpec } from '../run-spec'
 import type { Mount } from '../engine/engine'
 import { content, type BindOf, type RootfsEntry } from './pack'
 

@@ -1,7 +1,7 @@
 import { Command } from 'commander'
 import type { LabelledObject } from '../engine/engine'
-import { LABEL } from '../engine/labels'
-import type { GcOptions } from '../run/gc'
+import { LABEL } from '../docker/labels'
+import type { GcOptions } from '../engine/gc'
 import { configure } from './help'
 import { EXIT, type ExitCode } from './usage'
 
@@ -21,7 +21,7 @@ export function gcCommand(finish: (code: ExitCode) => void): Command {
 
 async function gc(options: GcOptions): Promise<ExitCode> {
   // Loaded here, not at the top: `levrt --help` need not load the engine and store layers.
-  const { gc } = await import('../run/gc')
+  const { gc } = await import('../engine/gc')
   const { defaultContext } = await import('../context')
   try {
     const { removed, failed } = await gc(defaultContext().engine, options)

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream'
 import type { ResourceLimits } from '../limits'
-import type { SubnetPool } from './subnets'
+import type { NetworkOptions } from '../docker/network-create'
 
 /**
  * The engine layer's whole surface. It is kept this narrow on purpose: a swarm backend (see
@@ -43,11 +43,7 @@ export interface ImageInfo {
   readonly arch?: string
 }
 
-export interface NetworkOptions {
-  readonly pool?: SubnetPool
-  /** No route out of the network (containers still reach each other, published ports still work). */
-  readonly internal?: boolean
-}
+export type { NetworkOptions } from '../docker/network-create'
 
 export interface LabelledObject {
   readonly kind: 'container' | 'network' | 'volume'

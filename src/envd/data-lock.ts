@@ -1,6 +1,6 @@
 import { open, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import { processExists, processStart } from '../engine/labels'
+import { processExists, processStart } from '../docker/labels'
 
 /**
  * One service per data folder: its caps and ports are counted in this process, which holds

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
-import { docker as sharedDocker, engineAddress } from '../engine/connection'
+import { connectDocker, engineAddress } from '../docker/connection'
 import { storeFromEnv, type Store } from '../store'
 import { DockerBackend } from './backend/docker'
 import { ComposePolicy } from './compose/policy'
@@ -36,7 +36,7 @@ export async function startEnvd(input: EnvdInput | EnvdOptions, store: Store = s
   const options = 'dataDir' in input ? input : resolveOptions(input)
   await mkdir(join(options.dataDir, 'compose'), { recursive: true })
   const unlock = await lockDataDir(options.dataDir)
-  const docker = sharedDocker()
+  const docker = connectDocker()
   const address = engineAddress()
   try {
     if (options.blockEgress) await docker.getImage(options.proxyImage).inspect()

@@ -3,7 +3,7 @@ import { networkInterfaces } from 'node:os'
 import { resolve } from 'node:path'
 import type { Writable } from 'node:stream'
 import { parseMemory } from '../limits'
-import { parsePool, type SubnetPool } from '../engine/subnets'
+import { parsePool, type SubnetPool } from '../docker/subnets'
 
 /** Per-uid networks: 2048 subnets of 30 addresses. `LEVRT_ENVD_SUBNET_POOL=10.78.0.0/16:27` changes it. */
 export const DEFAULT_ENVD_POOL: SubnetPool = { range: '10.78.0.0/16', prefix: 27 }

@@ -1,14 +1,12 @@
 import type { ResultCollection, RunRecord, StoredDoc } from '../store'
 import { RUN_FIELD } from '../store'
 
-/** Collections whose key index this process has asked for, per store: a run's save asks once. */
-const made = new Set<string>()
-
 /**
  * The key index, made when a store first gets a run in a collection in this process (the saves
- * make it, so lookups find it there). Never fails a run: without it, lookups are only slower.
+ * make it, so lookups find it there); `made` holds the collections asked for already, per
+ * store. Never fails a run: without it, lookups are only slower.
  */
-export async function keyIndexOnce(storeKey: string, coll: ResultCollection): Promise<void> {
+export async function keyIndexOnce(storeKey: string, coll: ResultCollection, made: Set<string>): Promise<void> {
   const id = `${storeKey}\n${coll.collectionName}`
   if (made.has(id)) return
   made.add(id)

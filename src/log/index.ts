@@ -24,26 +24,34 @@ export function createSink(mode: LogMode, out: LogStream = process.stderr): LogS
   }
 }
 
-// One sink per mode for the whole process: runs and groups share its partial lines and status line.
-const sinks = new Map<LogMode, LogSink>()
-const warned = new Set<string>()
-
 /**
- * The sink `LEVRT_LOG` asks for (read when a run or group starts). Unset: quiet, the library
- * prints nothing unless asked. An unknown value: quiet too, with one warning per value.
+ * One sink per mode for a context: its runs and groups share the sink's partial lines and
+ * status line.
  */
-export function logFromEnv(env: NodeJS.ProcessEnv = process.env): LogSink {
-  const value = env.LEVRT_LOG?.trim().toLowerCase() ?? ''
-  if (value === '' || value === 'quiet') return quietSink
-  const mode = MODES.find((m) => m === value)
-  if (!mode) {
-    if (!warned.has(value)) {
-      warned.add(value)
+export class LogSinks {
+  private readonly sinks = new Map<LogMode, LogSink>()
+  private readonly warned = new Set<string>()
+
+  /** The sink of `mode`, made on first use. */
+  of(mode: LogMode): LogSink {
+    let sink = this.sinks.get(mode)
+    if (!sink) this.sinks.set(mode, (sink = createSink(mode)))
+    return sink
+  }
+
+  /**
+   * The sink `LEVRT_LOG` asks for (read when a run or group starts). Unset: quiet, the library
+   * prints nothing unless asked. An unknown value: quiet too, with one warning per value.
+   */
+  fromEnv(env: NodeJS.ProcessEnv = process.env): LogSink {
+    const value = env.LEVRT_LOG?.trim().toLowerCase() ?? ''
+    if (value === '' || value === 'quiet') return quietSink
+    const mode = MODES.find((m) => m === value)
+    if (mode) return this.of(mode)
+    if (!this.warned.has(value)) {
+      this.warned.add(value)
       process.emitWarning(`LEVRT_LOG=${env.LEVRT_LOG} is not one of ${MODES.join(', ')}; printing nothing`)
     }
     return quietSink
   }
-  let sink = sinks.get(mode)
-  if (!sink) sinks.set(mode, (sink = createSink(mode)))
-  return sink
 }

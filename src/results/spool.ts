@@ -22,14 +22,23 @@ export function spoolDir(home: string): string {
 }
 
 /** Keeps a result on disk; returns its path. */
-export async function spool(home: string, store: Store, collection: string, id: string, fields: StoredDoc, run: RunRecord): Promise<string> {
+/** The stores with a retry timer running, per home: one timer each (see scheduleRetry). */
+export type SpoolRetries = Set<string>
+
+export async function spool(
+  home: string,
+  store: Store,
+  retries: SpoolRetries,
+  result: { readonly collection: string; readonly id: string; readonly fields: StoredDoc; readonly run: RunRecord },
+): Promise<string> {
+  const { collection, id, fields, run } = result
   const dir = spoolDir(home)
   await mkdir(dir, { recursive: true })
   const file = join(dir, `${id}.ejson`)
   const entry: Spooled = { store: store.key, collection, id, fields, run }
   await writeFile(`${file}.tmp`, EJSON.stringify(entry, { relaxed: false }))
   await rename(`${file}.tmp`, file)
-  scheduleRetry(home, store)
+  scheduleRetry(home, store, retries)
   return file
 }
 
@@ -61,10 +70,8 @@ export async function flushSpool(home: string, store: Store): Promise<number> {
   return written
 }
 
-const retrying = new Set<string>()
-
 /** Retries in the background while this process lives; the timer never keeps it alive. */
-function scheduleRetry(home: string, store: Store): void {
+function scheduleRetry(home: string, store: Store, retrying: SpoolRetries): void {
   const key = `${home}\n${store.key}`
   if (retrying.has(key)) return
   retrying.add(key)

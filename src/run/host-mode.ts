@@ -1,6 +1,6 @@
 import type { Engine } from '../engine/engine'
 import { OptionsError } from '../errors'
-import type { RunSpec } from '../spec'
+import type { RunSpec } from '../run-spec'
 
 /**
  * `/etc/hosts` lines for a run on the host network, where there is no DNS of ours: its services

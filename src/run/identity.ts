@@ -2,10 +2,10 @@ import type { RootfsEntry } from '../archive/pack'
 import { Document } from '../document'
 import type { Engine, ImageInfo } from '../engine/engine'
 import { ENTRY } from '../entry'
-import { digestFiles } from '../history/file-digest'
+import { digestFiles, type DigestCache } from '../history/file-digest'
 import { runKey } from '../history/key'
 import { reusableRun } from '../history/lookup'
-import type { RunSpec } from '../spec'
+import type { RunSpec } from '../run-spec'
 import type { Store } from '../store'
 import { reuseFromEnv } from './reuse-env'
 
@@ -20,14 +20,20 @@ export interface RunIdentity {
  * One image inspect (pulling first if the engine lacks it) gives the image's id for the key and
  * its user; local files are read once per version of the file (see digestFiles).
  */
-export async function identify(engine: Engine, spec: RunSpec, collection: string, files: readonly RootfsEntry[]): Promise<RunIdentity> {
+export async function identify(
+  engine: Engine,
+  spec: RunSpec,
+  collection: string,
+  files: readonly RootfsEntry[],
+  digests: DigestCache,
+): Promise<RunIdentity> {
   const image = await engine.image(spec.image)
   const key = runKey({
     imageId: image.id,
     entry: spec.entry?.[ENTRY],
     cmd: spec.cmd,
     env: spec.env,
-    files: await digestFiles(files),
+    files: await digestFiles(files, digests),
     collection,
   })
   return { key, image }

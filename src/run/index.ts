@@ -1,14 +1,27 @@
-import { defaultContext, type Context } from '../context'
+import { currentContext, type Context } from '../context'
+import type { RunSpec } from '../run-spec'
 import { collectionName, DEFAULT_SCHEMA } from '../schema'
-import type { RunSpec } from '../spec'
 import { Task } from '../task'
+import { prepare } from './prepare'
 import { ReusedRun } from './reused'
 import { Run } from './run'
 
-/** Starts one run of a spec in a namespace and hands it to a Task. */
-export async function startRun(spec: RunSpec, namespace: readonly string[], ctx: Context = defaultContext()): Promise<Task> {
+/**
+ * Starts one run of a spec in a namespace and hands it to a Task: prepared first (nothing is
+ * created before its inputs are checked), then either an earlier run standing in (`reuse`) or
+ * a new run brought up.
+ */
+export async function startRun(spec: RunSpec, namespace: readonly string[], ctx: Context = currentContext()): Promise<Task> {
   const collection = collectionName(namespace, spec.schema ?? DEFAULT_SCHEMA)
-  const run = new Run(spec, ctx, collection)
-  await run.start()
-  return new Task(run.reused ? new ReusedRun(run.reused) : run).asResolvedValue()
+  const prepared = await prepare(ctx, spec, collection)
+  if (prepared.reused) {
+    const log = ctx.log()
+    const info = { id: prepared.reused.filters._id, name: ctx.memo.names.next(spec.image), image: spec.image, collection }
+    const { exitCode, oomKilled } = prepared.reused.run
+    log.runStarted(info)
+    log.runEnded(info, { exitCode, oomKilled, reused: true }, 0)
+    return new Task(new ReusedRun(prepared.reused)).asResolvedValue()
+  }
+  const run = await new Run(ctx, prepared).start()
+  return new Task(run).asResolvedValue()
 }

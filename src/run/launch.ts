@@ -1,14 +1,13 @@
 import { splitBinds } from '../archive/files'
 import { packEntries, type RootfsEntry } from '../archive/pack'
 import type { Container, Engine, ImageInfo, NetworkChoice } from '../engine/engine'
-import { ownerLabels } from '../engine/labels'
+import { ownerLabels } from '../docker/labels'
 import { ContainerStartError, describe, NoNodeError } from '../errors'
-import type { ResourceLimits } from '../limits'
 import { OutputHub } from '../output'
 import { entryNode } from '../runtime/image-node'
-import { forgetRuntimeVolumes } from '../runtime/runtime-volume'
+import type { RuntimeMemo } from '../runtime/memo'
 import { RESULTS_MOUNT, ship } from '../runtime/ship'
-import type { RunSpec } from '../spec'
+import type { RunSpec } from '../run-spec'
 
 /** A started container of a run. */
 export interface Launched {
@@ -24,20 +23,21 @@ export type Role = { readonly kind: 'main' } | { readonly kind: 'service'; reado
 
 export interface LaunchRequest {
   readonly runId: string
-  /** The container's own spec, and (for limits a service inherits) the run's. */
+  /** The container's own spec (a service's limits already include the run's). */
   readonly spec: RunSpec
-  readonly runSpec: RunSpec
   readonly name: string
   readonly role: Role
   readonly files: readonly RootfsEntry[]
   readonly network: NetworkChoice
   readonly extraHosts?: readonly string[]
-  /** The user the image runs as (the main container's; '' for root). */
+  /** The main image as the run inspected it (user, env, arch); undefined for a service. */
   readonly image: ImageInfo | undefined
   /** Called as soon as the container exists, so that teardown removes it whatever happens next. */
   readonly created: (container: Container) => void
-  /** Throws if the run was aborted meanwhile. */
-  readonly checkAborted: () => void
+  /** Throws if the run was stopped meanwhile. */
+  readonly checkStopped: () => void
+  /** Which node runs entries, and the runtime volume: what the context knows already. */
+  readonly runtime: RuntimeMemo
   /** Taps the main container's output (live log, idle detection). */
   readonly watch: (hub: OutputHub) => OutputHub
 }
@@ -49,14 +49,14 @@ export async function launch(engine: Engine, req: LaunchRequest): Promise<Launch
   // Only the main container keeps results: a sidecar's records folder would go unread.
   const nonRoot = main && !isRoot(req.image?.user ?? '')
   // Which node runs the entry is decided (and the runtime volume made) before the container exists.
-  const node = spec.entry ? await entryNode(engine, spec.image, req.runId, main ? req.image : undefined) : undefined
-  const shipment = ship(req.runId, spec.entry, nonRoot, node)
+  const node = spec.entry ? await entryNode(engine, req.runtime, spec.image, req.runId, main ? req.image : undefined) : undefined
+  const shipment = ship(req.runId, spec.entry, nonRoot, () => req.runtime.sources(), node)
   const { upload: files, mounts: binds } = splitBinds(req.files)
   const mounts = [...shipment.mounts, ...binds]
   const container = await engine.create({
     name: req.name,
     image: spec.image,
-    limits: limitsOf(spec, req.runSpec),
+    limits: spec.limits,
     entrypoint: shipment.entrypoint,
     cmd: spec.entry ? (spec.cmd ?? []) : spec.cmd,
     env: [...shipment.env, ...spec.env],
@@ -67,25 +67,26 @@ export async function launch(engine: Engine, req: LaunchRequest): Promise<Launch
     mounts: mounts.length ? mounts : undefined,
   })
   req.created(container)
-  req.checkAborted()
+  req.checkStopped()
   const upload = [...shipment.files, ...files]
   // Each upload costs the engine a filesystem mount: skipped when there is nothing to put.
   const [, output] = await Promise.all([
     upload.length ? container.put(packEntries(upload, { addParents: false })) : undefined,
     main ? container.attach().then((o) => req.watch(new OutputHub(o))) : undefined,
   ])
-  req.checkAborted()
+  req.checkStopped()
   try {
     await container.start()
   } catch (err) {
-    if (node?.kind === 'ours') forgetRuntimeVolumes()
+    // The volume may have been removed meanwhile: the next run checks it again.
+    if (node?.kind === 'ours') req.runtime.volumes.clear()
     if (spec.entry && err instanceof ContainerStartError && /executable file not found|no such file or directory/i.test(describe(err.cause))) {
       throw new NoNodeError(spec.image, `its node could not be started (${describe(err.cause)})`, err.logs, err.cause)
     }
     throw err
   }
   const exited = container.wait()
-  exited.catch(() => undefined) // awaited by finish(); a lost engine must not crash the process meanwhile
+  exited.catch(() => undefined) // awaited by the started run; a lost engine must not crash the process meanwhile
   return { container, output, exited }
 }
 
@@ -93,13 +94,4 @@ export async function launch(engine: Engine, req: LaunchRequest): Promise<Launch
 function isRoot(user: string): boolean {
   const name = user.split(':')[0]
   return name === '' || name === 'root' || name === '0'
-}
-
-/** A container's limits: its own Cr's, else (for a service) the run's. */
-function limitsOf(spec: RunSpec, run: RunSpec): ResourceLimits {
-  return {
-    memoryBytes: spec.limits.memoryBytes ?? run.limits.memoryBytes,
-    nanoCpus: spec.limits.nanoCpus ?? run.limits.nanoCpus,
-    pids: spec.limits.pids ?? run.limits.pids,
-  }
 }

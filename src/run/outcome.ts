@@ -1,6 +1,7 @@
 import type { Document } from '../document'
-import { AbortedError, EntryError, RecordError, type TimeoutError } from '../errors'
 import type { Results } from '../results/records'
+import { AbortedError, EntryError, RecordError } from './errors'
+import type { StopCause } from './stop'
 
 /** How a started run ended, besides its exit code. */
 export interface Ending {
@@ -8,9 +9,8 @@ export interface Ending {
   readonly oomKilled: boolean
   /** Undefined when the results could not be read at all. */
   readonly results: Results | undefined
-  readonly timedOut: TimeoutError | undefined
-  /** Set when the run was aborted (its AbortSignal, a group, the process's signal). */
-  readonly abortReason: unknown
+  /** Set when the run was stopped: aborted (its AbortSignal, a group, a signal) or past a time limit. */
+  readonly stopped: StopCause | undefined
 }
 
 /** A run `reuse` may stand in for: exit code 0, nothing killed, cut, refused or thrown. */
@@ -23,19 +23,18 @@ export function succeeded(e: Ending): boolean {
     !r.failure &&
     r.problems.length === 0 &&
     !r.cutLine &&
-    e.timedOut === undefined &&
-    e.abortReason === undefined
+    e.stopped === undefined
   )
 }
 
 /** The error a stored run rejects with (each carries the Document), or undefined: it resolves. */
 export function failureOf(e: Ending, doc: Document, runId: string): Error | undefined {
   const r = e.results!
-  if (e.timedOut) return e.timedOut.withDocument(doc)
+  if (e.stopped?.kind === 'timeout') return e.stopped.error.withDocument(doc)
   if (r.cutLine) process.emitWarning(`levrt: the last record of run ${runId} was cut off (no newline) and not stored`)
   const problem = r.problems[0]
   if (problem) return new RecordError(problem.line, problem.reason, doc)
   if (r.failure) return new EntryError(r.failure, doc)
-  if (e.abortReason !== undefined) return new AbortedError(e.abortReason, doc)
+  if (e.stopped?.kind === 'abort') return new AbortedError(e.stopped.reason, doc)
   return undefined
 }

@@ -1,8 +1,9 @@
 import { connect } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Container, Engine } from '../engine/engine'
-import { ownerLabels } from '../engine/labels'
-import { AbortedError, ContainerStartError, PortTimeoutError } from '../errors'
+import { ownerLabels } from '../docker/labels'
+import { ContainerStartError, PortTimeoutError } from '../errors'
+import { AbortedError } from './errors'
 
 /** Image of the probe used where the host cannot reach the container (remote engines). */
 export const PROBE_IMAGE = 'levrt/busybox'
@@ -135,10 +136,16 @@ async function probeInside(
 
 /**
  * The error for a port wait that failed: a `PortTimeoutError` or (the container exited first) a
- * `ContainerStartError`, each with the container's last output; an `AbortedError` if aborted.
+ * `ContainerStartError`, each with the container's last output; the stop's error if stopped.
  */
-export async function portFailure(container: Container, image: string, timeoutMs: number, err: PortWaitError, abortReason: unknown): Promise<Error> {
-  if (err.reason === 'aborted') return new AbortedError(abortReason)
+export async function portFailure(
+  container: Container,
+  image: string,
+  timeoutMs: number,
+  err: PortWaitError,
+  stopped: Error | undefined,
+): Promise<Error> {
+  if (err.reason === 'aborted') return stopped ?? new AbortedError(undefined)
   const logs = await container.tail(20).catch(() => '')
   return err.reason === 'timeout' ? new PortTimeoutError(image, err.port, timeoutMs, logs) : new ContainerStartError(image, logs, err)
 }

@@ -1,5 +1,5 @@
 import { OptionsError } from '../errors'
-import type { ReusePolicy } from '../spec'
+import type { ReusePolicy } from '../run-spec'
 
 /** `LEVRT_REUSE=1` (what `levrt run --resume` sets): every Cr without its own `reuse` reuses. */
 export function reuseFromEnv(env: NodeJS.ProcessEnv = process.env): ReusePolicy {

@@ -28,7 +28,7 @@ export class ReusedRun implements TaskSource {
 
   async kill(): Promise<void> {}
 
-  async finish(): Promise<Document> {
+  async done(): Promise<Document> {
     return this.doc
   }
 }

@@ -2,7 +2,7 @@ import { BSON, EJSON } from 'bson'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ResultTooLargeError, StoreError, StoreUnavailableError } from '../errors'
-import { spool } from '../results/spool'
+import { spool as spoolResult, type SpoolRetries } from '../results/spool'
 import { MAX_DOCUMENT_BYTES, RUN_FIELD, type RunRecord, type Store, type StoredDoc } from '../store'
 
 /**
@@ -11,17 +11,16 @@ import { MAX_DOCUMENT_BYTES, RUN_FIELD, type RunRecord, type Store, type StoredD
  */
 export async function saveResult(
   store: Store,
-  home: string,
-  collection: string,
-  id: string,
-  fields: StoredDoc,
-  run: RunRecord,
+  spool: { readonly home: string; readonly retries: SpoolRetries },
+  result: { readonly collection: string; readonly id: string; readonly fields: StoredDoc; readonly run: RunRecord },
 ): Promise<void> {
+  const { collection, id, fields, run } = result
+  const { home } = spool
   try {
     await store.save(collection, id, fields, run)
   } catch (err) {
     if (err instanceof StoreError && err.unreachable) {
-      const path = await spool(home, store, collection, id, fields, run)
+      const path = await spoolResult(home, store, spool.retries, result)
       throw new StoreUnavailableError(store.location, path, err)
     }
     // Sized only when a write fails (sizing 8 MB costs tens of ms): a store refuses a

@@ -1,6 +1,6 @@
-import { TimeoutError } from '../errors'
+import { TimeoutError } from './errors'
 import { durationFromEnv } from '../limits'
-import type { RunSpec } from '../spec'
+import type { RunSpec } from '../run-spec'
 
 export interface WatchdogOptions {
   /** Ms until the run must have ended. */

@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { realpath, stat } from 'node:fs/promises'
-import { basename, join } from 'node:path'
+import { basename } from 'node:path'
 import { promisify } from 'node:util'
 import { content, dir, file, type RootfsEntry } from '../archive/pack'
+import type { RuntimeSources } from './sources'
 
 /**
  * The node levrt brings into images that have none: this process's node binary, every shared
@@ -38,18 +38,10 @@ export function bundleUnavailable(): string | undefined {
   return undefined
 }
 
-let bundle: Promise<NodeBundle> | undefined
-
-/** The bundle of this process's node, made once per process. */
-export function nodeBundle(): Promise<NodeBundle> {
-  bundle ??= makeBundle()
-  bundle.catch(() => (bundle = undefined))
-  return bundle
-}
-
 const run = promisify(execFile)
 
-async function makeBundle(): Promise<NodeBundle> {
+/** Gathers this process's node, its libraries and loader, and the runtime's scripts (see RuntimeMemo). */
+export async function makeBundle({ runtime, tslib }: RuntimeSources): Promise<NodeBundle> {
   const node = await realpath(process.execPath)
   const { stdout } = await run('ldd', [node])
   if (/not found/.test(stdout)) throw new Error(`ldd ${node}: missing libraries\n${stdout}`)
@@ -57,8 +49,6 @@ async function makeBundle(): Promise<NodeBundle> {
   const loader = paths.find((p) => basename(p) === LOADER)
   if (!loader) throw new Error(`${node} does not use ${LOADER} (ldd says:\n${stdout})`)
   const libs = paths.filter((p) => p !== loader)
-  const runtime = readFileSync(join(__dirname, 'lev-runtime.js'), 'utf8')
-  const tslib = readFileSync(require.resolve('tslib/tslib.js'), 'utf8')
   // Keyed by what stat says of each binary (hashing 100 MB per process would cost ~0.3 s) and
   // by the scripts' bytes: a changed file is a new key, hence a new volume.
   const hash = createHash('sha256').update(`levrt-runtime 1\n${process.version}\n`)

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import type { Engine, ImageInfo } from '../engine/engine'
-import { ownerLabels } from '../engine/labels'
+import { ownerLabels } from '../docker/labels'
 import { NoNodeError } from '../errors'
-import { bundleUnavailable, nodeBundle } from './bundle'
+import { bundleUnavailable } from './bundle'
+import type { RuntimeMemo } from './memo'
 import { ensureRuntimeVolume } from './runtime-volume'
 
 /** Which node runs an entry: the image's own (on its PATH), or ours from the runtime volume. */
@@ -11,15 +12,19 @@ export type EntryNode = { readonly kind: 'image' } | { readonly kind: 'ours'; re
 /** The engine's default PATH, for images that set none. */
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 
-/** Whether an image has node on its PATH, by image id: an image id's files never change. */
-const probed = new Map<string, Promise<boolean>>()
-
 /**
  * Decides, before the run's container is created, which node runs its entry. The image's own is
  * preferred (a tool image that ships node gets its own, with its own modules); otherwise ours.
  * Throws NoNodeError for what cannot work, before anything of the run exists.
  */
-export async function entryNode(engine: Engine, image: string, runId: string, known?: ImageInfo): Promise<EntryNode> {
+export async function entryNode(
+  engine: Engine,
+  memo: RuntimeMemo,
+  image: string,
+  runId: string,
+  known?: ImageInfo,
+): Promise<EntryNode> {
+  const probed = memo.imageNode
   // The run has usually inspected its image already (for its key): no second round trip.
   const info = known ?? (await engine.image(image))
   let has = probed.get(info.id)
@@ -32,7 +37,7 @@ export async function entryNode(engine: Engine, image: string, runId: string, kn
   if (info.arch && info.arch !== 'amd64') throw new NoNodeError(image, `the image is for ${info.arch}, and levrt brings an x86_64 node`)
   const unavailable = bundleUnavailable()
   if (unavailable) throw new NoNodeError(image, unavailable)
-  return { kind: 'ours', volume: await ensureRuntimeVolume(engine, image, await nodeBundle()) }
+  return { kind: 'ours', volume: await ensureRuntimeVolume(engine, image, await memo.nodeBundle(), memo.volumes) }
 }
 
 function pathOf(env: readonly string[]): string[] {

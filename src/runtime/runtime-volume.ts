@@ -1,17 +1,16 @@
 import { randomBytes } from 'node:crypto'
 import { content, packEntries, type RootfsEntry } from '../archive/pack'
 import { NameTakenError, type Container, type Engine } from '../engine/engine'
-import { LABEL, LABEL_SCHEMA, ownerLabels } from '../engine/labels'
-import { ownerIsDead } from '../run/gc'
+import { LABEL, LABEL_SCHEMA, ownerLabels } from '../docker/labels'
+import { ownerIsDead } from '../docker/labels'
 import { COMPLETE_MARK, type NodeBundle } from './bundle'
+import type { RuntimeMemo } from './memo'
 
 /** Where the filling container mounts the volume (it is never started). */
 const FILL_AT = '/levrt-fill'
 const POLL_MS = 200
 /** A filler that takes longer than this is presumed stuck (100 MB on a slow remote engine). */
 const FILL_WAIT_MS = 10 * 60_000
-
-const ready = new Map<string, Promise<string>>()
 
 export function runtimeVolumeName(bundle: NodeBundle): string {
   return `levrt-runtime-${bundle.key}`
@@ -28,7 +27,12 @@ export function runtimeVolumeName(bundle: NodeBundle): string {
  * (names are unique), and the completion mark is uploaded after everything else, so a volume
  * with the mark is whole; one without it (a filler that died) is filled again.
  */
-export async function ensureRuntimeVolume(engine: Engine, image: string, bundle: NodeBundle): Promise<string> {
+export async function ensureRuntimeVolume(
+  engine: Engine,
+  image: string,
+  bundle: NodeBundle,
+  ready: RuntimeMemo['volumes'],
+): Promise<string> {
   const cacheKey = `${engine.address}\0${bundle.key}`
   let done = ready.get(cacheKey)
   // Filled earlier in this process: one inspect (a couple of ms) makes sure nobody removed it
@@ -42,10 +46,6 @@ export async function ensureRuntimeVolume(engine: Engine, image: string, bundle:
   return done
 }
 
-/** Forgets which volumes were filled (a run could not start our node from one): the next run checks again. */
-export function forgetRuntimeVolumes(): void {
-  ready.clear()
-}
 
 async function isOurs(engine: Engine, name: string, key: string): Promise<boolean> {
   return (await engine.volumeLabels(name))?.[LABEL.runtimeKey] === key

@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { content, dir, type RootfsEntry } from '../archive/pack'
 import { ENTRY, type Entry } from '../entry'
 import type { Mount } from '../engine/engine'
 import { OUT_DIR, RECORDS_FILE } from '../results/records'
 import { OWN_NODE, RUNTIME_DIR } from './bundle'
 import type { EntryNode } from './image-node'
+import type { RuntimeSources } from './sources'
 
 /**
  * An empty tmpfs mounted inside the results folder: the engine makes the folder (and /.levrt)
@@ -17,15 +16,6 @@ export const RESULTS_MOUNT = `${OUT_DIR}/.mnt`
 /** Entries up to this size travel in the environment; larger ones as a file. */
 const INLINE_ENTRY_BYTES = 96 * 1024
 
-let sources: { runtime: string; tslib: string } | undefined
-
-function runtimeSources(): { runtime: string; tslib: string } {
-  sources ??= {
-    runtime: readFileSync(join(__dirname, 'lev-runtime.js'), 'utf8'),
-    tslib: readFileSync(require.resolve('tslib/tslib.js'), 'utf8'),
-  }
-  return sources
-}
 
 export interface Shipment {
   /** What replaces the image's ENTRYPOINT (the image's own node runs our runtime). */
@@ -43,14 +33,20 @@ export interface Shipment {
  * a large entry, or a tool running as another user than root, which needs the results folder
  * world-writable (the engine makes it root's).
  */
-export function ship(runId: string, entry: Entry | undefined, nonRootUser: boolean, node: EntryNode = { kind: 'image' }): Shipment {
+export function ship(
+  runId: string,
+  entry: Entry | undefined,
+  nonRootUser: boolean,
+  sources: () => RuntimeSources,
+  node: EntryNode = { kind: 'image' },
+): Shipment {
   const env = [`LEV_RECORDS=${RECORDS_FILE}`, `LEV_RUN_ID=${runId}`]
   const files: RootfsEntry[] = nonRootUser ? [dir('/.levrt', 0o755), dir(OUT_DIR, 0o1777)] : []
   if (!entry) return { env, files, mounts: [] }
   // Ours is started through its own loader, from the read-only runtime volume.
   const nodeCommand = node.kind === 'image' ? ['node'] : OWN_NODE
   const mounts: Mount[] = node.kind === 'image' ? [] : [{ kind: 'volume', name: node.volume, target: RUNTIME_DIR, readOnly: true }]
-  const { runtime, tslib } = runtimeSources()
+  const { runtime, tslib } = sources()
   const payload = JSON.stringify(entry[ENTRY])
   if (Buffer.byteLength(payload) <= INLINE_ENTRY_BYTES) {
     // `--` ends node's own options: `cmd` goes to the entry, whatever it looks like.

@@ -1,5 +1,5 @@
 import type Dockerode from 'dockerode'
-import { statusOf } from '../../../engine/status'
+import { statusOf } from '../../../docker/status'
 import type { Placement } from '../backend'
 import { DeployError } from '../backend'
 import { proxyOptions, serviceOptions, type EnvContext } from './containers'

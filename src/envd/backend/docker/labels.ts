@@ -1,4 +1,4 @@
-import { LABEL, LABEL_SCHEMA } from '../../../engine/labels'
+import { LABEL, LABEL_SCHEMA } from '../../../docker/labels'
 
 /**
  * Labels on everything the environment service creates. `io.levrt.managed` (as on every levrt

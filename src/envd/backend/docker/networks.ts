@@ -1,7 +1,7 @@
 import type Dockerode from 'dockerode'
-import { createPooledNetwork } from '../../../engine/network-create'
-import { statusOf } from '../../../engine/status'
-import type { SubnetPool } from '../../../engine/subnets'
+import { createPooledNetwork } from '../../../docker/network-create'
+import { statusOf } from '../../../docker/status'
+import type { SubnetPool } from '../../../docker/subnets'
 import { KeyedMutex } from '../../lock'
 import { ENVD_LABEL, envdLabels, labelFilter, names } from './labels'
 

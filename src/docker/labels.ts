@@ -23,7 +23,9 @@ export const LABEL = {
 
 export const LABEL_SCHEMA = '1'
 
-let ownStart: string | undefined
+/** This process's start time (see processStart); read once, at load. */
+const OWN_START = processStart(process.pid) ?? ''
+
 
 export function ownerLabels(runId: string, role: string): Record<string, string> {
   return {
@@ -32,7 +34,7 @@ export function ownerLabels(runId: string, role: string): Record<string, string>
     [LABEL.role]: role,
     [LABEL.ownerHost]: hostname(),
     [LABEL.ownerPid]: String(process.pid),
-    [LABEL.ownerStart]: (ownStart ??= processStart(process.pid) ?? ''),
+    [LABEL.ownerStart]: OWN_START,
   }
 }
 
@@ -58,4 +60,18 @@ export function processExists(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM'
   }
+}
+
+/**
+ * Whether the process that made a labelled object is gone: made on this host, and its pid is
+ * free or names another process now (the recorded start time differs: pid reuse).
+ */
+export function ownerIsDead(labels: Readonly<Record<string, string>>): boolean {
+  if (labels[LABEL.ownerHost] !== hostname()) return false
+  const pid = Number(labels[LABEL.ownerPid])
+  if (!Number.isInteger(pid) || pid <= 0) return false
+  if (!processExists(pid)) return true
+  const recorded = labels[LABEL.ownerStart]
+  const current = processStart(pid)
+  return Boolean(recorded && current && recorded !== current)
 }

@@ -1,7 +1,12 @@
 import type Dockerode from 'dockerode'
 import { describe, NetworkError } from '../errors'
-import type { NetworkOptions } from './engine'
-import { freeSubnets } from './subnets'
+import { freeSubnets, type SubnetPool } from './subnets'
+
+export interface NetworkOptions {
+  readonly pool?: SubnetPool
+  /** No route out of the network (containers still reach each other, published ports still work). */
+  readonly internal?: boolean
+}
 
 /** How many taken subnets to step over (another process got there first) before giving up. */
 const MAX_CONFLICTS = 32

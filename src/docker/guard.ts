@@ -1,0 +1,39 @@
+import { EngineUnavailableError } from '../errors'
+import { statusOf } from './status'
+
+/** Socket-level failures: the engine is gone, whatever call hit them. */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND'])
+
+/** An engine call's error as the caller should see it: an unreachable engine is EngineUnavailableError. */
+export function engineError(address: string, err: unknown): unknown {
+  const code = (err as { code?: unknown } | undefined)?.code
+  return typeof code === 'string' && UNREACHABLE.has(code) ? new EngineUnavailableError(address, err) : err
+}
+
+/**
+ * The one place engine calls are guarded: every call of the Docker layer goes through `call`,
+ * and removals through `remove`, for which "already gone" (404) is success.
+ */
+export class EngineGuard {
+  constructor(readonly address: string) {}
+
+  /** Runs an engine call; a lost connection becomes an EngineUnavailableError. */
+  async call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn()
+    } catch (err) {
+      throw engineError(this.address, err)
+    }
+  }
+
+  /** Runs a removal (or stop, kill): 404 and the `fine` statuses (409 "in progress", 304 "already") succeed. */
+  async remove(fn: () => Promise<unknown>, ...fine: number[]): Promise<void> {
+    try {
+      await fn()
+    } catch (err) {
+      const status = statusOf(err)
+      if (status === 404 || (status !== undefined && fine.includes(status))) return
+      throw engineError(this.address, err)
+    }
+  }
+}

@@ -1,0 +1,140 @@
+import type Dockerode from 'dockerode'
+import { PassThrough, Readable } from 'node:stream'
+import type { EngineGuard } from '../docker/guard'
+import { isGone } from '../docker/status'
+import { ContainerStartError, EngineLostError, EngineUnavailableError } from '../errors'
+import { firstAddress } from './docker-create-options'
+import type { Container, ContainerSpec, Output } from './engine'
+
+/** One container on a Docker engine; every call goes through the engine's guard. */
+export class DockerContainer implements Container {
+  readonly id: string
+  constructor(
+    private readonly docker: Dockerode,
+    private readonly container: Dockerode.Container,
+    private readonly spec: ContainerSpec,
+    private readonly guard: EngineGuard,
+  ) {
+    this.id = container.id
+  }
+
+  get name(): string {
+    return this.spec.name
+  }
+
+  async put(tar: Readable): Promise<void> {
+    // A broken source (say, a local file that vanished) must fail the call, not hang it.
+    const failed = new Promise<never>((_, reject) => tar.once('error', reject))
+    await this.guard.call(() =>
+      Promise.race([this.container.putArchive(tar as unknown as NodeJS.ReadableStream, { path: '/' }), failed]),
+    )
+  }
+
+  async read(path: string): Promise<Readable | undefined> {
+    return this.guard.call(async () => {
+      try {
+        return (await this.container.getArchive({ path })) as unknown as Readable
+      } catch (err) {
+        if (isGone(err)) return undefined
+        throw err
+      }
+    })
+  }
+
+  async stat(path: string): Promise<{ size: number; mtime: string } | undefined> {
+    return this.guard.call(async () => {
+      let res: Readable & { headers: Record<string, string | undefined> }
+      try {
+        res = (await this.container.infoArchive({ path })) as unknown as typeof res
+      } catch (err) {
+        if (isGone(err)) return undefined
+        throw err
+      }
+      res.resume()
+      const header = res.headers['x-docker-container-path-stat']
+      if (!header) return undefined
+      const info = JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as { size: number; mtime: string }
+      return { size: info.size, mtime: info.mtime }
+    })
+  }
+
+  async changes(): Promise<string[]> {
+    const changes = (await this.guard.call(() => this.container.changes())) as { Path: string }[] | null
+    return (changes ?? []).map((c) => c.Path)
+  }
+
+  async attach(): Promise<Output> {
+    // Attach, not `logs --follow`: the engine's follow stream can end before the log is drained
+    // when a container exits quickly; attach reads the container's own pipes, as `docker run` does.
+    const stream = (await this.guard.call(() =>
+      this.container.attach({ stream: true, stdout: true, stderr: true }),
+    )) as unknown as Readable
+    const stdout = new PassThrough()
+    const stderr = new PassThrough()
+    const ended = demux(this.docker, stream, stdout, stderr).finally(() => {
+      stdout.end()
+      stderr.end()
+    })
+    return { stdout, stderr, ended }
+  }
+
+  async start(): Promise<void> {
+    try {
+      await this.guard.call(() => this.container.start())
+    } catch (err) {
+      if (err instanceof EngineUnavailableError) throw err
+      throw new ContainerStartError(this.spec.image, await this.tail(20).catch(() => ''), err)
+    }
+  }
+
+  async wait(): Promise<number> {
+    try {
+      const { StatusCode } = (await this.container.wait()) as { StatusCode: number }
+      return StatusCode
+    } catch (err) {
+      throw new EngineLostError(this.spec.image, await this.tail(20).catch(() => ''), err)
+    }
+  }
+
+  /** 304: already stopped; 404: already removed. */
+  stop(graceSeconds: number): Promise<void> {
+    return this.guard.remove(() => this.container.stop({ t: graceSeconds }), 304)
+  }
+
+  async oomKilled(): Promise<boolean> {
+    const info = await this.guard.call(() => this.container.inspect())
+    return info.State?.OOMKilled === true
+  }
+
+  /** 409: not running; 404: already removed. Either way there is nothing left to signal. */
+  kill(signal: string): Promise<void> {
+    return this.guard.remove(() => this.container.kill({ signal }), 409)
+  }
+
+  async ip(): Promise<string | undefined> {
+    return firstAddress(await this.guard.call(() => this.container.inspect()))
+  }
+
+  async tail(lines: number): Promise<string> {
+    const raw = (await this.container.logs({ stdout: true, stderr: true, tail: lines })) as unknown as Buffer
+    const both = new PassThrough()
+    const chunks: Buffer[] = []
+    both.on('data', (c: Buffer) => chunks.push(c))
+    await demux(this.docker, Readable.from([raw]), both, both)
+    return Buffer.concat(chunks).toString('utf8').trimEnd()
+  }
+
+  /** 409: the engine is already removing it. */
+  remove(): Promise<void> {
+    return this.guard.remove(() => this.container.remove({ force: true, v: true }), 409)
+  }
+}
+
+/** Splits the engine's multiplexed log stream into stdout and stderr without ending them. */
+function demux(docker: Dockerode, stream: Readable, stdout: PassThrough, stderr: PassThrough): Promise<void> {
+  return new Promise((resolve, reject) => {
+    docker.modem.demuxStream(stream, stdout, stderr)
+    stream.once('end', resolve)
+    stream.once('error', reject)
+  })
+}

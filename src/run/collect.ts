@@ -1,0 +1,67 @@
+import type { Context } from '../context'
+import { Document } from '../document'
+import { keyIndexOnce } from '../history/lookup'
+import type { Results } from '../results/records'
+import type { RunRecord } from '../store'
+import type { Launched } from './launch'
+import { failureOf, succeeded, type Ending } from './outcome'
+import type { Prepared } from './prepare'
+import { readRunResults } from './read-results'
+import { saveResult } from './save'
+import type { StopCause } from './stop'
+
+/** A main container that has stopped, and what the run knows of it. */
+export interface Stopped {
+  readonly id: string
+  readonly prepared: Prepared
+  readonly main: Launched
+  readonly exitCode: number
+  readonly startedAt: Date
+  readonly endedAt: Date
+  readonly stopped: StopCause | undefined
+}
+
+/**
+ * Reads a stopped run's results and stores them, with the bookkeeping under `_lev`, while
+ * `teardown` removes what the run created (both always happen). Resolves with the Document, or
+ * rejects with the run's failure (each failure carries the Document of what was stored).
+ */
+export async function collect(ctx: Context, run: Stopped, teardown: () => Promise<void>): Promise<Document> {
+  const { prepared, main, exitCode } = run
+  // 137 is SIGKILL: only then can it have been the OOM killer (an inspect costs a round trip).
+  const oomKilled = exitCode === 137 ? await main.container.oomKilled().catch(() => false) : false
+  let results: Results | undefined
+  let failed: unknown
+  try {
+    results = await readRunResults(main)
+  } catch (err) {
+    failed = err
+  }
+  const ending: Ending = { exitCode, oomKilled, results, stopped: run.stopped }
+  const record: RunRecord = {
+    image: prepared.spec.image,
+    containerId: main.container.id,
+    exitCode,
+    startedAt: run.startedAt,
+    endedAt: run.endedAt,
+    oomKilled,
+    key: prepared.key,
+    ok: succeeded(ending),
+  }
+  const [, saved] = await Promise.allSettled([
+    teardown(),
+    failed === undefined ? save(ctx, run, results!, record) : Promise.reject(failed),
+  ])
+  if (saved.status === 'rejected') throw saved.reason
+  const doc = new Document(prepared.store.collection(prepared.collection), run.id, record)
+  const failure = failureOf(ending, doc, run.id)
+  if (failure) throw failure
+  return doc
+}
+
+async function save(ctx: Context, run: Stopped, results: Results, record: RunRecord): Promise<void> {
+  const { store, home, collection } = run.prepared
+  await saveResult(store, { home, retries: ctx.memo.spoolRetries }, { collection, id: run.id, fields: results.fields, run: record })
+  // After the save: an index cannot be made on a collection the store cannot reach.
+  await keyIndexOnce(store.key, store.collection(collection), ctx.memo.keyIndexes)
+}
