@@ -16,6 +16,7 @@ export { remote, type Remote, type ContainerLev, type Json } from './remote'
 export { lev, Namespace } from './lev'
 export { annot, Attck, BlackArch, attckTacticId, type Meta, type MetaInput, type Cats, type Param, type ParamArgs, type ParamType, type ParamTypes, type ParamOptions, type ParamWithDefault, type ParamWithoutDefault } from './annot'
 export { Concurrent, type ConcurrentOptions, type Work } from './concurrent'
+export { createContext, withContext, currentContext, type Context, type ContextOptions } from './context'
 export type { LogMode } from './log'
 export {
   LevError,

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os'
 import type Dockerode from 'dockerode'
-import { processExists } from '../../src/engine/labels'
+import { processExists } from '../../src/docker/labels'
 
 /**
  * Labels for the containers and networks the benchmarks create themselves (the SDK labels its
