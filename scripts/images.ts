@@ -137,7 +137,7 @@ async function buildFerretdb(): Promise<void> {
     })
   } catch (err) {
     const { stderr } = err as { stderr?: string }
-    throw new Error(`go build in test/ferretdb failed:\n${stderr || String(err)}`)
+    throw new Error(`go build in test/ferretdb failed:\n${stderr || String(err)}`, { cause: err })
   }
   process.stderr.write(`images: FerretDB binary built in ${((performance.now() - started) / 1000).toFixed(1)}s\n`)
 }

@@ -1,5 +1,5 @@
 import { posix } from 'node:path'
-import { isEntry, type Entry } from './entry'
+import { isEntry } from './entry'
 import { OptionsError } from './errors'
 import type { CrOptions, FileSource } from './options'
 import { DEFAULT_PORT_TIMEOUT_MS, specOf, type FileSpec, type ReusePolicy, type RunSpec } from './run-spec'

@@ -80,6 +80,16 @@ export class Task implements PromiseLike<AwaitedTask> {
     return this.run.done()
   }
 
+  /** `task.catch(fn)` is `task.done().catch(fn)`, as for a promise. */
+  catch<B = never>(onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<Document | B> {
+    return this.done().catch(onrejected)
+  }
+
+  /** `task.finally(fn)` is `task.done().finally(fn)`. */
+  finally(onfinally?: (() => void) | null): Promise<Document> {
+    return this.done().finally(onfinally)
+  }
+
   /**
    * `await task` is `task.done()`. A promise cannot resolve to a thenable (it would be awaited
    * in turn), so `start()` hides this once, at the moment its promise takes the Task: that is

@@ -14,7 +14,7 @@ import {
   type Document,
   type Json,
 } from '../src/index'
-import { docker, levrtObjects } from './support/engine'
+import { docker } from './support/engine'
 import { rejection } from './support/async'
 import { embeddedStoreLeavingNothing, useStore } from './support/env'
 import { startProxy } from './support/proxy'

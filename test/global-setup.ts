@@ -39,7 +39,7 @@ async function assertImageBuilt(ref: string): Promise<void> {
     await connectDocker().getImage(ref).inspect()
   } catch (err) {
     if ((err as { statusCode?: number }).statusCode !== 404) throw err
-    throw new Error(`image ${ref} is not built; run: bash scripts/setup.sh --test`)
+    throw new Error(`image ${ref} is not built; run: bash scripts/setup.sh --test`, { cause: err })
   }
 }
 

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { Cr, OptionsError, type CrOptions } from '../src/index'
 import { levrtObjects } from './support/engine'
 

@@ -36,7 +36,7 @@ export async function assertImages(docker: Dockerode, refs: readonly string[], h
       await docker.getImage(ref).inspect()
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode !== 404) throw err
-      throw new Error(`image ${ref} is not on this machine; ${hint}`)
+      throw new Error(`image ${ref} is not on this machine; ${hint}`, { cause: err })
     }
   }
 }

@@ -86,7 +86,7 @@ export async function ensureDockerfileImage(docker: Dockerode, recipe: Dockerfil
       const response = await docker.buildImage({ context: recipe.dir, src: files }, { t: recipe.ref, rm: true, forcerm: true, labels: { [KEY_LABEL]: key } })
       await followBuild(response, name)
     } catch (err) {
-      throw new Error(`docker build of ${recipe.ref} (${dockerfilePath}) failed: ${(err as Error).message}`)
+      throw new Error(`docker build of ${recipe.ref} (${dockerfilePath}) failed: ${(err as Error).message}`, { cause: err })
     }
   })
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * The `levrt` command (API.md, "The levrt command"): `run`, `meta`, `find` and `gc`, one file
- * each beside this one. Exit codes: 0 done, 1 the work failed, 2 a usage error.
+ * The `levrt` command (API.md, "The levrt command"): `run`, `meta`, `find`, `gc` and `envd`, one
+ * file each beside this one. Exit codes: 0 done, 1 the work failed, 2 a usage error.
  */
 import { Command, CommanderError } from 'commander'
 import { envdCommand } from './envd-command'

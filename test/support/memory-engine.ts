@@ -1,0 +1,299 @@
+import { PassThrough, type Readable } from 'node:stream'
+import { pack } from 'tar-stream'
+import type { Container, ContainerSpec, Engine, ImageInfo, LabelledObject, Network, NetworkOptions, Output } from '../../src/engine/engine'
+import { NameTakenError } from '../../src/engine/engine'
+import { ContainerStartError, ImageUnavailableError } from '../../src/errors'
+
+/**
+ * What a simulated container does once started. Everything is optional: by default it exits 0
+ * at once, printing nothing and writing no record.
+ */
+export interface Behaviour {
+  readonly exitCode?: number
+  /** How long it runs before exiting by itself; Infinity: until signalled. */
+  readonly runMs?: number
+  readonly stdout?: string
+  readonly stderr?: string
+  /** The records file's content, as the tool would have appended it. */
+  readonly records?: string
+  /** Exits 137 with OOMKilled set, after `runMs`. */
+  readonly oom?: boolean
+  /** SIGTERM does nothing (only SIGKILL ends it). */
+  readonly ignoreTerm?: boolean
+  /** `start()` fails with this engine message. */
+  readonly startFails?: string
+  /** `create()` takes this long. */
+  readonly createMs?: number
+}
+
+/** Decides each container's behaviour from its spec (image, cmd, env, labels...). */
+export type Script = (spec: ContainerSpec) => Behaviour
+
+const SIGNALS: Readonly<Record<string, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 }
+
+/**
+ * An Engine with no Docker behind it: containers are timers that print, write records and exit
+ * as a script says; signals, stop grace periods, OOM kills, slow creates and failed starts are
+ * simulated. Every call is recorded (`calls`), so tests can count what a run asks of an engine,
+ * and `leftovers()` lists what was created and not removed.
+ */
+export class MemoryEngine implements Engine {
+  readonly address = 'memory://test'
+  readonly local = true
+  readonly calls: string[] = []
+  readonly containers = new Map<string, MemoryContainer>()
+  readonly networks = new Map<string, MemoryNetwork>()
+  readonly volumes = new Map<string, Record<string, string>>()
+  private readonly images = new Map<string, ImageInfo>()
+  /** The most containers running at one time (not counting never-started probes). */
+  maxRunning = 0
+
+  constructor(private readonly script: Script = () => ({})) {
+    this.addImage('levrt/busybox')
+  }
+
+  addImage(ref: string, info: Partial<ImageInfo> = {}): void {
+    this.images.set(ref, { id: `sha256:${ref.replace(/[^a-z0-9]/g, '').padEnd(64, '0').slice(0, 64)}`, user: '', env: [], ...info })
+  }
+
+  get running(): number {
+    return [...this.containers.values()].filter((c) => c.state === 'running').length
+  }
+
+  /** Every container and network created and not removed. */
+  leftovers(): string[] {
+    return [
+      ...[...this.containers.values()].filter((c) => c.state !== 'removed').map((c) => `container ${c.name}`),
+      ...[...this.networks.values()].filter((n) => !n.removed).map((n) => `network ${n.name}`),
+    ]
+  }
+
+  count(call: string): number {
+    return this.calls.filter((c) => c === call).length
+  }
+
+  async create(spec: ContainerSpec): Promise<Container> {
+    this.calls.push('create')
+    if (!this.images.has(spec.image)) throw new ImageUnavailableError(spec.image, new Error('no such image'))
+    const behaviour = this.script(spec)
+    if (behaviour.createMs) await new Promise((r) => setTimeout(r, behaviour.createMs))
+    const taken = [...this.containers.values()].some((c) => c.name === spec.name && c.state !== 'removed')
+    if (taken) throw new NameTakenError(spec.name)
+    const container = new MemoryContainer(this, spec, behaviour, `c${this.containers.size + 1}`.padEnd(12, '0'))
+    this.containers.set(container.id, container)
+    return container
+  }
+
+  async image(ref: string): Promise<ImageInfo> {
+    this.calls.push('image')
+    const info = this.images.get(ref)
+    if (!info) throw new ImageUnavailableError(ref, new Error('no such image'))
+    return info
+  }
+
+  async containerAddress(container: string): Promise<string | undefined> {
+    this.calls.push('containerAddress')
+    return [...this.containers.values()].find((c) => c.name === container || c.id === container)?.address
+  }
+
+  async createNetwork(name: string, labels: Readonly<Record<string, string>>, _options?: NetworkOptions): Promise<Network> {
+    this.calls.push('createNetwork')
+    const network = new MemoryNetwork(this, name, labels)
+    this.networks.set(name, network)
+    return network
+  }
+
+  async list(labels: Readonly<Record<string, string>>): Promise<LabelledObject[]> {
+    this.calls.push('list')
+    const matches = (own: Readonly<Record<string, string>>) => Object.entries(labels).every(([k, v]) => (v ? own[k] === v : k in own))
+    return [
+      ...[...this.containers.values()].filter((c) => c.state !== 'removed' && matches(c.spec.labels)).map((c) => ({ kind: 'container' as const, id: c.id, labels: c.spec.labels })),
+      ...[...this.networks.values()].filter((n) => !n.removed && matches(n.labels)).map((n) => ({ kind: 'network' as const, id: n.name, labels: n.labels })),
+    ]
+  }
+
+  async removeObject(object: LabelledObject): Promise<void> {
+    this.calls.push('removeObject')
+    if (object.kind === 'container') await this.containers.get(object.id)?.remove()
+    else if (object.kind === 'network') await this.networks.get(object.id)?.remove()
+    else this.volumes.delete(object.id)
+  }
+
+  async createVolume(name: string, labels: Readonly<Record<string, string>>): Promise<void> {
+    this.calls.push('createVolume')
+    if (!this.volumes.has(name)) this.volumes.set(name, { ...labels })
+  }
+
+  async volumeLabels(name: string): Promise<Readonly<Record<string, string>> | undefined> {
+    this.calls.push('volumeLabels')
+    return this.volumes.get(name)
+  }
+
+  /** @internal Keeps `maxRunning` up to date. */
+  noteRunning(): void {
+    this.maxRunning = Math.max(this.maxRunning, this.running)
+  }
+}
+
+type State = 'created' | 'running' | 'exited' | 'removed'
+
+export class MemoryContainer implements Container {
+  state: State = 'created'
+  oom = false
+  readonly address: string
+  private exitCode: number | undefined
+  private readonly exited: Promise<number>
+  private exit!: (code: number) => void
+  private timer: NodeJS.Timeout | undefined
+  private readonly out = new PassThrough()
+  private readonly err = new PassThrough()
+
+  constructor(
+    private readonly engine: MemoryEngine,
+    readonly spec: ContainerSpec,
+    private readonly behaviour: Behaviour,
+    readonly id: string,
+  ) {
+    this.address = `10.99.0.${engine.containers.size + 2}`
+    this.exited = new Promise((resolve) => (this.exit = resolve))
+  }
+
+  get name(): string {
+    return this.spec.name
+  }
+
+  async put(tar: Readable): Promise<void> {
+    this.engine.calls.push('put')
+    tar.resume()
+    await new Promise((resolve, reject) => tar.once('end', resolve).once('error', reject))
+  }
+
+  async read(path: string): Promise<Readable | undefined> {
+    this.engine.calls.push('read')
+    if (!this.behaviour.records || !path.startsWith('/.levrt/out')) return undefined
+    const tar = pack()
+    tar.entry({ name: 'out/records.jsonl' }, this.behaviour.records)
+    tar.finalize()
+    return tar as unknown as Readable
+  }
+
+  async stat(path: string): Promise<{ size: number; mtime: string } | undefined> {
+    this.engine.calls.push('stat')
+    if (path.endsWith('/node')) return undefined
+    if (path.endsWith('records.jsonl') && this.behaviour.records && this.state !== 'created') {
+      return { size: this.behaviour.records.length, mtime: '2026-01-01T00:00:00Z' }
+    }
+    return undefined
+  }
+
+  async changes(): Promise<string[]> {
+    this.engine.calls.push('changes')
+    return this.behaviour.records ? ['/.levrt/out/records.jsonl'] : []
+  }
+
+  async attach(): Promise<Output> {
+    this.engine.calls.push('attach')
+    const ended = this.exited.then(() => {
+      this.out.end()
+      this.err.end()
+    })
+    return { stdout: this.out, stderr: this.err, ended }
+  }
+
+  async start(): Promise<void> {
+    this.engine.calls.push('start')
+    const b = this.behaviour
+    if (b.startFails) throw new ContainerStartError(this.spec.image, '', new Error(b.startFails))
+    this.state = 'running'
+    this.engine.noteRunning()
+    if (b.stdout) this.out.write(b.stdout)
+    if (b.stderr) this.err.write(b.stderr)
+    const runMs = b.runMs ?? 0
+    if (runMs !== Infinity) {
+      this.timer = setTimeout(() => {
+        this.oom = b.oom ?? false
+        this.end(b.oom ? 137 : (b.exitCode ?? 0))
+      }, runMs)
+    }
+  }
+
+  wait(): Promise<number> {
+    this.engine.calls.push('wait')
+    return this.exited
+  }
+
+  async stop(graceSeconds: number): Promise<void> {
+    this.engine.calls.push('stop')
+    if (this.state !== 'running') return
+    await this.signal('SIGTERM')
+    if (this.state === 'running') {
+      await new Promise((r) => setTimeout(r, graceSeconds * 1000))
+      await this.signal('SIGKILL')
+    }
+  }
+
+  async oomKilled(): Promise<boolean> {
+    this.engine.calls.push('oomKilled')
+    return this.oom
+  }
+
+  async kill(signal: string): Promise<void> {
+    this.engine.calls.push('kill')
+    await this.signal(signal)
+  }
+
+  async ip(): Promise<string | undefined> {
+    return this.address
+  }
+
+  async tail(): Promise<string> {
+    this.engine.calls.push('tail')
+    return `${this.behaviour.stdout ?? ''}${this.behaviour.stderr ?? ''}`.trimEnd()
+  }
+
+  async remove(): Promise<void> {
+    this.engine.calls.push('remove')
+    if (this.state === 'running') this.end(137)
+    this.state = 'removed'
+  }
+
+  private async signal(signal: string): Promise<void> {
+    if (this.state !== 'running') return
+    if (signal === 'SIGTERM' && this.behaviour.ignoreTerm) return
+    this.end(128 + (SIGNALS[signal] ?? 15))
+  }
+
+  private end(code: number): void {
+    if (this.exitCode !== undefined) return
+    clearTimeout(this.timer)
+    this.exitCode = code
+    if (this.state === 'running') this.state = 'exited'
+    this.exit(code)
+  }
+}
+
+export class MemoryNetwork implements Network {
+  removed = false
+  readonly members = new Set<string>()
+
+  constructor(
+    private readonly engine: MemoryEngine,
+    readonly name: string,
+    readonly labels: Readonly<Record<string, string>>,
+  ) {}
+
+  async connect(container: string): Promise<void> {
+    this.engine.calls.push('connect')
+    this.members.add(container)
+  }
+
+  async disconnect(container: string): Promise<void> {
+    this.engine.calls.push('disconnect')
+    this.members.delete(container)
+  }
+
+  async remove(): Promise<void> {
+    this.engine.calls.push('removeNetwork')
+    this.removed = true
+  }
+}

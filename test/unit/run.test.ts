@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest'
+import { withContext } from '../../src/context'
+import { Cr } from '../../src/cr'
+import { ContainerStartError, ImageUnavailableError } from '../../src/errors'
+import { AbortedError, RecordError, TimeoutError } from '../../src/run/errors'
+import { lab, rejection } from './lab'
+
+describe('a run on the in-memory engine', () => {
+  it('stores the records, records the exit code, and removes its container', async () => {
+    const { engine, ctx } = lab(() => ({ exitCode: 3, stdout: 'hi\n', records: '{"host":"a","open":[22]}\n{"open":[22,80]}\n' }))
+    const doc = await withContext(ctx, () => new Cr('levrt/busybox', 'unit/run@1.0', { cmd: ['scan'] }))
+    expect(doc.exitCode).toBe(3)
+    expect(await doc.get()).toEqual({ host: 'a', open: [22, 80] })
+    expect(doc.coll.collectionName).toBe('unit/run@1.0')
+    expect(engine.leftovers()).toEqual([])
+  })
+
+  it('asks the engine only what a plain run needs', async () => {
+    const { engine, ctx } = lab()
+    await withContext(ctx, () => new Cr('levrt/busybox', { cmd: ['true'] }))
+    // One image inspect (the key), create, attach, start, wait, changes (no records: no read), remove.
+    expect(engine.calls.filter((c) => c !== 'list')).toEqual(['image', 'create', 'attach', 'start', 'wait', 'changes', 'remove'])
+  })
+
+  it('takes the context of the scope that made the Cr, wherever it is awaited', async () => {
+    const a = lab()
+    const b = lab()
+    const cr = withContext(a.ctx, () => new Cr('levrt/busybox', { cmd: ['true'] }))
+    await withContext(b.ctx, () => cr)
+    expect(a.engine.count('start')).toBe(1)
+    expect(b.engine.count('start')).toBe(0)
+  })
+
+  it('fails with a typed error before creating anything when the image is missing', async () => {
+    const { engine, ctx } = lab()
+    const err = await rejection(withContext(ctx, () => new Cr('nobody/missing:1')))
+    expect(err).toBeInstanceOf(ImageUnavailableError)
+    expect(engine.count('create')).toBe(0)
+  })
+
+  it('removes everything when the container cannot start', async () => {
+    const { engine, ctx } = lab(() => ({ startFails: 'exec: "nope": executable file not found' }))
+    const err = await rejection(withContext(ctx, () => new Cr('levrt/busybox', { cmd: ['nope'] })))
+    expect(err).toBeInstanceOf(ContainerStartError)
+    expect(engine.leftovers()).toEqual([])
+  })
+
+  it('an abort while the container is being created ends the run with nothing left', async () => {
+    const { engine, ctx } = lab(() => ({ createMs: 200, runMs: Infinity }))
+    const controller = new AbortController()
+    const run = withContext(ctx, () => new Cr('levrt/busybox', { signal: controller.signal }).start())
+    setTimeout(() => controller.abort(new Error('user stop')), 50)
+    const err = await rejection(run)
+    expect(err).toBeInstanceOf(AbortedError)
+    expect(engine.leftovers()).toEqual([])
+    expect(engine.count('start')).toBe(0)
+  })
+
+  it('an abort of a started run kills it and keeps the records written so far', async () => {
+    const { engine, ctx } = lab(() => ({ runMs: Infinity, records: '{"found":1}\n' }))
+    const controller = new AbortController()
+    const task = await withContext(ctx, () => new Cr('levrt/busybox', { signal: controller.signal }).start())
+    controller.abort(new Error('enough'))
+    const err = await rejection(task.done())
+    expect(err).toBeInstanceOf(AbortedError)
+    expect(await (err as AbortedError).document?.get()).toEqual({ found: 1 })
+    expect(engine.leftovers()).toEqual([])
+  })
+
+  it('past its timeout, a tool that ignores SIGTERM is killed after the grace period', async () => {
+    const { engine, ctx } = lab(() => ({ runMs: Infinity, ignoreTerm: true }))
+    const started = Date.now()
+    const err = await rejection(withContext(ctx, () => new Cr('levrt/busybox', { timeout: 100 })))
+    expect(err).toBeInstanceOf(TimeoutError)
+    expect((err as TimeoutError).reason).toBe('timeout')
+    expect((err as TimeoutError).document?.run.exitCode).toBe(137)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(5_000) // the 5 s grace
+    expect(engine.calls).toContain('stop')
+    expect(engine.leftovers()).toEqual([])
+  }, 15_000)
+
+  it('idleTimeout stops a silent tool; output counts as activity', async () => {
+    const { ctx } = lab(() => ({ runMs: Infinity }))
+    const err = await rejection(withContext(ctx, () => new Cr('levrt/busybox', { idleTimeout: 100 })))
+    expect(err).toBeInstanceOf(TimeoutError)
+    expect((err as TimeoutError).reason).toBe('idle')
+  })
+
+  it('records an OOM kill', async () => {
+    const { ctx } = lab(() => ({ oom: true }))
+    const doc = await withContext(ctx, () => new Cr('levrt/busybox', { memory: '8m' }))
+    expect(doc.exitCode).toBe(137)
+    expect(doc.run.oomKilled).toBe(true)
+  })
+
+  it('a line that is not a record fails the run with a RecordError; the good lines are stored', async () => {
+    const { ctx } = lab(() => ({ records: '{"a":1}\nnot json\n{"b":2}\n{"cut":' }))
+    const err = await rejection(withContext(ctx, () => new Cr('levrt/busybox')))
+    expect(err).toBeInstanceOf(RecordError)
+    expect((err as RecordError).line).toBe(2)
+    expect(await (err as RecordError).document.get()).toEqual({ a: 1, b: 2 })
+  })
+
+  it('task.signal() ends a running tool; its exit code is the signal', async () => {
+    const { ctx } = lab(() => ({ runMs: Infinity }))
+    const task = await withContext(ctx, () => new Cr('levrt/busybox').start())
+    await task.signal('SIGTERM')
+    expect((await task.done()).exitCode).toBe(143)
+  })
+
+  it('a Cr has catch and finally, like a promise', async () => {
+    const { ctx } = lab(() => ({ startFails: 'boom' }))
+    let settled = false
+    const caught = await withContext(ctx, () =>
+      new Cr('levrt/busybox')
+        .finally(() => (settled = true))
+        .catch((e: unknown) => e),
+    )
+    expect(caught).toBeInstanceOf(ContainerStartError)
+    expect(settled).toBe(true)
+  })
+})
+
+describe('services and links on the in-memory engine', () => {
+  it('a run with a service gets a network, and everything goes when it ends', async () => {
+    const { engine, ctx } = lab((spec) => (spec.labels['io.levrt.role'] === 'main' ? {} : { runMs: Infinity }))
+    const doc = await withContext(ctx, () => new Cr('levrt/busybox', { services: { db: new Cr('levrt/busybox') } }))
+    expect(doc.exitCode).toBe(0)
+    expect(engine.count('createNetwork')).toBe(1)
+    expect(engine.count('start')).toBe(2)
+    expect(engine.leftovers()).toEqual([])
+  })
+
+  it('a service limit falls back to the run limit, resolved when the options are parsed', async () => {
+    const { engine, ctx } = lab((spec) => (spec.labels['io.levrt.role'] === 'main' ? {} : { runMs: Infinity }))
+    await withContext(ctx, () => new Cr('levrt/busybox', { memory: '64m', services: { db: new Cr('levrt/busybox', { pids: 50 }) } }))
+    const limits = [...engine.containers.values()].map((c) => c.spec.limits)
+    expect(limits).toContainEqual({ memoryBytes: 64 * 1024 * 1024, nanoCpus: undefined, pids: 50 })
+  })
+})
