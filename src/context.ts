@@ -4,7 +4,7 @@ import { DockerEngine } from './engine/docker-engine'
 import type { Engine } from './engine/engine'
 import type { Sweeps } from './engine/gc'
 import { DigestCache } from './history/file-digest'
-import { LogSinks, type LogMode, type LogSink } from './log'
+import { ignoreClosedReader, LogSinks, type LogMode, type LogSink } from './log'
 import type { SpoolRetries } from './results/spool'
 import { LiveRuns } from './run/live'
 import { RunNames } from './run/names'
@@ -56,6 +56,8 @@ export function contextOf(parts: ContextParts): Context {
   const stores = new StoreRegistry()
   const sinks = new LogSinks()
   const { store, home, log } = parts
+  // levrt writes its log, pull progress and notices to stderr: a closed one must not crash a run.
+  ignoreClosedReader(process.stderr)
   return {
     engine: parts.engine,
     store: typeof store === 'function' ? store : store ? () => store : () => stores.fromEnv(),

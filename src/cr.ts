@@ -2,7 +2,7 @@ import { currentContext, defaultContext, type Context } from './context'
 import type { Document } from './document'
 import { currentNamespace } from './lev'
 import type { CrOptions, Schema } from './options'
-import { startRun } from './run/index'
+import { startRun, type RunUse } from './run/index'
 import { SPEC, type RunSpec } from './run-spec'
 import { parseSpec } from './spec'
 import type { Task } from './task'
@@ -51,7 +51,7 @@ export class Cr implements Promise<Document> {
   start(): Promise<Task> {
     // Made inside a namespace: that one (`lev.ns('x').run(() => scan())` returns the Cr
     // un-started). Made outside any: the namespace it is started in.
-    this.task ??= this.run(this[SPEC])
+    this.task ??= this.run(this[SPEC], 'started')
     return this.task
   }
 
@@ -63,7 +63,8 @@ export class Cr implements Promise<Document> {
   /** @internal `start()`, aborted also by `signal` (e.g. a Concurrent group's). */
   [START_WITH](signal: AbortSignal): Promise<Task> {
     const spec = this[SPEC]
-    this.task ??= this.run({ ...spec, signal: spec.signal ? AbortSignal.any([spec.signal, signal]) : signal })
+    // A group awaits its work for the results: an earlier run may stand in.
+    this.task ??= this.run({ ...spec, signal: spec.signal ? AbortSignal.any([spec.signal, signal]) : signal }, 'awaited')
     return this.task
   }
 
@@ -74,13 +75,15 @@ export class Cr implements Promise<Document> {
     return true
   }
 
-  private run(spec: RunSpec): Promise<Task> {
-    return startRun(spec, this.namespace.length ? this.namespace : currentNamespace(), this.context ?? currentContext())
+  private run(spec: RunSpec, use: RunUse): Promise<Task> {
+    return startRun(spec, this.namespace.length ? this.namespace : currentNamespace(), use, this.context ?? currentContext())
   }
 
   /** `start()`, then `task.done()`. */
   done(): Promise<Document> {
-    this.doc ??= this.start().then((task) => task.done())
+    // Awaited for its results: `reuse` may stand in (a Task from start() is always a real run).
+    this.task ??= this.run(this[SPEC], 'awaited')
+    this.doc ??= this.task.then((task) => task.done())
     return this.doc
   }
 

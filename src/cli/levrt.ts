@@ -10,6 +10,7 @@ import { gcCommand } from './gc-command'
 import { configure, PROGRAM_EPILOGUE } from './help'
 import { metaCommand } from './meta-command'
 import { runCommand } from './run-command'
+import { ignoreClosedReader } from '../log/stream'
 import { EXIT, UsageError, type ExitCode } from './usage'
 
 /** Runs the command line `argv` (without node and the script); resolves with the exit code. */
@@ -42,11 +43,10 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
 }
 
 if (require.main === module) {
-  // `levrt find ... | head`: once the reader is gone, output is dropped and the work goes on, so a
-  // run still ends (and stores its results) the normal way.
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err
-  })
+  // `levrt find ... | head`, `levrt run ... 2>&1 | head`: once a reader is gone, its output is
+  // dropped and the work goes on, so a run still ends (and stores its results) the normal way.
+  ignoreClosedReader(process.stdout)
+  ignoreClosedReader(process.stderr)
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code

@@ -6,7 +6,7 @@ import type { LogMode, LogSink } from './sink'
 import type { LogStream } from './stream'
 
 export type { GroupCounts, GroupLog, LogMode, LogSink, RunInfo, RunOutcome } from './sink'
-export type { LogStream } from './stream'
+export { ignoreClosedReader, type LogStream } from './stream'
 
 const MODES: readonly LogMode[] = ['pretty', 'plain', 'json', 'quiet']
 

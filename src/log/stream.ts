@@ -8,6 +8,22 @@ export interface LogStream {
   readonly columns?: number
 }
 
+const GUARDED = Symbol.for('levrt.closedReaderIgnored')
+
+/**
+ * From now on, a reader of `stream` that goes away (`levrt run ... 2>&1 | head`: EPIPE) is no
+ * error: what is written is dropped and the work goes on, so runs still end, store their results
+ * and remove their containers. Marked on the stream itself, so it is added once.
+ */
+export function ignoreClosedReader(stream: NodeJS.WritableStream): void {
+  const marked = stream as NodeJS.WritableStream & { [GUARDED]?: true }
+  if (marked[GUARDED]) return
+  marked[GUARDED] = true
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err
+  })
+}
+
 /** Writes, ignoring a stream that has gone away (EPIPE): the log must never fail a run. */
 export function writeTo(out: LogStream, text: string): void {
   try {

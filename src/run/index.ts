@@ -7,13 +7,24 @@ import { ReusedRun } from './reused'
 import { Run } from './run'
 
 /**
+ * What the caller wants of a run: its results (`awaited`: with `reuse`, an earlier run may stand
+ * in), or a running container (`started`: to link, signal or read live; never replaced).
+ */
+export type RunUse = 'awaited' | 'started'
+
+/**
  * Starts one run of a spec in a namespace and hands it to a Task: prepared first (nothing is
  * created before its inputs are checked), then either an earlier run standing in (`reuse`) or
  * a new run brought up.
  */
-export async function startRun(spec: RunSpec, namespace: readonly string[], ctx: Context = currentContext()): Promise<Task> {
+export async function startRun(
+  spec: RunSpec,
+  namespace: readonly string[],
+  use: RunUse,
+  ctx: Context = currentContext(),
+): Promise<Task> {
   const collection = collectionName(namespace, spec.schema ?? DEFAULT_SCHEMA)
-  const prepared = await prepare(ctx, spec, collection)
+  const prepared = await prepare(ctx, spec, collection, use === 'awaited')
   if (prepared.reused) {
     const log = ctx.log()
     const info = { id: prepared.reused.filters._id, name: ctx.memo.names.next(spec.image), image: spec.image, collection }

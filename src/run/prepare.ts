@@ -28,15 +28,15 @@ export interface Prepared {
 /**
  * Everything that can fail on bad input fails here, before anything is created: local files
  * are walked, binds checked against the engine, the image inspected (pulled if missing) and the
- * key computed; with `reuse`, the store is asked for an earlier run of that key.
+ * key computed; with `reuse` (and `mayReuse`), the store is asked for an earlier run of that key.
  */
-export async function prepare(ctx: Context, spec: RunSpec, collection: string): Promise<Prepared> {
+export async function prepare(ctx: Context, spec: RunSpec, collection: string, mayReuse: boolean): Promise<Prepared> {
   const mainFiles = await fileEntries(spec.files)
   const serviceFiles = await Promise.all(spec.services.map(([, s]) => fileEntries(s.files)))
   for (const entries of [mainFiles, ...serviceFiles]) refuseRemoteBinds(ctx.engine.local, ctx.engine.address, entries)
   if (spec.signal?.aborted) throw new AbortedError(spec.signal.reason)
   const store = ctx.store()
   const { key, image } = await identify(ctx.engine, spec, collection, mainFiles, ctx.memo.digests)
-  const reused = await reusable(store, collection, spec, key)
+  const reused = mayReuse ? await reusable(store, collection, spec, key) : undefined
   return { spec, collection, store, home: ctx.home(), mainFiles, serviceFiles, key, image, reused }
 }
