@@ -6,10 +6,22 @@ import { checkMeta } from '../src/annot'
 describe('annot.meta: the seed form and the object form', () => {
   const scan = (ip: string) => ip
   const ip = annot.param('ip', 'target ip', { holder: '10.0.0.1' })
-  const EMPTY = { exports: undefined, desc: '', params: [], cats: { Attck: [], BlackArch: [] }, tags: [], ext: {} }
+  const EMPTY = {
+    exports: undefined,
+    desc: '',
+    params: [],
+    cats: { Attck: [], BlackArch: [] },
+    tags: [],
+    ext: {},
+  }
 
   it('fills every left-out field with its default, in both forms', () => {
-    for (const meta of [annot.meta(), annot.meta({}), annot.meta(undefined), annot.meta(undefined, undefined)]) {
+    for (const meta of [
+      annot.meta(),
+      annot.meta({}),
+      annot.meta(undefined),
+      annot.meta(undefined, undefined),
+    ]) {
       expect(meta).toStrictEqual(EMPTY)
       expect(Object.isFrozen(meta) && Object.isFrozen(meta.cats)).toBe(true)
     }
@@ -18,7 +30,14 @@ describe('annot.meta: the seed form and the object form', () => {
   it('reads the positional fields in the seed order, to the same meta as the object form', () => {
     const ext = { author: 'lab', nested: { level: 2 } }
     const positional = annot.meta([scan], 'scan a host', [ip], { Attck: [Attck.Discovery] }, ['nmap'], ext)
-    const object = annot.meta({ exports: [scan], desc: 'scan a host', params: [ip], cats: { Attck: [Attck.Discovery] }, tags: ['nmap'], ext })
+    const object = annot.meta({
+      exports: [scan],
+      desc: 'scan a host',
+      params: [ip],
+      cats: { Attck: [Attck.Discovery] },
+      tags: ['nmap'],
+      ext,
+    })
     expect(positional).toStrictEqual(object)
     expect(positional).toStrictEqual({
       exports: [scan],
@@ -34,9 +53,17 @@ describe('annot.meta: the seed form and the object form', () => {
   })
 
   it('takes cats as one list mixing both enums, sorted into { Attck, BlackArch } in the given order', () => {
-    const meta = annot.meta({ cats: [BlackArch.Scanner, Attck.Discovery, BlackArch.Recon, Attck.Reconnaissance] })
-    expect(meta.cats).toStrictEqual({ Attck: [Attck.Discovery, Attck.Reconnaissance], BlackArch: [BlackArch.Scanner, BlackArch.Recon] })
-    expect(annot.meta(undefined, 'd', [], [Attck.Impact]).cats).toStrictEqual({ Attck: [Attck.Impact], BlackArch: [] })
+    const meta = annot.meta({
+      cats: [BlackArch.Scanner, Attck.Discovery, BlackArch.Recon, Attck.Reconnaissance],
+    })
+    expect(meta.cats).toStrictEqual({
+      Attck: [Attck.Discovery, Attck.Reconnaissance],
+      BlackArch: [BlackArch.Scanner, BlackArch.Recon],
+    })
+    expect(annot.meta(undefined, 'd', [], [Attck.Impact]).cats).toStrictEqual({
+      Attck: [Attck.Impact],
+      BlackArch: [],
+    })
   })
 
   it('checks a meta it made to the same meta (what levrt meta and levrt run do on load)', () => {
@@ -50,10 +77,18 @@ describe('annot.meta: the seed form and the object form', () => {
   it.each([
     ['an empty list of exports', () => loose([], 'd'), 'meta.exports'],
     ['exports that are not a list', () => loose(scan, 'd'), 'meta.exports'],
-    ['a positional export that is not a function', () => loose([scan, 'alive'], 'd', [ip]), 'meta.exports[1]'],
+    [
+      'a positional export that is not a function',
+      () => loose([scan, 'alive'], 'd', [ip]),
+      'meta.exports[1]',
+    ],
     ['a positional description that is not a string', () => loose([scan], 42, [ip]), 'meta.desc'],
     ['positional params that are not a list', () => loose([scan], 'd', ip), 'meta.params'],
-    ['a string in a list of categories', () => loose(undefined, 'd', [], [Attck.Discovery, 'scanner']), 'meta.cats[1]'],
+    [
+      'a string in a list of categories',
+      () => loose(undefined, 'd', [], [Attck.Discovery, 'scanner']),
+      'meta.cats[1]',
+    ],
     ['a category listed twice', () => loose({ cats: [Attck.Discovery, Attck.Discovery] }), 'meta.cats[1]'],
     ['cats that are a string', () => loose({ cats: 'scanner' }), 'meta.cats'],
     ['an ext that is a string', () => loose(undefined, 'd', [], [], [], 'lab'), 'meta.ext'],

@@ -34,7 +34,9 @@ describe('a slow reader never makes the host buffer the whole output', () => {
   it('keeps a paused subscriber to a bounded queue while the tool prints hundreds of MiB', async () => {
     const SIZE = 384 * MiB
     // Zeros, then a last line: the reader must still get the end of the output after the gap.
-    const task = await new Cr('levrt/busybox', { cmd: ['sh', '-c', `head -c ${SIZE} /dev/zero; echo; echo the end`] }).start()
+    const task = await new Cr('levrt/busybox', {
+      cmd: ['sh', '-c', `head -c ${SIZE} /dev/zero; echo; echo the end`],
+    }).start()
     const stdout = task.stdout
     const received: Buffer[] = []
     const ended = new Promise((resolve) => stdout.once('end', resolve))
@@ -58,7 +60,10 @@ describe('a slow reader never makes the host buffer the whole output', () => {
     peak = Math.max(peak, process.memoryUsage().rss)
     expect(doc.exitCode).toBe(0)
     const growth = (peak - base) / MiB
-    console.log(`paused reader: ${SIZE / MiB} MiB printed in ${seconds.toFixed(1)} s, host RSS grew ${growth.toFixed(1)} MiB`)
+    console.log(
+      `paused reader: ${SIZE / MiB} MiB printed in ${seconds.toFixed(1)} s, ` +
+        `host RSS grew ${growth.toFixed(1)} MiB`,
+    )
     // Before the bound, the host grew by more than the output itself.
     expect(growth).toBeLessThan(96)
 
@@ -97,11 +102,13 @@ describe('Channel: the bounded queue of one stream', () => {
     await sleep(10)
     const got = unmark(await readAll(channel.subscribe()))
     expect([got.dropped, got.markers]).toEqual([REPLAY_BYTES / 2, 1])
-    expect(got.data.toString('latin1')).toBe(['c', 'd', 'e', 'f'].map((c) => c.repeat(REPLAY_BYTES / 4)).join(''))
+    expect(got.data.toString('latin1')).toBe(
+      ['c', 'd', 'e', 'f'].map((c) => c.repeat(REPLAY_BYTES / 4)).join(''),
+    )
     expect((await readAll(channel.subscribe())).length).toBe(0) // one subscriber, already read to the end
   })
 
-  it('drops the oldest unread chunks of a stalled subscriber, marks the gap on its own line, keeps order', async () => {
+  it('drops the oldest unread chunks of a stalled reader, marks the gap on a line of its own', async () => {
     const source = new PassThrough()
     const seen: Buffer[] = []
     const channel = new Channel('stdout', source, (c) => seen.push(c))
@@ -120,7 +127,8 @@ describe('Channel: the bounded queue of one stream', () => {
     const rest = (await readAll(reader)).toString('latin1')
     // The tap sees everything (the live log is never cut short); the reader, a bounded window.
     expect(Buffer.concat(seen).length).toBe(9 + 7 + 16 * size + 5)
-    const kept = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => String.fromCharCode(0x30 + from + i).repeat(size)).join('')
+    const kept = (from: number, to: number) =>
+      Array.from({ length: to - from }, (_, i) => String.fromCharCode(0x30 + from + i).repeat(size)).join('')
     const marker = `\n[levrt: ${8 * size} bytes of stdout dropped here: the reader fell behind]\n`
     expect(rest === `partial${kept(0, 1)}${marker}${kept(9, 16)}last\n`).toBe(true)
   })

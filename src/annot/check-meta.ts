@@ -15,31 +15,45 @@ export function metaFields(args: readonly unknown[]): unknown {
   const [first] = args
   const objectForm = first === undefined ? args.length <= 1 : isPlainObject(first)
   if (objectForm) {
-    if (args.length > 1) throw new OptionsError('meta', 'the object form takes one argument: annot.meta({ exports, desc, ... })')
+    if (args.length > 1)
+      throw new OptionsError('meta', 'the object form takes one argument: annot.meta({ exports, desc, ... })')
     return first ?? {}
   }
-  if (args.length > KEYS.length) throw new OptionsError('meta', `takes at most ${KEYS.length} arguments: (${KEYS.join(', ')})`)
-  return Object.fromEntries(args.map((value, i) => [KEYS[i], value]).filter(([, value]) => value !== undefined))
+  if (args.length > KEYS.length)
+    throw new OptionsError('meta', `takes at most ${KEYS.length} arguments: (${KEYS.join(', ')})`)
+  return Object.fromEntries(
+    args.map((value, i) => [KEYS[i], value]).filter(([, value]) => value !== undefined),
+  )
 }
 
 /** Checks plain fields as `annot.meta` does (also a `meta` it made: the result is the same). */
 export function checkMeta(input: unknown, where = 'meta'): Meta {
-  if (!isPlainObject(input)) throw new OptionsError(where, `expected { ${KEYS.map((k) => `${k}?`).join(', ')} }`)
+  if (!isPlainObject(input))
+    throw new OptionsError(where, `expected { ${KEYS.map((k) => `${k}?`).join(', ')} }`)
   const fields = input as Record<string, unknown>
   unknownKey(fields, new Set(KEYS), where)
   const exports = fields.exports === undefined ? undefined : checkExports(fields.exports, `${where}.exports`)
   const desc = fields.desc ?? ''
-  if (typeof desc !== 'string') throw new OptionsError(`${where}.desc`, `expected a string (got ${typeof desc})`)
+  if (typeof desc !== 'string')
+    throw new OptionsError(`${where}.desc`, `expected a string (got ${typeof desc})`)
   const params = list(fields.params ?? [], `${where}.params`, checkParam, (p) => p.name)
   const tags = list(fields.tags ?? [], `${where}.tags`, (tag, at) => {
-    if (typeof tag !== 'string' || tag.trim() === '') throw new OptionsError(at, 'a tag is a non-empty string')
+    if (typeof tag !== 'string' || tag.trim() === '')
+      throw new OptionsError(at, 'a tag is a non-empty string')
     return tag
   })
   const ext = fields.ext ?? {}
   if (typeof ext !== 'object' || ext === null || Array.isArray(ext)) {
-    throw new OptionsError(`${where}.ext`, 'expected an object of the module\'s own data')
+    throw new OptionsError(`${where}.ext`, "expected an object of the module's own data")
   }
-  return Object.freeze({ exports, desc, params, cats: checkCats(fields.cats ?? {}, `${where}.cats`), tags, ext })
+  return Object.freeze({
+    exports,
+    desc,
+    params,
+    cats: checkCats(fields.cats ?? {}, `${where}.cats`),
+    tags,
+    ext,
+  })
 }
 
 function checkExports(value: unknown, where: string): readonly ((...args: never[]) => unknown)[] {
@@ -56,7 +70,8 @@ function checkExports(value: unknown, where: string): readonly ((...args: never[
 function checkCats(cats: unknown, where: string): Meta['cats'] {
   if (Array.isArray(cats)) {
     const members = list(cats, where, (c, at) => {
-      if (!isAttck(c) && !isBlackArch(c)) throw new OptionsError(at, `not an Attck or BlackArch member (got ${JSON.stringify(c)})`)
+      if (!isAttck(c) && !isBlackArch(c))
+        throw new OptionsError(at, `not an Attck or BlackArch member (got ${JSON.stringify(c)})`)
       return c
     })
     return Object.freeze({
@@ -64,7 +79,8 @@ function checkCats(cats: unknown, where: string): Meta['cats'] {
       BlackArch: Object.freeze(members.filter((c): c is BlackArch => isBlackArch(c))),
     })
   }
-  if (!isPlainObject(cats)) throw new OptionsError(where, 'expected { Attck?, BlackArch? } or a list of their members')
+  if (!isPlainObject(cats))
+    throw new OptionsError(where, 'expected { Attck?, BlackArch? } or a list of their members')
   unknownKey(cats as Record<string, unknown>, CAT_KEYS, where)
   const { Attck: tactics = [], BlackArch: groups = [] } = cats as Record<string, unknown>
   const attck = list(tactics, `${where}.Attck`, (t, at) => {
@@ -79,13 +95,19 @@ function checkCats(cats: unknown, where: string): Meta['cats'] {
 }
 
 /** Checks each item of an array and refuses one listed twice (by `key`, default itself). */
-function list<T>(value: unknown, where: string, check: (item: unknown, at: string) => T, key: (item: T) => unknown = (item) => item): readonly T[] {
+function list<T>(
+  value: unknown,
+  where: string,
+  check: (item: unknown, at: string) => T,
+  key: (item: T) => unknown = (item) => item,
+): readonly T[] {
   if (!Array.isArray(value)) throw new OptionsError(where, 'expected an array')
   const seen = new Map<unknown, number>()
   const items = value.map((item, i) => {
     const checked = check(item, `${where}[${i}]`)
     const first = seen.get(key(checked))
-    if (first !== undefined) throw new OptionsError(`${where}[${i}]`, `the same as ${where}[${first}]: list each once`)
+    if (first !== undefined)
+      throw new OptionsError(`${where}[${i}]`, `the same as ${where}[${first}]: list each once`)
     seen.set(key(checked), i)
     return checked
   })
@@ -94,7 +116,8 @@ function list<T>(value: unknown, where: string, check: (item: unknown, at: strin
 
 function unknownKey(fields: Record<string, unknown>, known: ReadonlySet<string>, where: string): void {
   const unknown = Object.keys(fields).find((k) => !known.has(k))
-  if (unknown !== undefined) throw new OptionsError(`${where}.${unknown}`, `unknown field (known: ${[...known].join(', ')})`)
+  if (unknown !== undefined)
+    throw new OptionsError(`${where}.${unknown}`, `unknown field (known: ${[...known].join(', ')})`)
 }
 
 function isPlainObject(value: unknown): boolean {

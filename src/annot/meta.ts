@@ -20,7 +20,8 @@ export type NoExt = Readonly<Record<never, never>>
  *   cats: { Attck: [Attck.Reconnaissance], BlackArch: [BlackArch.Scanner] },
  *   tags: ['nmap', 'scan'],
  * })
- * export const meta = annot.meta(undefined, 'every exported function', [], [Attck.Discovery, BlackArch.Scanner])
+ * // or, positionally, listing every function the module exports:
+ * export const meta = annot.meta(undefined, 'scan a host', [ip], [Attck.Discovery, BlackArch.Scanner])
  * ```
  * @throws OptionsError when a field is malformed (an export that is not a function, a param
  *   name used twice, a category that is not an enum member...), when the module loads.

@@ -6,9 +6,13 @@ import type { Param, ParamType } from './params'
  * The arguments an export receives: one per param, in `params` order.
  *
  * ```ts
- * const params = [annot.param('ip', 'target ip', { holder: '10.0.0.1' }), annot.param('top', 'ports', { holder: '100', type: 'number', default: 100 })] as const
+ * const params = [
+ *   annot.param('ip', 'target ip', { holder: '10.0.0.1' }),
+ *   annot.param('top', 'ports', { holder: '100', type: 'number', default: 100 }),
+ * ] as const
  * type Args = ParamArgs<typeof params>          // readonly [string, number]
- * const portOs = (...[ip, top]: Args) => new Cr('levkit/nmap:1.0', { cmd: ['nmap', '--top-ports', String(top), ip] })
+ * const portOs = (...[ip, top]: Args) =>
+ *   new Cr('levkit/nmap:1.0', { cmd: ['nmap', '--top-ports', String(top), ip] })
  * export const meta = annot.meta({ exports: [portOs], desc: 'open ports', params })
  * ```
  */
@@ -45,7 +49,10 @@ export type CatsInput = Cats | readonly (Attck | BlackArch)[]
  * ```ts
  * export const meta = annot.meta({
  *   exports: [portOs], desc: 'open ports and an OS guess',          // portOs(ip: string, top: number)
- *   params: [annot.param('ip', 'target ip', { holder: '10.0.0.1' }), annot.param('top', 'ports', { holder: '100', type: 'number', default: 100 })],
+ *   params: [
+ *     annot.param('ip', 'target ip', { holder: '10.0.0.1' }),
+ *     annot.param('top', 'ports', { holder: '100', type: 'number', default: 100 }),
+ *   ],
  *   cats: [Attck.Reconnaissance, BlackArch.Scanner], tags: ['nmap'], ext: { author: 'lab team' },
  * })
  * ```
