@@ -70,6 +70,7 @@ export class Channel {
   /** Gives the subscriber queued chunks until it has enough (its highWaterMark). */
   private flush(): void {
     const reader = this.subscriber!
+    if (reader.destroyed) return
     this.wanting = true
     while (this.wanting && this.queue.length > 0) {
       if (this.dropped > 0) this.wanting = this.give(this.marker())

@@ -64,8 +64,9 @@ describe('a slow reader never makes the host buffer the whole output', () => {
       `paused reader: ${SIZE / MiB} MiB printed in ${seconds.toFixed(1)} s, ` +
         `host RSS grew ${growth.toFixed(1)} MiB`,
     )
-    // Before the bound, the host grew by more than the output itself.
-    expect(growth).toBeLessThan(96)
+    // Without the bound the host grew by twice the output (794 MiB); with it, 4 MiB per stream
+    // plus the garbage of chunks read and dropped that GC has not reclaimed yet (60 to 90 MiB).
+    expect(growth).toBeLessThan(160)
 
     stdout.resume()
     await ended
@@ -92,6 +93,20 @@ describe('a slow reader never makes the host buffer the whole output', () => {
 })
 
 describe('Channel: the bounded queue of one stream', () => {
+  it('keeps nothing for a reader that destroyed its stream, and does not fail on later output', async () => {
+    const source = new PassThrough()
+    const channel = new Channel('stdout', source, () => undefined)
+    const reader = channel.subscribe()
+    const first = new Promise<Buffer>((resolve) => reader.once('data', resolve))
+    source.write('one\n')
+    expect((await first).toString()).toBe('one\n')
+    reader.destroy()
+    source.write('two\n')
+    source.end()
+    await sleep(10)
+    expect([channel.subscribe() === reader, reader.destroyed, reader.readableLength]).toEqual([true, true, 0])
+  })
+
   const chunk = (byte: number, size: number) => Buffer.alloc(size, byte)
 
   it('replays the last REPLAY_BYTES to a late subscriber, after a marker counting what went', async () => {
