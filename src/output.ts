@@ -1,63 +1,23 @@
-import { PassThrough, type Readable } from 'node:stream'
+import type { Readable } from 'node:stream'
 import type { Output } from './engine/engine'
+import { Channel } from './output-channel'
 
-/** How much of each stream is kept for a subscriber that comes late (oldest dropped first). */
-export const REPLAY_BYTES = 1 << 20
-
-/**
- * One stream of a container's output, read from its first byte whether or not anyone listens.
- * Until someone subscribes, the last `REPLAY_BYTES` are kept and replayed to the subscriber;
- * after that, chunks go straight through. The engine is never slowed down by a slow reader.
- */
-class Channel {
-  private replay: Buffer[] = []
-  private replayBytes = 0
-  private subscriber: PassThrough | undefined
-  private ended = false
-
-  constructor(source: Readable, tap: (chunk: Buffer) => void) {
-    source.on('data', (chunk: Buffer) => {
-      tap(chunk)
-      this.push(chunk)
-    })
-    source.once('end', () => {
-      this.ended = true
-      this.subscriber?.end()
-    })
-  }
-
-  subscribe(): Readable {
-    if (!this.subscriber) {
-      this.subscriber = new PassThrough()
-      for (const chunk of this.replay) this.subscriber.write(chunk)
-      this.replay = []
-      if (this.ended) this.subscriber.end()
-    }
-    return this.subscriber
-  }
-
-  private push(chunk: Buffer): void {
-    if (this.subscriber) {
-      this.subscriber.write(chunk)
-      return
-    }
-    this.replay.push(chunk)
-    this.replayBytes += chunk.length
-    while (this.replayBytes > REPLAY_BYTES && this.replay.length > 1) this.replayBytes -= this.replay.shift()!.length
-  }
-}
+export { REPLAY_BYTES, UNREAD_BYTES } from './output-channel'
 
 export type OutputTap = (stream: 'stdout' | 'stderr', chunk: Buffer) => void
 
-/** A container's stdout and stderr, kept apart. */
+/**
+ * A container's stdout and stderr, kept apart, each read from its first byte whether or not
+ * anyone listens, and never slowed by a slow reader (see `Channel`).
+ */
 export class OutputHub {
   private readonly out: Channel
   private readonly err: Channel
   private readonly taps: OutputTap[] = []
 
   constructor(private readonly output: Output) {
-    this.out = new Channel(output.stdout, (chunk) => this.tapped('stdout', chunk))
-    this.err = new Channel(output.stderr, (chunk) => this.tapped('stderr', chunk))
+    this.out = new Channel('stdout', output.stdout, (chunk) => this.tapped('stdout', chunk))
+    this.err = new Channel('stderr', output.stderr, (chunk) => this.tapped('stderr', chunk))
   }
 
   /** Sees every chunk as it arrives (the live log, idle detection), without consuming the streams. */

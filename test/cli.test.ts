@@ -22,6 +22,8 @@ const BIN = join(ROOT, 'dist/cli/levrt.js')
 const WORKFLOW = 'test/fixtures/cli-workflow.ts'
 const NO_META = 'test/fixtures/cli-no-meta.ts'
 const BAD_META = 'test/fixtures/cli-bad-meta.ts'
+const POSITIONAL = 'test/fixtures/cli-meta-positional.ts'
+const NO_EXPORTS = 'test/fixtures/cli-meta-object.ts'
 const SCHEMA = 'clitest/probe@1.0'
 
 /** `npm test` builds dist before the tests; run alone, this file builds it when src is newer. */
@@ -101,7 +103,19 @@ describe('levrt run', () => {
     expect(lines(r)).toEqual([{ greeting: 'hi', at: { $date: '2024-05-01T10:00:00Z' } }])
   })
 
+  it('runs an export of a module whose meta leaves exports out: every exported function, with the params', async () => {
+    const r = await levrt(['run', POSITIONAL, 'shout', '--param', 'name=ada'])
+    expect([r.code, r.stderr]).toEqual([0, ''])
+    expect(lines(r)).toEqual([{ hello: 'ADA' }])
+    const only = await levrt(['run', NO_EXPORTS, '--param', 'text=kept'])
+    expect(only.code).toBe(0)
+    expect(lines(only)).toEqual([{ text: 'kept' }])
+  })
+
   it.each([
+    [['run', POSITIONAL], /^levrt run: name the export to run: it exports greet, shout\n/],
+    [['run', POSITIONAL, 'version'], /^levrt run: test\/fixtures\/cli-meta-positional\.ts has no export version to run: it exports greet, shout\n/],
+    [['run', POSITIONAL, 'greet'], /^levrt run: missing --param name:\n {2}--param name=world +who to greet\n/],
     [['run', WORKFLOW, 'probe'], /^levrt run: missing --param target:\n {2}--param target=10\.0\.0\.1 +host to probe\n/],
     [['run', WORKFLOW, 'probe', '--param', 'target=a', '--param', 'tagret=b'], /^levrt run: unknown --param tagret: the module's params are target, port, note\n/],
     [['run', WORKFLOW, 'probe', '--param', 'target=a', '--param', 'port=eighty'], /^levrt run: --param port=eighty: expected a number\n/],
@@ -162,7 +176,30 @@ describe('levrt meta', () => {
         ],
       },
       tags: ['busybox', 'test'],
+      ext: {},
     })
+  })
+
+  it('lists every exported function of a module whose meta leaves exports out, with its defaults and ext', async () => {
+    const r = await levrt(['meta', POSITIONAL])
+    expect([r.code, r.stderr]).toEqual([0, ''])
+    expect(JSON.parse(r.stdout)).toEqual({
+      desc: '',
+      exports: ['greet', 'shout'],
+      params: [{ name: 'name', description: 'who to greet', holder: 'world', type: 'string', required: true }],
+      cats: {
+        Attck: [
+          { name: 'Discovery', id: 'TA0007' },
+          { name: 'Reconnaissance', id: 'TA0043' },
+        ],
+        BlackArch: [{ name: 'Scanner', group: 'blackarch-scanner' }],
+      },
+      tags: ['greeting'],
+      ext: { author: 'lab team', level: 2 },
+    })
+    const object = await levrt(['meta', NO_EXPORTS])
+    expect([object.code, object.stderr]).toEqual([0, ''])
+    expect(JSON.parse(object.stdout)).toMatchObject({ desc: 'store a note', exports: ['note'], tags: [], ext: {} })
   })
 
   it('exits 2 for a module without meta, or no module', async () => {
@@ -273,7 +310,7 @@ describe('annot at run time', () => {
 
   it('returns the meta checked and frozen, with defaults filled in', () => {
     const meta = annot.meta({ exports: [scan], desc: 'd', params: [ip] })
-    expect(meta).toEqual({ exports: [scan], desc: 'd', params: [{ name: 'ip', description: 'target ip', holder: '10.0.0.1', type: 'string', required: true }], cats: { Attck: [], BlackArch: [] }, tags: [] })
+    expect(meta).toEqual({ exports: [scan], desc: 'd', params: [{ name: 'ip', description: 'target ip', holder: '10.0.0.1', type: 'string', required: true }], cats: { Attck: [], BlackArch: [] }, tags: [], ext: {} })
     expect(Object.isFrozen(meta) && Object.isFrozen(meta.params) && Object.isFrozen(meta.params[0])).toBe(true)
   })
 
@@ -282,10 +319,10 @@ describe('annot at run time', () => {
   const looseParam = annot.param as (...args: unknown[]) => unknown
   it.each([
     ['an export that is not a function', () => loose({ exports: [scan, 'alive'], desc: 'd', params: [ip] }), 'meta.exports[1]'],
-    ['no exports', () => loose({ exports: [], desc: 'd' }), 'meta.exports'],
+    ['an empty list of exports', () => loose({ exports: [], desc: 'd' }), 'meta.exports'],
     ['an export listed twice', () => loose({ exports: [scan, scan], desc: 'd', params: [ip] }), 'meta.exports[1]'],
     ['a param name used twice', () => loose({ exports: [scan], desc: 'd', params: [ip, ip] }), 'meta.params[1]'],
-    ['no description', () => loose({ exports: [scan], params: [ip] }), 'meta.desc'],
+    ['a description that is not a string', () => loose({ exports: [scan], desc: 1, params: [ip] }), 'meta.desc'],
     ['a string for a tactic', () => loose({ exports: [scan], desc: 'd', params: [ip], cats: { Attck: ['TA0043'.toLowerCase()] } }), 'meta.cats.Attck[0]'],
     ['a tactic among BlackArch groups', () => loose({ exports: [scan], desc: 'd', params: [ip], cats: { BlackArch: [Attck.Impact] } }), 'meta.cats.BlackArch[0]'],
     ['an unknown category family', () => loose({ exports: [scan], desc: 'd', params: [ip], cats: { Mitre: [] } }), 'meta.cats.Mitre'],

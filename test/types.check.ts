@@ -66,8 +66,8 @@ export function annotChecks(): void {
   annot.meta({ exports: [scan], desc: 'd', params: [ip], cats: { Mitre: [Attck.Impact] } })
   // @ts-expect-error unknown meta field
   annot.meta({ exports: [scan], desc: 'd', params: [ip], tag: ['scan'] })
-  // @ts-expect-error a module needs a description
-  annot.meta({ exports: [scan], params: [ip] })
+  // @ts-expect-error a description is a string
+  annot.meta({ exports: [scan], desc: 1, params: [ip] })
   // @ts-expect-error exports are functions
   annot.meta({ exports: ['scan'], desc: 'd', params: [ip] })
   // @ts-expect-error the export takes a number where the param gives a string
@@ -76,6 +76,35 @@ export function annotChecks(): void {
   annot.meta({ exports: [scan], desc: 'd' })
   // @ts-expect-error an optional param without a default may be undefined: the export must accept that
   annot.meta({ exports: [scan], desc: 'd', params: [label] })
+
+  // Every field is optional, and the seed's positional form works too (API.md, "annot").
+  annot.meta()
+  annot.meta({ params: [ip], cats: [Attck.Discovery, BlackArch.Scanner] })
+  annot.meta([scan, scanTop], 'd', [ip, top, label], { Attck: [Attck.Reconnaissance] }, ['nmap'], { author: 'lab' })
+  annot.meta(undefined, 'every exported function', [], [BlackArch.Recon, Attck.Impact])
+  const withExt = annot.meta({ desc: 'd', ext: { author: 'lab', version: 2 } })
+  const author: 'lab' = withExt.ext.author
+  void author
+  // @ts-expect-error ext keeps its type: a field it does not have does not compile
+  void withExt.ext.licence
+  // @ts-expect-error ext is an object of the module's own data
+  annot.meta({ desc: 'd', ext: 'lab' })
+  // @ts-expect-error a list of categories holds enum members, not ids as strings
+  annot.meta({ params: [ip], cats: [Attck.Discovery, 'blackarch-scanner'] })
+  // @ts-expect-error positional: the export takes a number where the param gives a string
+  annot.meta([(n: number) => n], 'd', [ip])
+  // @ts-expect-error positional: the export needs an argument that no param declares
+  annot.meta([scan], 'd')
+  // @ts-expect-error positional: the description is a string
+  annot.meta([scan], 42, [ip])
+  // @ts-expect-error positional: a category is an enum member
+  annot.meta([scan], 'd', [ip], ['TA0043'])
+  // @ts-expect-error positional: exports are functions
+  annot.meta(['scan'], 'd', [ip])
+  // @ts-expect-error positional: six fields at most
+  annot.meta([scan], 'd', [ip], [], [], {}, 'more')
+  // @ts-expect-error the object form takes one argument
+  annot.meta({ desc: 'd' }, 'again')
 
   // @ts-expect-error a param needs a description
   annot.param('ip', { holder: '10.0.0.1' })

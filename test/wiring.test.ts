@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { getEventListeners } from 'node:events'
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -16,7 +17,7 @@ import {
   type CrOptions,
 } from '../src/index'
 import { fileEntries, refuseRemoteBinds } from '../src/archive/files'
-import { levrtObjects } from './support/engine'
+import { docker, levrtObjects } from './support/engine'
 import { collect, rejection } from './support/async'
 import { useStore } from './support/env'
 
@@ -28,6 +29,18 @@ async function sh(script: string, options: Omit<CrOptions, 'cmd'> = {}): Promise
   return { out, exitCode: doc.exitCode }
 }
 
+
+/** Whether one TCP connection to `host:port` is accepted (refused or silent for 2 s: false). */
+function connectsOnce(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: 2_000 })
+    const done = (open: boolean) => {
+      socket.destroy()
+      resolve(open)
+    }
+    socket.once('connect', () => done(true)).once('error', () => done(false)).once('timeout', () => done(false))
+  })
+}
 
 const httpd = (port: number, options: Omit<CrOptions, 'cmd'> = {}) =>
   new Cr('levrt/busybox', { ...options, cmd: ['httpd', '-f', '-p', String(port), '-h', '/www'], files: { '/www/index.html': `hello from ${port}\n` } })
@@ -194,10 +207,23 @@ describe('wiring: files, services, links, ports', () => {
   })
 
   it('waits for ports of an image without a shell', async () => {
-    // FerretDB's test image is FROM scratch: nothing but its binary.
+    // FerretDB's test image is FROM scratch: nothing but its binary, listening on $LISTEN.
     const task = await new Cr('levrt-test/ferretdb:1.24', { ports: [27017] }).start()
-    await task.signal('SIGKILL')
-    await task
+    try {
+      const info = await docker.getContainer(task.id).inspect()
+      expect(info.State.Running).toBe(true)
+      // One attempt, no retry: the port accepts a connection the moment start() resolves.
+      const [network] = Object.values(info.NetworkSettings.Networks)
+      expect(await connectsOnce(network.IPAddress, 27017)).toBe(true)
+    } finally {
+      await task.signal('SIGKILL')
+      await task
+    }
+    // The same image listening on another port: start() really waits for 27017, then gives up.
+    const cr = new Cr('levrt-test/ferretdb:1.24', { ports: [27017], env: ['LISTEN=0.0.0.0:27018'], portTimeout: 800 })
+    const err = await rejection(cr.start())
+    expect(err).toBeInstanceOf(PortTimeoutError)
+    expect((err as PortTimeoutError).port).toBe(27017)
   })
 
   it('waits for ports from inside the container network too (remote engines)', async () => {

@@ -5,5 +5,5 @@
 export * as annot from './annot'
 export { Attck, attckTacticId, attckTacticName } from './attck'
 export { BlackArch, blackArchGroupName } from './blackarch'
-export { checkMeta, type Cats, type Meta, type MetaInput, type ParamArgs } from './meta'
+export { checkMeta, type Cats, type CatsInput, type Meta, type MetaInput, type ParamArgs } from './meta'
 export type { Param, ParamOptions, ParamType, ParamTypes, ParamWithDefault, ParamWithoutDefault } from './params'

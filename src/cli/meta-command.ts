@@ -14,7 +14,8 @@ export function metaCommand(finish: (code: ExitCode) => void): Command {
     .summary("print a module's annot.meta as JSON")
     .description(
       "Prints a workflow module's annot.meta as one JSON object: its exports by name, params, categories " +
-        '(ATT&CK tactics with their TA ids, BlackArch groups with their pacman group), tags and description.',
+        '(ATT&CK tactics with their TA ids, BlackArch groups with their pacman group), tags, description and ext. ' +
+        'A meta that leaves exports out lists every function the module exports.',
     )
     .argument('<module>', 'the workflow module: a .ts or .js file')
     .action((path: string) => {
@@ -49,5 +50,6 @@ export function describeMeta(meta: Meta, exportNames: readonly string[]) {
       BlackArch: meta.cats.BlackArch.map((g) => ({ name: blackArchGroupName(g), group: g })),
     },
     tags: meta.tags,
+    ext: meta.ext,
   }
 }

@@ -11,7 +11,7 @@ export interface WorkflowModule {
   /** The path as given on the command line, for messages. */
   readonly path: string
   readonly meta: Meta | undefined
-  /** By export name: `meta.exports` when there is a `meta`, else every exported function. */
+  /** By export name: `meta.exports` when the meta lists them, else every exported function. */
   readonly functions: ReadonlyMap<string, WorkflowFunction>
 }
 
@@ -62,7 +62,8 @@ export function loadModule(path: string): WorkflowModule {
     throw new ModuleLoadError(path, err)
   }
   const meta = readMeta(exports, path)
-  return { path, meta, functions: meta ? namesOf(meta, exports, path) : exportedFunctions(exports) }
+  const functions = meta?.exports ? namesOf(meta.exports, exports, path) : exportedFunctions(exports)
+  return { path, meta, functions }
 }
 
 /** The module's `meta`, checked as `annot.meta` checks it (a hand-written one too). */
@@ -76,11 +77,11 @@ function readMeta(exports: Record<string, unknown>, path: string): Meta | undefi
 }
 
 /** Each of `meta.exports` by the name the module exports it under (found by identity). */
-function namesOf(meta: Meta, exports: Record<string, unknown>, path: string): Map<string, WorkflowFunction> {
+function namesOf(listed: NonNullable<Meta['exports']>, exports: Record<string, unknown>, path: string): Map<string, WorkflowFunction> {
   const byValue = new Map<unknown, string>()
   for (const [name, value] of Object.entries(exports)) if (!byValue.has(value)) byValue.set(value, name)
   return new Map(
-    meta.exports.map((fn, i) => {
+    listed.map((fn, i) => {
       const name = byValue.get(fn)
       if (name === undefined) {
         throw new UsageError(`${path}: meta.exports[${i}] (${fn.name || 'an anonymous function'}) is not exported by the module, so it cannot be named`)

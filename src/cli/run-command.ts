@@ -56,7 +56,7 @@ async function run(path: string, exportName: string | undefined, flags: readonly
 /** The export named on the command line, or the module's only one. */
 function pickExport(mod: WorkflowModule, name: string | undefined): [string, WorkflowFunction] {
   const names = [...mod.functions.keys()]
-  const listed = names.length ? `${mod.meta ? 'its meta lists' : 'it exports'} ${names.join(', ')}` : 'it exports no function'
+  const listed = names.length ? `${mod.meta?.exports ? 'its meta lists' : 'it exports'} ${names.join(', ')}` : 'it exports no function'
   if (name === undefined) {
     if (names.length === 1) return [names[0], mod.functions.get(names[0])!]
     throw new UsageError(`name the export to run: ${listed}`)
