@@ -101,7 +101,9 @@ describe('a run on the engine', () => {
   })
 
   it('delivers all of a large output to a subscriber before the container goes', async () => {
-    const task = await sh('seq 1 200000').start()
+    // More than the 1 MiB kept before a first read: the tool waits a moment so that the test
+    // subscribes before it prints, however slowly the engine answers start().
+    const task = await sh('sleep 2; seq 1 200000').start()
     const [out] = await Promise.all([collect(task.stdout), task.done()])
     const lines = out.trimEnd().split('\n')
     expect(lines).toHaveLength(200000)
