@@ -3,7 +3,7 @@ import { attckTacticName } from '../annot/attck'
 import { blackArchGroupName } from '../annot/blackarch'
 import type { Meta } from '../annot/meta'
 import { configure } from './help'
-import { loadModule, ModuleLoadError, requireMeta, type WorkflowModule } from './module'
+import { moduleLoader, ModuleLoadError, requireMeta, type WorkflowModule } from './module'
 import { describeFailure } from './failure'
 import { EXIT, type ExitCode } from './usage'
 
@@ -21,7 +21,7 @@ export function metaCommand(finish: (code: ExitCode) => void): Command {
     .action((path: string) => {
       let mod: WorkflowModule
       try {
-        mod = loadModule(path)
+        mod = moduleLoader()(path)
       } catch (err) {
         if (!(err instanceof ModuleLoadError)) throw err
         process.stderr.write(`levrt meta: cannot load ${path}: ${describeFailure(err.cause)}\n`)

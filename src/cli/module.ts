@@ -29,19 +29,29 @@ export class ModuleLoadError extends Error {
 const EXTENSIONS = new Set(['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'])
 
 type Register = (options?: { namespace?: string }) => () => void
-let registered = false
 
 /**
  * tsx's CommonJS hook: `require` then compiles TypeScript (and ESM syntax) with esbuild, for the
  * module and everything it imports, honouring tsconfig.json `paths`. It does not type-check:
- * that is tsc's job, and skipping it keeps `levrt run` starting in well under a second.
+ * that is tsc's job, and skipping it keeps `levrt run` starting in well under a second. The
+ * hook stays: modules may require more files later.
  */
 function registerTypeScript(): void {
-  if (registered) return
   // `tsx/cjs/api` is found through package.json "exports", which tsc's node10 resolution does
   // not read: hence require with its type written here.
   ;(require('tsx/cjs/api') as { register: Register }).register()
-  registered = true
+}
+
+/** A loader of workflow modules: TypeScript support is registered on its first load. */
+export function moduleLoader(): (path: string) => WorkflowModule {
+  let registered = false
+  return (path) => {
+    const mod = loadModule(path, () => {
+      if (!registered) registerTypeScript()
+      registered = true
+    })
+    return mod
+  }
 }
 
 /**
@@ -49,12 +59,12 @@ function registerTypeScript(): void {
  * @throws UsageError when there is no such file, or its `meta` is malformed or lists a function
  *   it does not export; ModuleLoadError when its code throws.
  */
-export function loadModule(path: string): WorkflowModule {
+function loadModule(path: string, register: () => void): WorkflowModule {
   const file = resolve(path)
   if (!existsSync(file)) throw new UsageError(`no such module: ${path}`)
   if (!statSync(file).isFile()) throw new UsageError(`${path} is not a file: a module is a .ts or .js file`)
   if (!EXTENSIONS.has(extname(file))) throw new UsageError(`${path} is not a .ts or .js file`)
-  registerTypeScript()
+  register()
   let exports: Record<string, unknown>
   try {
     exports = require(file) as Record<string, unknown>

@@ -1,7 +1,7 @@
 import { Command } from 'commander'
 import { describeFailure, printPartialResults } from './failure'
 import { configure } from './help'
-import { loadModule, ModuleLoadError, type WorkflowFunction, type WorkflowModule } from './module'
+import { moduleLoader, ModuleLoadError, type WorkflowFunction, type WorkflowModule } from './module'
 import { argumentsFor, parseParamFlags } from './params'
 import { printResult } from './print'
 import { EXIT, UsageError, type ExitCode } from './usage'
@@ -34,7 +34,7 @@ async function run(path: string, exportName: string | undefined, flags: readonly
   process.env.LEVRT_LOG ??= process.stderr.isTTY ? 'pretty' : 'plain'
   let mod: WorkflowModule
   try {
-    mod = loadModule(path)
+    mod = moduleLoader()(path)
   } catch (err) {
     if (!(err instanceof ModuleLoadError)) throw err
     process.stderr.write(`levrt run: cannot load ${path}: ${describeFailure(err.cause)}\n`)
