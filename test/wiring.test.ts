@@ -248,6 +248,17 @@ describe('wiring: files, services, links, ports', () => {
     await server
   })
 
+  it('links one task under two aliases, and a link to no running container is an OptionsError naming it', async () => {
+    const server = await httpd(8083, { ports: [8083] }).start()
+    const { out } = await sh('wget -q -O- http://web:8083/ && wget -q -O- http://www:8083/', { links: { web: server.host, www: server.host } })
+    expect(out).toBe('hello from 8083\nhello from 8083\n')
+    await server.signal('SIGKILL')
+    await server
+    const err = await rejection(sh('true', { links: { gone: 'levrt-no-such-container' } }))
+    expect(err).toBeInstanceOf(OptionsError)
+    expect((err as OptionsError).option).toBe('links.gone')
+  })
+
   it('host: true runs services on the host network, reachable by their key at 127.0.0.1', async () => {
     const port = 20000 + Math.floor(Math.random() * 20000)
     const { out } = await sh(`wget -q -O- http://web:${port}/`, { host: true, services: { web: httpd(port, { host: true, ports: [port] }) } })

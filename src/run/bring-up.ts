@@ -39,7 +39,7 @@ export async function bringUp(scope: RunScope): Promise<Launched> {
   await Promise.all(spec.services.map(([name, s], i) => startService(scope, name, s, prepared.serviceFiles[i])))
   stop.throwIfStopped()
   const extraHosts = spec.host ? await hostModeNames(engine, spec) : undefined
-  if (objects.network) for (const [alias, host] of spec.links) await objects.link(host, alias)
+  if (objects.network) for (const [host, aliases] of aliasesByHost(spec.links)) await objects.link(host, aliases)
   const role: Role = { kind: 'main' }
   const main = await start(scope, spec, `levrt-${scope.id}`, role, prepared.mainFiles, networkFor(scope, []), extraHosts)
   await waitPorts(scope, main, spec).catch(async (err: unknown) => {
@@ -96,4 +96,11 @@ function start(
     checkStopped: () => scope.stop.throwIfStopped(),
     watch: scope.watch,
   })
+}
+
+/** `{ web: t.host, www: t.host }`: one task under two names is one endpoint with both aliases. */
+function aliasesByHost(links: RunSpec['links']): Map<string, string[]> {
+  const byHost = new Map<string, string[]>()
+  for (const [alias, host] of links) byHost.set(host, [...(byHost.get(host) ?? []), alias])
+  return byHost
 }

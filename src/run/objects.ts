@@ -1,5 +1,6 @@
 import type { Container, Network } from '../engine/engine'
-import { describe } from '../errors'
+import { isGone } from '../docker/status'
+import { describe, OptionsError } from '../errors'
 
 /**
  * What one run has created on the engine: its containers, its network and the other runs'
@@ -16,9 +17,20 @@ export class RunObjects {
     this.containers.push(container)
   }
 
-  /** Connects another run's container into this run's network under `alias`. */
-  async link(host: string, alias: string): Promise<void> {
-    await this.network!.connect(host, [alias])
+  /**
+   * Connects another run's container into this run's network under its aliases (one endpoint
+   * per container: the engine refuses a second one). A container that is not there is the
+   * user's link option at fault, and said so.
+   */
+  async link(host: string, aliases: readonly string[]): Promise<void> {
+    if (!this.network) throw new Error('a run links only into its own network')
+    try {
+      await this.network.connect(host, aliases)
+    } catch (err) {
+      if (!isGone(err)) throw err
+      const option = `links.${aliases[0]}`
+      throw new OptionsError(option, `${host} is not a running container: link the host of a task that is running (task.host)`)
+    }
     this.linked.push(host)
   }
 
