@@ -86,8 +86,8 @@ export class EngineUnavailableError extends LevError {
   constructor(readonly address: string, cause: unknown) {
     super(
       `no Docker engine answers at ${address} (${describe(cause)}). ` +
-        'Start one (`npm run setup` installs and starts Debian\'s docker.io as root) ' +
-        'or point DOCKER_HOST at a running engine.',
+        'Start the engine (on Debian: `apt-get install docker.io`, then `systemctl start docker`) ' +
+        'or point DOCKER_HOST at a running one.',
       { cause },
     )
   }
@@ -108,9 +108,8 @@ export class ImageUnavailableError extends LevError {
   constructor(readonly image: string, cause: unknown) {
     super(
       `image ${image} is not on the engine and pulling it failed (${describe(cause)}). ` +
-        'If no registry is reachable, build or load it instead: `npm run images` builds the ' +
-        'levrt/* images from this machine\'s binaries; otherwise `docker build -t ' +
-        `${image} .\` or \`docker load -i image.tar\`.`,
+        'If no registry is reachable, put it on that engine yourself: ' +
+        `\`docker build -t ${image} <folder>\`, or \`docker save ${image} | docker -H <engine> load\`.`,
       { cause },
     )
   }

@@ -165,8 +165,10 @@ describe('a run on the engine', () => {
     // Port 9 on loopback: nothing listens, so the pull fails at once and no traffic leaves the machine.
     const err = await rejection(new Cr('127.0.0.1:9/levrt/missing:1', { cmd: ['true'] }))
     expect(err).toBeInstanceOf(ImageUnavailableError)
-    expect((err as Error).message).toContain('npm run images')
-    expect((err as Error).message).toContain('docker load')
+    expect((err as Error).message).toContain('docker build -t 127.0.0.1:9/levrt/missing:1')
+    expect((err as Error).message).toMatch(/docker save .* \| docker -H <engine> load/)
+    // The message is for a user's project: it names no script of this repository.
+    expect((err as Error).message).not.toMatch(/npm run|scripts\//)
     expect(await levrtObjects()).toEqual(objects)
   })
 
