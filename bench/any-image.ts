@@ -23,11 +23,20 @@ export async function anyImageBench(docker: Dockerode, rounds: number): Promise<
   await run(WITHOUT_NODE)()
   const contenders = [
     contender({ name: `entry in ${WITH_NODE} (its own node; baseline)`, run: run(WITH_NODE) }),
-    contender({ name: `entry in ${WITHOUT_NODE} (no node: levrt's, from the runtime volume)`, run: run(WITHOUT_NODE) }),
+    contender({
+      name: `entry in ${WITHOUT_NODE} (no node: levrt's, from the runtime volume)`,
+      run: run(WITHOUT_NODE),
+    }),
   ]
   const rows = await interleaved(contenders, rounds)
-  printTable(`P8 — an entry in an image without node vs the node image, whole runs, ${rounds} rounds interleaved (target ≤ ${P8_TARGET}×)`, rows, contenders[0].name)
+  printTable(
+    `P8 — an entry in an image without node vs the node image, whole runs, ${rounds} rounds interleaved (target ≤ ${P8_TARGET}×)`,
+    rows,
+    contenders[0].name,
+  )
   const ratio = rowMedian(rows, contenders[1].name) / rowMedian(rows, contenders[0].name)
-  console.log(`\nP8 ratio: ${ratio.toFixed(2)}× (target ≤ ${P8_TARGET}×) ${verdict(ratio, (r) => r <= P8_TARGET)}`)
+  console.log(
+    `\nP8 ratio: ${ratio.toFixed(2)}× (target ≤ ${P8_TARGET}×) ${verdict(ratio, (r) => r <= P8_TARGET)}`,
+  )
   return { ratio }
 }

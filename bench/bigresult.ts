@@ -11,7 +11,15 @@ import type { StartedTestContainer } from 'testcontainers'
 import { Cr, remote, type Document } from '../src/index'
 import { withEnv } from './lib/env'
 import { contender, interleaved, printTable, rowMedian, verdict, type Row } from './lib/measure'
-import { measureInChild, medianOf, memoryRows, MiB, printMemoryTable, type MemoryCase, type MemoryRow } from './lib/memory'
+import {
+  measureInChild,
+  medianOf,
+  memoryRows,
+  MiB,
+  printMemoryTable,
+  type MemoryCase,
+  type MemoryRow,
+} from './lib/memory'
 import { assertImages, benchLabels } from './lib/owned'
 
 const run = promisify(execFile)
@@ -90,9 +98,17 @@ export interface BigResultOutcome {
  * of the node image doing nothing (what a container costs). Host memory is measured apart, in
  * fresh processes (see `measureInChild`), `memoryRounds` times per case.
  */
-export async function bigResultBench(docker: Dockerode, rounds: number, memoryRounds: number): Promise<BigResultOutcome> {
+export async function bigResultBench(
+  docker: Dockerode,
+  rounds: number,
+  memoryRounds: number,
+): Promise<BigResultOutcome> {
   await assertImages(docker, [NODE], 'run: npm run images')
-  await assertImages(docker, [FERRETDB], 'run: bash scripts/setup.sh --test (builds the FerretDB test server)')
+  await assertImages(
+    docker,
+    [FERRETDB],
+    'run: bash scripts/setup.sh --test (builds the FerretDB test server)',
+  )
   const measure = (bytes: number) => {
     const fields = fieldsFor(bytes)
     return { bson: BSON.calculateObjectSize(fields), count: fields.count as number }
@@ -132,7 +148,10 @@ export async function bigResultBench(docker: Dockerode, rounds: number, memoryRo
     const levrt = (bytes: number, label: string, store: 'MongoDB' | 'embedded') =>
       contender({
         name: `levrt await new Cr(entry), ${label}, ${store}`,
-        run: () => withEnv(store === 'MongoDB' ? mongo : embedded, () => new Cr(NODE, SCHEMA, { entry: entry(bytes) }).done()),
+        run: () =>
+          withEnv(store === 'MongoDB' ? mongo : embedded, () =>
+            new Cr(NODE, SCHEMA, { entry: entry(bytes) }).done(),
+          ),
         async after(_: unknown, doc: Document | undefined) {
           // Keeps the server's database small; the embedded store's folder goes at the end.
           if (doc && store === 'MongoDB') await coll.deleteOne(doc.filters)
@@ -144,8 +163,14 @@ export async function bigResultBench(docker: Dockerode, rounds: number, memoryRo
       levrt(BIG, '8 MB', 'embedded'),
       floor(SMALL, '2 MB'),
       levrt(SMALL, '2 MB', 'MongoDB'),
-      contender({ name: 'docker run --rm node image `true` (container floor)', run: () => run('docker', ['run', '--rm', NODE, 'true']) }),
-      contender({ name: 'docker run --rm node image `node -e 0`', run: () => run('docker', ['run', '--rm', NODE, 'node', '-e', '0']) }),
+      contender({
+        name: 'docker run --rm node image `true` (container floor)',
+        run: () => run('docker', ['run', '--rm', NODE, 'true']),
+      }),
+      contender({
+        name: 'docker run --rm node image `node -e 0`',
+        run: () => run('docker', ['run', '--rm', NODE, 'node', '-e', '0']),
+      }),
     ]
     const rows = await interleaved(contenders, rounds)
 
@@ -157,11 +182,32 @@ export async function bigResultBench(docker: Dockerode, rounds: number, memoryRo
 
     const memory = await memoryRows(
       [
-        { name: 'driver insertOne, 8 MB (floor)', measure: () => measureInChild(__filename, 'driver', { url, bytes: BIG }) },
-        { name: 'levrt, 8 MB, MongoDB', measure: () => measureInChild(__filename, 'levrt', { bytes: BIG }, mongo) },
-        { name: 'levrt, 8 MB, embedded', measure: () => measureInChild(__filename, 'levrt', { bytes: BIG }, { LEV_MONGO_URL: '', LEV_HOME: embeddedHome }) },
-        { name: 'driver insertOne, 2 MB (floor)', measure: () => measureInChild(__filename, 'driver', { url, bytes: SMALL }) },
-        { name: 'levrt, 2 MB, MongoDB', measure: () => measureInChild(__filename, 'levrt', { bytes: SMALL }, mongo) },
+        {
+          name: 'driver insertOne, 8 MB (floor)',
+          measure: () => measureInChild(__filename, 'driver', { url, bytes: BIG }),
+        },
+        {
+          name: 'levrt, 8 MB, MongoDB',
+          measure: () => measureInChild(__filename, 'levrt', { bytes: BIG }, mongo),
+        },
+        {
+          name: 'levrt, 8 MB, embedded',
+          measure: () =>
+            measureInChild(
+              __filename,
+              'levrt',
+              { bytes: BIG },
+              { LEV_MONGO_URL: '', LEV_HOME: embeddedHome },
+            ),
+        },
+        {
+          name: 'driver insertOne, 2 MB (floor)',
+          measure: () => measureInChild(__filename, 'driver', { url, bytes: SMALL }),
+        },
+        {
+          name: 'levrt, 2 MB, MongoDB',
+          measure: () => measureInChild(__filename, 'levrt', { bytes: SMALL }, mongo),
+        },
       ],
       memoryRounds,
     )
@@ -194,11 +240,20 @@ export async function bigResultBench(docker: Dockerode, rounds: number, memoryRo
   }
 }
 
-function summarize(rows: Row[], names: string[], memory: MemoryRow[], size: { big: number; small: number }): BigResultOutcome {
+function summarize(
+  rows: Row[],
+  names: string[],
+  memory: MemoryRow[],
+  size: { big: number; small: number },
+): BigResultOutcome {
   const [floorBig, levrtBig, embeddedBig] = names
   const ratio = rowMedian(rows, levrtBig) / rowMedian(rows, floorBig)
-  console.log(`\nP3 ratio (levrt, MongoDB, 8 MB / driver floor): ${ratio.toFixed(2)}× (target ≤ 1.3×) ${verdict(ratio, (r) => r <= 1.3)}`)
-  console.log(`P3 embedded store, 8 MB / driver floor: ${(rowMedian(rows, embeddedBig) / rowMedian(rows, floorBig)).toFixed(2)}×`)
+  console.log(
+    `\nP3 ratio (levrt, MongoDB, 8 MB / driver floor): ${ratio.toFixed(2)}× (target ≤ 1.3×) ${verdict(ratio, (r) => r <= 1.3)}`,
+  )
+  console.log(
+    `P3 embedded store, 8 MB / driver floor: ${(rowMedian(rows, embeddedBig) / rowMedian(rows, floorBig)).toFixed(2)}×`,
+  )
 
   const [fb, lb, , fs, ls] = memory.map((r) => medianOf(r, 'rss'))
   const slope = (b: number, s: number) => (b - s) / (size.big - size.small)

@@ -29,7 +29,9 @@ const cli: Contender = {
   name: 'xargs -P of docker run --rm (baseline)',
   async batch(runs, limit) {
     // Labelled like every container the benchmarks make, so a killed bench's leftovers are found.
-    const labels = Object.entries(benchLabels()).map(([k, v]) => `--label ${k}=${v}`).join(' ')
+    const labels = Object.entries(benchLabels())
+      .map(([k, v]) => `--label ${k}=${v}`)
+      .join(' ')
     const script = `seq ${runs} | xargs -P ${limit} -I{} docker run --rm ${labels} ${IMAGE} true >/dev/null`
     await run('sh', ['-c', script], { maxBuffer: 1 << 20 })
   },
@@ -66,7 +68,8 @@ export async function concurrentBench(docker: Dockerode, rounds: number): Promis
   // The log would cost levrt time the CLI does not spend: keep it quiet, as by default.
   await withEnv({ LEVRT_LOG: undefined }, async () => {
     try {
-      for (const limit of P2_LIMITS) for (const c of contenders) await c.batch(WARM_UP_RUNS, Math.min(limit, WARM_UP_RUNS))
+      for (const limit of P2_LIMITS)
+        for (const c of contenders) await c.batch(WARM_UP_RUNS, Math.min(limit, WARM_UP_RUNS))
       for (let round = 0; round < rounds; round++) {
         for (const limit of P2_LIMITS) {
           for (let k = 0; k < contenders.length; k++) {
@@ -88,7 +91,9 @@ export async function concurrentBench(docker: Dockerode, rounds: number): Promis
     }
   })
   const ratios = {} as Record<(typeof P2_LIMITS)[number], number>
-  console.log(`\nP2 — ${RUNS} runs of \`${IMAGE} true\` per batch, ${rounds} rounds interleaved (target: levrt ≥ ${P2_TARGET}× the CLI's throughput at each limit)`)
+  console.log(
+    `\nP2 — ${RUNS} runs of \`${IMAGE} true\` per batch, ${rounds} rounds interleaved (target: levrt ≥ ${P2_TARGET}× the CLI's throughput at each limit)`,
+  )
   console.log('| limit | what | median runs/s | min–max runs/s | ratio to the CLI |')
   console.log('|---|---|---|---|---|')
   for (const limit of P2_LIMITS) {
@@ -101,14 +106,18 @@ export async function concurrentBench(docker: Dockerode, rounds: number): Promis
         continue
       }
       const m = median(samples)
-      console.log(`| ${limit} | ${c.name} | ${m.toFixed(2)} | ${Math.min(...samples).toFixed(2)}–${Math.max(...samples).toFixed(2)} | ${(m / baseRate).toFixed(2)}× |`)
+      console.log(
+        `| ${limit} | ${c.name} | ${m.toFixed(2)} | ${Math.min(...samples).toFixed(2)}–${Math.max(...samples).toFixed(2)} | ${(m / baseRate).toFixed(2)}× |`,
+      )
       if (c === levrt) ratios[limit] = m / baseRate
     }
     ratios[limit] ??= Number.NaN
   }
   const worst = Math.min(...Object.values(ratios))
   const each = P2_LIMITS.map((l) => `${l}: ${ratios[l].toFixed(2)}×`).join(', ')
-  console.log(`\nP2 ratios (levrt / CLI throughput): ${each}; worst ${worst.toFixed(2)}× (target ≥ ${P2_TARGET}×) ${verdict(worst, (r) => r >= P2_TARGET)}`)
+  console.log(
+    `\nP2 ratios (levrt / CLI throughput): ${each}; worst ${worst.toFixed(2)}× (target ≥ ${P2_TARGET}×) ${verdict(worst, (r) => r >= P2_TARGET)}`,
+  )
   return { ratios, worst }
 }
 
@@ -116,6 +125,9 @@ export async function concurrentBench(docker: Dockerode, rounds: number): Promis
 async function removeOwn(docker: Dockerode): Promise<void> {
   const filters = JSON.stringify({ label: [`${BENCH_PID}=${process.pid}`] })
   for (const c of await docker.listContainers({ all: true, filters })) {
-    await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)
+    await docker
+      .getContainer(c.Id)
+      .remove({ force: true, v: true })
+      .catch(() => undefined)
   }
 }

@@ -29,27 +29,34 @@ services:
 volumes:
   flag-bench:
 `
-const LIGHT = 'services:\n  web:\n    image: levrt-bench/busybox:1.0\n    command: httpd -f -p 80 -h /etc\n    ports: [80]\n'
+const LIGHT =
+  'services:\n  web:\n    image: levrt-bench/busybox:1.0\n    command: httpd -f -p 80 -h /etc\n    ports: [80]\n'
 const LIVE = 200
 
 /** Debian's docker-compose (v1): installed with apt-get when missing, as scripts/setup.sh installs packages. */
 function ensureCompose(): string {
   const found = spawnSync('bash', ['-c', 'command -v docker-compose'], { encoding: 'utf8' }).stdout.trim()
   if (found) return found
-  if (process.getuid?.() !== 0) throw new Error('docker-compose is missing: sudo apt-get install docker-compose')
+  if (process.getuid?.() !== 0)
+    throw new Error('docker-compose is missing: sudo apt-get install docker-compose')
   console.log('installing docker-compose (apt-get)...')
   execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore' })
-  execFileSync('apt-get', ['install', '-y', '-qq', 'docker-compose'], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
+  execFileSync('apt-get', ['install', '-y', '-qq', 'docker-compose'], {
+    stdio: 'ignore',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  })
   return spawnSync('bash', ['-c', 'command -v docker-compose'], { encoding: 'utf8' }).stdout.trim()
 }
 
 /** A JSON answer, loosely typed: the bench only reads a few fields. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the seed's answers, read field by field
 async function json(url: string, init?: RequestInit): Promise<any> {
   const res = await fetch(url, init)
   return res.json()
 }
 
-const post = (url: string, body: unknown) => json(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
+const post = (url: string, body: unknown) =>
+  json(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
 
 /** Polls get every 5 ms until CREATED; throws on ERROR. */
 async function untilCreated(base: string, id: number): Promise<void> {
@@ -82,7 +89,9 @@ async function main(): Promise<void> {
   await printMachine(docker)
   await assertImages(docker, ['levkit/nginx:1.0', 'levrt/busybox:latest'], 'run: npm run images')
   const compose = ensureCompose()
-  console.log(`${execFileSync(compose, ['version', '--short'], { encoding: 'utf8' }).trim()} (docker-compose); rounds: ${rounds}`)
+  console.log(
+    `${execFileSync(compose, ['version', '--short'], { encoding: 'utf8' }).trim()} (docker-compose); rounds: ${rounds}`,
+  )
   const home = mkdtempSync(join(tmpdir(), 'levrt-bench-envd-'))
   const data = join(home, 'data')
   mkdirSync(join(data, 'compose', 'bench'), { recursive: true })
@@ -96,21 +105,35 @@ async function main(): Promise<void> {
   await docker.getImage('levrt/busybox:latest').tag({ repo: 'levrt-bench/busybox', tag: '1.0' })
   const { startEnvd } = await import('../src/envd')
   const envd = await startEnvd({
-    listen: '127.0.0.1:0', data, nodeIp: '127.0.0.1', ports: '40000-40999', maxTotal: 400, maxPerUid: 10,
-    reapEvery: 600, logLevel: 'warn', instance: `bench${process.pid}`,
+    listen: '127.0.0.1:0',
+    data,
+    nodeIp: '127.0.0.1',
+    ports: '40000-40999',
+    maxTotal: 400,
+    maxPerUid: 10,
+    reapEvery: 600,
+    logLevel: 'warn',
+    instance: `bench${process.pid}`,
   })
   const base = envd.url
   let uid = 1
   const project = (i: number) => `levrtbench${process.pid}x${i}`
   let round = 0
-  const down = (name: string) => spawnSync(compose, ['-p', name, '-f', join(composeDir, 'docker-compose.yaml'), 'down', '-v', '-t', '0'], { stdio: 'ignore' })
+  const down = (name: string) =>
+    spawnSync(compose, ['-p', name, '-f', join(composeDir, 'docker-compose.yaml'), 'down', '-v', '-t', '0'], {
+      stdio: 'ignore',
+    })
   try {
     const contenders = [
       contender({
         name: 'docker-compose up -d (baseline)',
         async run() {
           const name = project(round++)
-          const r = spawnSync(compose, ['-p', name, '-f', join(composeDir, 'docker-compose.yaml'), 'up', '-d'], { encoding: 'utf8' })
+          const r = spawnSync(
+            compose,
+            ['-p', name, '-f', join(composeDir, 'docker-compose.yaml'), 'up', '-d'],
+            { encoding: 'utf8' },
+          )
           if (r.status !== 0) throw new Error(`docker-compose up failed: ${r.stderr}`)
           return name
         },
@@ -119,23 +142,41 @@ async function main(): Promise<void> {
       contender({
         name: 'levrt envd: POST /env/create until GET /env/get says CREATED (port accepts TCP)',
         async run() {
-          const { id } = await post(`${base}/env/create`, { uid: uid++, challenge: 1, compose_file: 'bench/docker-compose.yaml', flag: 'flag{bench}' })
+          const { id } = await post(`${base}/env/create`, {
+            uid: uid++,
+            challenge: 1,
+            compose_file: 'bench/docker-compose.yaml',
+            flag: 'flag{bench}',
+          })
           await untilCreated(base, id)
           return id as number
         },
-        after: async (_: unknown, id: number | undefined) => void (id && (await json(`${base}/env/delete/${id}`))),
+        after: async (_: unknown, id: number | undefined) =>
+          void (id && (await json(`${base}/env/delete/${id}`))),
       }),
     ]
     const rows = await interleaved(contenders, rounds)
-    printTable(`P6 — create-to-CREATED, one nginx service with a port and a flag volume; ${rounds} rounds interleaved, teardown untimed (target ≤ 1.0× docker-compose up -d)`, rows, contenders[0].name)
+    printTable(
+      `P6 — create-to-CREATED, one nginx service with a port and a flag volume; ${rounds} rounds interleaved, teardown untimed (target ≤ 1.0× docker-compose up -d)`,
+      rows,
+      contenders[0].name,
+    )
     const ratio = rowMedian(rows, contenders[1].name) / rowMedian(rows, contenders[0].name)
-    console.log(`\nP6 create ratio (levrt / docker-compose): ${ratio.toFixed(2)}× (target ≤ 1.0×) ${verdict(ratio, (r) => r <= 1.0)}`)
+    console.log(
+      `\nP6 create ratio (levrt / docker-compose): ${ratio.toFixed(2)}× (target ≤ 1.0×) ${verdict(ratio, (r) => r <= 1.0)}`,
+    )
 
     // 200 live environments (a light busybox httpd each: 20 uids × 10), then get and list latency.
     const ids: number[] = []
     for (let batch = 0; batch < LIVE / 20; batch++) {
       const created = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => post(`${base}/env/create`, { uid: 10_000 + batch * 2 + (i % 2), challenge: 2, compose_file: 'light.yaml' })),
+        Array.from({ length: 20 }, (_, i) =>
+          post(`${base}/env/create`, {
+            uid: 10_000 + batch * 2 + (i % 2),
+            challenge: 2,
+            compose_file: 'light.yaml',
+          }),
+        ),
       )
       const refused = created.find((c) => c.status !== 0)
       if (refused) throw new Error(`create refused: ${JSON.stringify(refused)}`)
@@ -143,22 +184,38 @@ async function main(): Promise<void> {
       await Promise.all(created.map((c) => untilCreated(base, c.id)))
     }
     const live = (await json(`${base}/env/list`)) as unknown[]
-    const gets = await latencies(1000, () => json(`${base}/env/get/${ids[Math.floor(Math.random() * ids.length)]}`))
+    const gets = await latencies(1000, () =>
+      json(`${base}/env/get/${ids[Math.floor(Math.random() * ids.length)]}`),
+    )
     const lists = await latencies(200, () => json(`${base}/env/list`))
-    console.log(`\nP6 — get/list latency over HTTP on loopback with ${live.length} live environments (sequential requests; target p99 < 20 ms)`)
+    console.log(
+      `\nP6 — get/list latency over HTTP on loopback with ${live.length} live environments (sequential requests; target p99 < 20 ms)`,
+    )
     console.log('| what | requests | p50 ms | p99 ms | max ms | verdict |')
     console.log('|---|---|---|---|---|---|')
-    for (const [what, xs] of [['GET /env/get/<id>', gets], ['GET /env/list', lists]] as const) {
+    for (const [what, xs] of [
+      ['GET /env/get/<id>', gets],
+      ['GET /env/list', lists],
+    ] as const) {
       const p99 = percentile(xs, 99)
-      console.log(`| ${what} | ${xs.length} | ${percentile(xs, 50).toFixed(2)} | ${p99.toFixed(2)} | ${Math.max(...xs).toFixed(2)} | ${verdict(p99, (v) => v < 20)} |`)
+      console.log(
+        `| ${what} | ${xs.length} | ${percentile(xs, 50).toFixed(2)} | ${p99.toFixed(2)} | ${Math.max(...xs).toFixed(2)} | ${verdict(p99, (v) => v < 20)} |`,
+      )
     }
-    for (let i = 0; i < ids.length; i += 20) await Promise.all(ids.slice(i, i + 20).map((id) => json(`${base}/env/delete/${id}`)))
+    for (let i = 0; i < ids.length; i += 20)
+      await Promise.all(ids.slice(i, i + 20).map((id) => json(`${base}/env/delete/${id}`)))
   } finally {
     for (let i = 0; i < round; i++) down(project(i))
     await envd.close()
-    const left = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`io.levrt.envd.instance=bench${process.pid}`] }) })
+    const left = await docker.listContainers({
+      all: true,
+      filters: JSON.stringify({ label: [`io.levrt.envd.instance=bench${process.pid}`] }),
+    })
     if (left.length) console.log(`WARNING: ${left.length} containers left`)
-    await docker.getImage('levrt-bench/busybox:1.0').remove({ noprune: true }).catch(() => undefined)
+    await docker
+      .getImage('levrt-bench/busybox:1.0')
+      .remove({ noprune: true })
+      .catch(() => undefined)
     rmSync(home, { recursive: true, force: true })
   }
 }

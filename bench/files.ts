@@ -39,7 +39,8 @@ export const memoryCases: Record<string, MemoryCase> = {
   async mount({ path }: { path: string }) {
     const warm = `${path}.warm`
     writeFileSync(warm, randomBytes(64 * 1024))
-    const mount = (source: string) => new Cr(IMAGE, { cmd: ['true'], files: { [TARGET]: { path: source } } }).done()
+    const mount = (source: string) =>
+      new Cr(IMAGE, { cmd: ['true'], files: { [TARGET]: { path: source } } }).done()
     return {
       warmUp: async () => void (await mount(warm)),
       run: async () => void (await mount(path)),
@@ -60,7 +61,11 @@ export interface FilesOutcome {
  * alone into a created container, and the same Cr without files. Host memory while levrt mounts
  * the file is measured apart, in fresh processes.
  */
-export async function filesBench(docker: Dockerode, rounds: number, memoryRounds: number): Promise<FilesOutcome> {
+export async function filesBench(
+  docker: Dockerode,
+  rounds: number,
+  memoryRounds: number,
+): Promise<FilesOutcome> {
   await assertImages(docker, [IMAGE], 'run: npm run images')
   const dir = mkdtempSync(join(tmpdir(), 'levrt-bench-p4-'))
   const engine = new DockerEngine()
@@ -101,7 +106,7 @@ export async function filesBench(docker: Dockerode, rounds: number, memoryRounds
         },
       }),
       contender({
-        name: 'levrt await new Cr(..., { files: { [\'/data/blob\']: { path } } })',
+        name: "levrt await new Cr(..., { files: { ['/data/blob']: { path } } })",
         before: settle,
         run: () => new Cr(IMAGE, { cmd: ['true'], files: { [TARGET]: { path: file } } }).done(),
       }),
@@ -111,18 +116,34 @@ export async function filesBench(docker: Dockerode, rounds: number, memoryRounds
         run: (c: Dockerode.Container) => run('docker', ['cp', folder, `${c.id}:/data`]),
         after: (c: Dockerode.Container) => remove(c),
       }),
-      contender({ name: 'levrt await new Cr(...) without files (container floor)', before: settle, run: () => new Cr(IMAGE, { cmd: ['true'] }).done() }),
       contender({
-        name: 'levrt copy alone: the run\'s own put (files -> tar -> engine), into a created container',
+        name: 'levrt await new Cr(...) without files (container floor)',
+        before: settle,
+        run: () => new Cr(IMAGE, { cmd: ['true'] }).done(),
+      }),
+      contender({
+        name: "levrt copy alone: the run's own put (files -> tar -> engine), into a created container",
         before: async () => {
           await settle()
-          return engine.create({ name: `levrt-bench-p4-${Date.now()}`, image: IMAGE, cmd: ['true'], env: [], labels: benchLabels(), network: { mode: 'bridge' } })
+          return engine.create({
+            name: `levrt-bench-p4-${Date.now()}`,
+            image: IMAGE,
+            cmd: ['true'],
+            env: [],
+            labels: benchLabels(),
+            network: { mode: 'bridge' },
+          })
         },
-        run: async (c: Container) => c.put(packEntries(await fileEntries([{ target: TARGET, source: { path: file } }]), { addParents: false })),
+        run: async (c: Container) =>
+          c.put(
+            packEntries(await fileEntries([{ target: TARGET, source: { path: file } }]), {
+              addParents: false,
+            }),
+          ),
         after: (c: Container) => c.remove(),
       }),
       contender({
-        name: 'levrt await new Cr(..., { files: { [\'/data/blob\']: { path, bind: true } } })',
+        name: "levrt await new Cr(..., { files: { ['/data/blob']: { path, bind: true } } })",
         before: settle,
         run: () => new Cr(IMAGE, { cmd: ['true'], files: { [TARGET]: { path: file, bind: true } } }).done(),
       }),
@@ -130,8 +151,14 @@ export async function filesBench(docker: Dockerode, rounds: number, memoryRounds
     const rows = await interleaved(contenders, rounds)
     const memory = await memoryRows(
       [
-        { name: 'levrt await new Cr(..., files: 256 MiB)', measure: () => measureInChild(__filename, 'mount', { path: file }) },
-        { name: 'levrt await new Cr(..., files: 64 MiB)', measure: () => measureInChild(__filename, 'mount', { path: small }) },
+        {
+          name: 'levrt await new Cr(..., files: 256 MiB)',
+          measure: () => measureInChild(__filename, 'mount', { path: file }),
+        },
+        {
+          name: 'levrt await new Cr(..., files: 64 MiB)',
+          measure: () => measureInChild(__filename, 'mount', { path: small }),
+        },
       ],
       memoryRounds,
     )
@@ -150,7 +177,9 @@ export async function filesBench(docker: Dockerode, rounds: number, memoryRounds
       `\nP4 copy alone: levrt ${speed(putAlone)}, docker cp ${speed(cpAlone)}; ratio ${speedRatio.toFixed(2)}× (target ≥ 0.9×) ` +
         verdict(speedRatio, (r) => r >= 0.9),
     )
-    console.log(`P4 whole runs: levrt ${speed(levrt)}, docker cp ${speed(base)}; ratio ${(base / levrt).toFixed(2)}×`)
+    console.log(
+      `P4 whole runs: levrt ${speed(levrt)}, docker cp ${speed(base)}; ratio ${(base / levrt).toFixed(2)}×`,
+    )
     console.log(
       `P4 bind mount: ${bound.toFixed(0)} ms vs ${bare.toFixed(0)} ms for the same Cr without files (${(bound / bare).toFixed(2)}×; target ≈ 1×)`,
     )

@@ -49,21 +49,32 @@ async function main(): Promise<void> {
   const x = (r: number) => (Number.isNaN(r) ? 'not measured' : `${r.toFixed(2)}×`)
   try {
     await printMachine(docker)
-    console.log(`rounds: ${rounds} (P1, P5); ${batchRounds} (P2); ${heavyRounds} timed + ${memoryRounds} memory samples (P3, P4)`)
+    console.log(
+      `rounds: ${rounds} (P1, P5); ${batchRounds} (P2); ${heavyRounds} timed + ${memoryRounds} memory samples (P3, P4)`,
+    )
     await removeLeftovers(docker)
     await bench('P1', async () => {
       const p1 = await startupBench(docker, rounds)
-      console.log(`\nP1 ratio: ${p1.ratio.toFixed(2)}× (target ≤ 1.10×) ${p1.ratio <= 1.1 ? 'met' : 'NOT met'}`)
+      console.log(
+        `\nP1 ratio: ${p1.ratio.toFixed(2)}× (target ≤ 1.10×) ${p1.ratio <= 1.1 ? 'met' : 'NOT met'}`,
+      )
       return `${x(p1.ratio)} of the dockerode floor (target ≤ 1.10×)`
     })
     await bench('P2', async () => {
       const p2 = await concurrentBench(docker, batchRounds)
-      const each = Object.entries(p2.ratios).map(([limit, r]) => `${limit}: ${x(r)}`).join(', ')
+      const each = Object.entries(p2.ratios)
+        .map(([limit, r]) => `${limit}: ${x(r)}`)
+        .join(', ')
       return `${each} the CLI's throughput (target ≥ ${P2_TARGET}× at each limit)`
     })
     await bench('P3', async () => {
       const p3 = await bigResultBench(docker, heavyRounds, memoryRounds)
-      const memory = p3.memoryOk === undefined ? 'not measured' : p3.memoryOk ? 'flat beyond one copy' : 'grows beyond one copy'
+      const memory =
+        p3.memoryOk === undefined
+          ? 'not measured'
+          : p3.memoryOk
+            ? 'flat beyond one copy'
+            : 'grows beyond one copy'
       return `${x(p3.ratio)} of a driver insert (target ≤ 1.3×); host memory ${memory}`
     })
     await bench('P4', async () => {
@@ -81,7 +92,11 @@ async function main(): Promise<void> {
       if (p7.failed) failures.push('P7')
       return `findOne at 1M ${p7.findOne1M.toFixed(2)} ms (target < ${P7_FINDONE_MS} ms); filtered find ${x(p7.filteredRatio)} FerretDB's (target ≤ 1×)${p7.failed ? '; FAILED at some size' : ''}`
     })
-    await bench('P8', async () => `${x((await anyImageBench(docker, rounds)).ratio)} of the node image's whole run (target ≤ ${P8_TARGET}×)`)
+    await bench(
+      'P8',
+      async () =>
+        `${x((await anyImageBench(docker, rounds)).ratio)} of the node image's whole run (target ≤ ${P8_TARGET}×)`,
+    )
     console.log(`\nsummary\n${summary.map((s) => `- ${s}`).join('\n')}`)
   } finally {
     rmSync(home, { recursive: true, force: true })

@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto'
 import { connect } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type Dockerode from 'dockerode'
-import { GenericContainer, Network, Wait, type StartedNetwork, type StartedTestContainer } from 'testcontainers'
+import {
+  GenericContainer,
+  Network,
+  Wait,
+  type StartedNetwork,
+  type StartedTestContainer,
+} from 'testcontainers'
 import { Cr, type AwaitedTask } from '../src/index'
 import { contender, firstLine, interleaved, printTable, rowMedian, verdict } from './lib/measure'
 import { assertImages, benchLabels } from './lib/owned'
@@ -68,7 +74,13 @@ export async function servicesBench(docker: Dockerode, rounds: number): Promise<
               .withLabels(benchLabels())
               .start(),
           )
-          started.containers.push(await new GenericContainer(IMAGE).withCommand(MAIN).withNetwork(network).withLabels(benchLabels()).start())
+          started.containers.push(
+            await new GenericContainer(IMAGE)
+              .withCommand(MAIN)
+              .withNetwork(network)
+              .withLabels(benchLabels())
+              .start(),
+          )
           return started
         } catch (err) {
           await stopAll(started)
@@ -82,7 +94,10 @@ export async function servicesBench(docker: Dockerode, rounds: number): Promise<
     contender({
       name: 'levrt new Cr(main, { services: { web: new Cr(httpd, { ports: [8080] }) } }).start()',
       async run() {
-        const cr = new Cr(IMAGE, { cmd: MAIN, services: { web: new Cr(IMAGE, { cmd: HTTPD, ports: [8080] }) } })
+        const cr = new Cr(IMAGE, {
+          cmd: MAIN,
+          services: { web: new Cr(IMAGE, { cmd: HTTPD, ports: [8080] }) },
+        })
         // Wrapped: a Task handed through a promise resolution would be awaited (see the README).
         return { task: await cr.start() }
       },
@@ -103,12 +118,22 @@ export async function servicesBench(docker: Dockerode, rounds: number): Promise<
           NetworkingConfig: { EndpointsConfig: { [name]: { Aliases: aliases } } },
         })
         try {
-          const web = await docker.createContainer({ Image: IMAGE, Cmd: HTTPD, Labels: benchLabels(), ...on(['web']) })
+          const web = await docker.createContainer({
+            Image: IMAGE,
+            Cmd: HTTPD,
+            Labels: benchLabels(),
+            ...on(['web']),
+          })
           containers.push(web)
           await web.start()
           const info = await web.inspect()
           await waitTcp(info.NetworkSettings.Networks[name].IPAddress, 8080)
-          const main = await docker.createContainer({ Image: IMAGE, Cmd: MAIN, Labels: benchLabels(), ...on([]) })
+          const main = await docker.createContainer({
+            Image: IMAGE,
+            Cmd: MAIN,
+            Labels: benchLabels(),
+            ...on([]),
+          })
           containers.push(main)
           await main.start()
           return { network, containers }
@@ -118,7 +143,10 @@ export async function servicesBench(docker: Dockerode, rounds: number): Promise<
           throw err
         }
       },
-      async after(_: unknown, started: { network: Dockerode.Network; containers: Dockerode.Container[] } | undefined) {
+      async after(
+        _: unknown,
+        started: { network: Dockerode.Network; containers: Dockerode.Container[] } | undefined,
+      ) {
         if (!started) return
         await Promise.allSettled(started.containers.map((c) => c.remove({ force: true })))
         await started.network.remove()
@@ -133,13 +161,16 @@ export async function servicesBench(docker: Dockerode, rounds: number): Promise<
     contenders[0].name,
   )
   const ratio = rowMedian(rows, contenders[1].name) / rowMedian(rows, contenders[0].name)
-  console.log(`\nP5 ratio (levrt / testcontainers): ${ratio.toFixed(2)}× (target ≤ 0.8×) ${verdict(ratio, (r) => r <= 0.8)}`)
+  console.log(
+    `\nP5 ratio (levrt / testcontainers): ${ratio.toFixed(2)}× (target ≤ 0.8×) ${verdict(ratio, (r) => r <= 0.8)}`,
+  )
   const floor = rowMedian(rows, contenders[2].name) / rowMedian(rows, contenders[0].name)
   console.log(`P5 dockerode floor / testcontainers: ${floor.toFixed(2)}× (no design can go much below this)`)
   const failed = rows.find((r) => r.error !== undefined)
   if (failed) {
     console.log(`P5 ${failed.name} FAILED: ${firstLine(failed.error)}`)
-    if (failed.error instanceof Error && failed.error.stack) console.log(failed.error.stack.split('\n').slice(0, 8).join('\n'))
+    if (failed.error instanceof Error && failed.error.stack)
+      console.log(failed.error.stack.split('\n').slice(0, 8).join('\n'))
   }
   return { ratio, failure: failed ? `${failed.name}: ${firstLine(failed.error)}` : undefined }
 }

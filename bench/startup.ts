@@ -31,6 +31,10 @@ export async function startupBench(docker: Dockerode, rounds: number): Promise<{
     },
   ]
   const rows = await interleaved(contenders, rounds)
-  printTable(`P1 — one container that exits at once, ${rounds} rounds interleaved (target: levrt ≤ 1.10× floor)`, rows, contenders[0].name)
+  printTable(
+    `P1 — one container that exits at once, ${rounds} rounds interleaved (target: levrt ≤ 1.10× floor)`,
+    rows,
+    contenders[0].name,
+  )
   return { ratio: median(rows[1].samples) / median(rows[0].samples) }
 }

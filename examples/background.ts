@@ -17,7 +17,9 @@ printf '{"open":[%s],"interrupted":false}\\n' "\${found#,}" >> "$LEV_RECORDS"
 `
 
 async function main(): Promise<void> {
-  const task = await new Cr('levrt/busybox', 'example/background@1.0', { cmd: ['sh', '-c', SLOW_SCAN] }).start()
+  const task = await new Cr('levrt/busybox', 'example/background@1.0', {
+    cmd: ['sh', '-c', SLOW_SCAN],
+  }).start()
   console.log(`scan running in the background: ${task.host}`)
 
   // ... other work happens here while the scan runs ...

@@ -9,10 +9,17 @@ import { Concurrent, Cr, type Document } from 'levrt'
 import { nmap } from './nmap'
 
 async function main(): Promise<void> {
-  const targets = await Promise.all([1, 2, 3, 4].map(() => new Cr('levkit/nginx:1.0', { ports: [80] }).start()))
+  const targets = await Promise.all(
+    [1, 2, 3, 4].map(() => new Cr('levkit/nginx:1.0', { ports: [80] }).start()),
+  )
   try {
     const docs = await Concurrent.run({ limit: 2 }, async (c) => {
-      const scans = targets.map((t) => c.start(nmap('target', ['-Pn', '-sT', '-p', '22,80,443,6379'], { links: { target: t.host } })) as Promise<Document>)
+      const scans = targets.map(
+        (t) =>
+          c.start(
+            nmap('target', ['-Pn', '-sT', '-p', '22,80,443,6379'], { links: { target: t.host } }),
+          ) as Promise<Document>,
+      )
       return Promise.all(scans)
     })
     for (const [i, doc] of docs.entries()) console.log(`target ${i + 1} →`, (await doc.get())?.open)

@@ -15,7 +15,10 @@ export async function main(): Promise<{ files: unknown; services: unknown }> {
   writeFileSync(join(dir, 'blob'), 'local bytes')
   const readFiles = remote((lev) => {
     const fs = require('fs') as typeof import('fs')
-    lev.set({ config: JSON.parse(fs.readFileSync('/etc/config.json', 'utf8')), blob: fs.readFileSync('/data/blob', 'utf8') })
+    lev.set({
+      config: JSON.parse(fs.readFileSync('/etc/config.json', 'utf8')),
+      blob: fs.readFileSync('/data/blob', 'utf8'),
+    })
   })
   const files = await new Cr('levrt/node:20', 'example/files@1.0', {
     entry: readFiles,
@@ -30,17 +33,26 @@ export async function main(): Promise<{ files: unknown; services: unknown }> {
     const net = require('net') as typeof import('net')
     const uri = new URL(process.env.REDIS_URI!) // redis://redis:6379
     // Redis's protocol (RESP) is a few lines with node's net: no client library in the image.
-    const command = (...args: string[]) => `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`
+    const command = (...args: string[]) =>
+      `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`
     const text = await new Promise<string>((resolve, reject) => {
       let received = ''
       const socket = net.connect(Number(uri.port), uri.hostname, () => {
-        socket.write(command('PING') + command('SET', 'seen-by', 'levrt') + command('GET', 'seen-by') + command('QUIT'))
+        socket.write(
+          command('PING') + command('SET', 'seen-by', 'levrt') + command('GET', 'seen-by') + command('QUIT'),
+        )
       })
       socket.setEncoding('utf8')
-      socket.on('data', (chunk: string) => (received += chunk)).on('end', () => resolve(received)).on('error', reject)
+      socket
+        .on('data', (chunk: string) => (received += chunk))
+        .on('end', () => resolve(received))
+        .on('error', reject)
     })
     // `+PONG`, `+OK`, `$5` `levrt`, `+OK`: the `$` lines only give the next line's length.
-    const replies = text.split('\r\n').filter((line) => line && !line.startsWith('$')).map((line) => line.replace(/^\+/, ''))
+    const replies = text
+      .split('\r\n')
+      .filter((line) => line && !line.startsWith('$'))
+      .map((line) => line.replace(/^\+/, ''))
     lev.set({ reached: uri.host, replies })
   })
   const withService = await new Cr('levrt/node:20', 'example/services@1.0', {

@@ -20,20 +20,25 @@ const scan = remote(async (lev, target: string, args: string[]) => {
   const { execFile } = require('node:child_process') as typeof import('node:child_process')
   const xml = await new Promise<string>((resolve, reject) => {
     const argv = [...args, '-oX', '-', ...target.split(/\s+/).filter(Boolean)]
-    execFile('nmap', argv, { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => (err ? reject(new Error(`nmap: ${stderr || err.message}`)) : resolve(stdout)))
+    execFile('nmap', argv, { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
+      err ? reject(new Error(`nmap: ${stderr || err.message}`)) : resolve(stdout),
+    )
   })
   const pick = (text: string, re: RegExp) => re.exec(text)?.[1]
   const hosts = [...xml.matchAll(/<host\b[\s\S]*?<\/host>/g)].map(([host]) => {
-    const ports = [...host.matchAll(/<port protocol="(\w+)" portid="(\d+)">([\s\S]*?)<\/port>/g)].map(([, protocol, port, body]) => ({
-      port: Number(port),
-      protocol,
-      state: pick(body, /<state state="([^"]+)"/) ?? 'unknown',
-      service: pick(body, /<service name="([^"]+)"/) ?? null,
-      product: pick(body, /<service [^>]*product="([^"]+)"/) ?? null,
-    }))
+    const ports = [...host.matchAll(/<port protocol="(\w+)" portid="(\d+)">([\s\S]*?)<\/port>/g)].map(
+      ([, protocol, port, body]) => ({
+        port: Number(port),
+        protocol,
+        state: pick(body, /<state state="([^"]+)"/) ?? 'unknown',
+        service: pick(body, /<service name="([^"]+)"/) ?? null,
+        product: pick(body, /<service [^>]*product="([^"]+)"/) ?? null,
+      }),
+    )
     return {
       address: pick(host, /<address addr="([^"]+)" addrtype="ipv4"/) ?? null,
-      hostname: pick(host, /<hostname name="([^"]+)" type="user"/) ?? pick(host, /<hostname name="([^"]+)"/) ?? null,
+      hostname:
+        pick(host, /<hostname name="([^"]+)" type="user"/) ?? pick(host, /<hostname name="([^"]+)"/) ?? null,
       status: pick(host, /<status state="([^"]+)"/) ?? 'unknown',
       os: pick(host, /<osmatch name="([^"]+)"/) ?? null,
       open: ports.filter((p) => p.state === 'open'),
@@ -42,7 +47,9 @@ const scan = remote(async (lev, target: string, args: string[]) => {
   lev.set({
     target,
     hosts,
-    open: hosts.flatMap((h) => h.open.map((p) => `${h.hostname ?? h.address}:${p.port}/${p.protocol} ${p.service ?? '?'}`)),
+    open: hosts.flatMap((h) =>
+      h.open.map((p) => `${h.hostname ?? h.address}:${p.port}/${p.protocol} ${p.service ?? '?'}`),
+    ),
     nmap: pick(xml, /<nmaprun [^>]*\sversion="([^"]+)"/) ?? null,
   })
 })

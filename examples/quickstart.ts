@@ -28,7 +28,9 @@ async function main(): Promise<void> {
   prefixLines(task.stderr, '  stderr |')
 
   const doc = await task
-  console.log(`\nended with exit code ${doc.exitCode} after ${doc.run.endedAt.getTime() - doc.run.startedAt.getTime()} ms`)
+  console.log(
+    `\nended with exit code ${doc.exitCode} after ${doc.run.endedAt.getTime() - doc.run.startedAt.getTime()} ms`,
+  )
   console.log(`stored in collection ${doc.coll.collectionName}, document ${JSON.stringify(doc.filters)}`)
   console.log('doc.get() →', await doc.get())
 

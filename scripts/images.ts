@@ -37,7 +37,8 @@ function firstExisting(paths: string[], what: string): string {
   return found
 }
 
-const hostBusybox = () => firstExisting(['/bin/busybox', '/usr/bin/busybox'], 'static busybox (apt-get install busybox-static)')
+const hostBusybox = () =>
+  firstExisting(['/bin/busybox', '/usr/bin/busybox'], 'static busybox (apt-get install busybox-static)')
 const hostNode = () => firstExisting(['/usr/bin/node', process.execPath], 'node')
 
 // ---------------------------------------------------------------------------------------------
@@ -95,7 +96,8 @@ async function nodeInputs(): Promise<{ node: string; libs: string[] }> {
 async function nodeRootfs(): Promise<RootfsEntry[]> {
   const { node, libs } = await nodeInputs()
   const { stdout: version } = await run(node, ['--version'])
-  if (!version.startsWith('v20.')) throw new Error(`levrt/node:20 needs a Node 20 host binary; ${node} is ${version.trim()}`)
+  if (!version.startsWith('v20.'))
+    throw new Error(`levrt/node:20 needs a Node 20 host binary; ${node} is ${version.trim()}`)
   const libEntries = await Promise.all(libs.map(async (lib) => file(lib, await realpath(lib))))
   return [
     ...(await busyboxRootfs()),
@@ -139,7 +141,9 @@ async function buildFerretdb(): Promise<void> {
     const { stderr } = err as { stderr?: string }
     throw new Error(`go build in test/ferretdb failed:\n${stderr || String(err)}`, { cause: err })
   }
-  process.stderr.write(`images: FerretDB binary built in ${((performance.now() - started) / 1000).toFixed(1)}s\n`)
+  process.stderr.write(
+    `images: FerretDB binary built in ${((performance.now() - started) / 1000).toFixed(1)}s\n`,
+  )
 }
 
 const ferretdbImage: ImageRecipe = {
@@ -169,7 +173,9 @@ const testToolImages: DockerfileRecipe[] = [{ ref: 'levrt-test/musl:1.0', dir: r
 
 function report(r: ImageResult): void {
   const mb = (r.size / 1e6).toFixed(1)
-  process.stderr.write(`images: ${r.ref.padEnd(26)} ${r.status.padEnd(10)} ${mb.padStart(6)} MB  ${r.seconds.toFixed(1)}s\n`)
+  process.stderr.write(
+    `images: ${r.ref.padEnd(26)} ${r.status.padEnd(10)} ${mb.padStart(6)} MB  ${r.seconds.toFixed(1)}s\n`,
+  )
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -112,7 +112,8 @@ export class Concurrent implements AsyncDisposable {
   start(cr: Cr): Promise<Document>
   start<T>(work: Work<T>): Promise<T>
   start(work: Cr | Work<unknown>): Promise<unknown> {
-    if (this.closed) throw new OptionsError('start', 'this Concurrent group has been disposed; make a new one')
+    if (this.closed)
+      throw new OptionsError('start', 'this Concurrent group has been disposed; make a new one')
     const job = jobOf(work)
     this.counts.total++
     if (this.controller.signal.aborted) {
@@ -129,10 +130,14 @@ export class Concurrent implements AsyncDisposable {
       this.report()
       return job(this.controller.signal)
     })
-    return this.settle(result, () => {
-      if (running) this.counts.running--
-      else this.counts.queued--
-    }, () => running)
+    return this.settle(
+      result,
+      () => {
+        if (running) this.counts.running--
+        else this.counts.queued--
+      },
+      () => running,
+    )
   }
 
   /**
@@ -142,7 +147,10 @@ export class Concurrent implements AsyncDisposable {
   async wait(): Promise<void> {
     while (this.pending.size > 0) await Promise.allSettled(this.pending)
     if (this.failures.length > 0) {
-      throw new AggregateError(this.failures, `${this.failures.length} of ${this.counts.total} tasks of the Concurrent group failed`)
+      throw new AggregateError(
+        this.failures,
+        `${this.failures.length} of ${this.counts.total} tasks of the Concurrent group failed`,
+      )
     }
   }
 
@@ -173,9 +181,16 @@ export class Concurrent implements AsyncDisposable {
       (err: unknown) => {
         leave()
         this.counts.failed++
-        const failure = started() ? this.asGroupError(err) : this.controller.signal.aborted ? this.abortError() : err
+        const failure = started()
+          ? this.asGroupError(err)
+          : this.controller.signal.aborted
+            ? this.abortError()
+            : err
         this.failures.push(failure)
-        if (this.failFast) this.abort(new Error(`failFast: other work of the group failed (${describe(failure)})`, { cause: failure }))
+        if (this.failFast)
+          this.abort(
+            new Error(`failFast: other work of the group failed (${describe(failure)})`, { cause: failure }),
+          )
         throw failure
       },
     )
@@ -226,16 +241,22 @@ export class Concurrent implements AsyncDisposable {
 function checkOptions(options: ConcurrentOptions): void {
   if (typeof options !== 'object' || options === null) throw new OptionsError('options', 'must be an object')
   for (const key of Object.keys(options)) {
-    if (!OPTION_NAMES.has(key)) throw new OptionsError(key, `unknown option (known: ${[...OPTION_NAMES].join(', ')})`)
+    if (!OPTION_NAMES.has(key))
+      throw new OptionsError(key, `unknown option (known: ${[...OPTION_NAMES].join(', ')})`)
   }
   const { limit, failFast, signal, timeout } = options
   if (limit !== undefined && !(Number.isSafeInteger(limit) && limit > 0)) {
     throw new OptionsError('limit', `must be a positive integer, got ${String(limit)}`)
   }
-  if (failFast !== undefined && typeof failFast !== 'boolean') throw new OptionsError('failFast', 'must be a boolean')
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new OptionsError('signal', 'must be an AbortSignal')
+  if (failFast !== undefined && typeof failFast !== 'boolean')
+    throw new OptionsError('failFast', 'must be a boolean')
+  if (signal !== undefined && !(signal instanceof AbortSignal))
+    throw new OptionsError('signal', 'must be an AbortSignal')
   if (timeout !== undefined && !(typeof timeout === 'number' && timeout > 0 && timeout <= MAX_TIMEOUT)) {
-    throw new OptionsError('timeout', `must be a number of ms from 1 to ${MAX_TIMEOUT}, got ${String(timeout)}`)
+    throw new OptionsError(
+      'timeout',
+      `must be a number of ms from 1 to ${MAX_TIMEOUT}, got ${String(timeout)}`,
+    )
   }
 }
 
@@ -244,7 +265,10 @@ function jobOf(work: unknown): (signal: AbortSignal) => Promise<unknown> {
   // By the hook rather than instanceof: a second copy of levrt in node_modules has another Cr class.
   if (isCr(work)) {
     if (!work[CLAIM]()) {
-      throw new OptionsError('start', 'this Cr has already been started (or given to a group): a running run cannot be capped; give start() a new Cr')
+      throw new OptionsError(
+        'start',
+        'this Cr has already been started (or given to a group): a running run cannot be capped; give start() a new Cr',
+      )
     }
     return async (signal) => {
       // `await` gives the Task itself (it hides its `then` once), then the run's whole life.
@@ -254,9 +278,15 @@ function jobOf(work: unknown): (signal: AbortSignal) => Promise<unknown> {
   }
   if (typeof work === 'function') return async (signal) => (work as Work<unknown>)(signal)
   if (typeof (work as PromiseLike<unknown> | undefined)?.then === 'function') {
-    throw new OptionsError('start', 'a promise is already running and cannot be capped: pass a function that starts the work, e.g. c.start((signal) => fetch(url, { signal }))')
+    throw new OptionsError(
+      'start',
+      'a promise is already running and cannot be capped: pass a function that starts the work, e.g. c.start((signal) => fetch(url, { signal }))',
+    )
   }
-  throw new OptionsError('start', `expected a Cr or a function returning a promise, got ${work === null ? 'null' : typeof work}`)
+  throw new OptionsError(
+    'start',
+    `expected a Cr or a function returning a promise, got ${work === null ? 'null' : typeof work}`,
+  )
 }
 
 function isCr(work: unknown): work is Cr {

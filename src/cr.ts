@@ -64,7 +64,10 @@ export class Cr implements Promise<Document> {
   [START_WITH](signal: AbortSignal): Promise<Task> {
     const spec = this[SPEC]
     // A group awaits its work for the results: an earlier run may stand in.
-    this.task ??= this.run({ ...spec, signal: spec.signal ? AbortSignal.any([spec.signal, signal]) : signal }, 'awaited')
+    this.task ??= this.run(
+      { ...spec, signal: spec.signal ? AbortSignal.any([spec.signal, signal]) : signal },
+      'awaited',
+    )
     return this.task
   }
 
@@ -76,7 +79,12 @@ export class Cr implements Promise<Document> {
   }
 
   private run(spec: RunSpec, use: RunUse): Promise<Task> {
-    return startRun(spec, this.namespace.length ? this.namespace : currentNamespace(), use, this.context ?? currentContext())
+    return startRun(
+      spec,
+      this.namespace.length ? this.namespace : currentNamespace(),
+      use,
+      this.context ?? currentContext(),
+    )
   }
 
   /** `start()`, then `task.done()`. */

@@ -46,7 +46,10 @@ export class Document {
    * ```
    */
   get<T extends StoredDoc = StoredDoc>(query: Filter = {}, projection?: Projection): Promise<T | null> {
-    return this.coll.findOne({ ...query, ...this.filters }, { projection: visibleProjection(projection) }) as Promise<T | null>
+    return this.coll.findOne(
+      { ...query, ...this.filters },
+      { projection: visibleProjection(projection) },
+    ) as Promise<T | null>
   }
 
   /**

@@ -83,7 +83,10 @@ export class OptionsError extends LevError {
  */
 export class EngineUnavailableError extends LevError {
   readonly code = 'LEV_ENGINE_UNAVAILABLE'
-  constructor(readonly address: string, cause: unknown) {
+  constructor(
+    readonly address: string,
+    cause: unknown,
+  ) {
     super(
       `no Docker engine answers at ${address} (${describe(cause)}). ` +
         'Start the engine (on Debian: `apt-get install docker.io`, then `systemctl start docker`) ' +
@@ -105,7 +108,10 @@ export class EngineUnavailableError extends LevError {
  */
 export class ImageUnavailableError extends LevError {
   readonly code = 'LEV_IMAGE_UNAVAILABLE'
-  constructor(readonly image: string, cause: unknown) {
+  constructor(
+    readonly image: string,
+    cause: unknown,
+  ) {
     super(
       `image ${image} is not on the engine and pulling it failed (${describe(cause)}). ` +
         'If no registry is reachable, put it on that engine yourself: ' +

@@ -36,17 +36,24 @@ export function parseMemory(value: unknown, option = 'memory'): number | undefin
     if (m) bytes = Number(m[1]) * UNITS[m[2].toLowerCase() as keyof typeof UNITS]
   }
   if (bytes === undefined || !Number.isFinite(bytes)) {
-    throw new OptionsError(option, `${JSON.stringify(value)} is not a memory size (bytes, or like '512m', '2g')`)
+    throw new OptionsError(
+      option,
+      `${JSON.stringify(value)} is not a memory size (bytes, or like '512m', '2g')`,
+    )
   }
   bytes = Math.floor(bytes)
-  if (bytes < MIN_MEMORY_BYTES) throw new OptionsError(option, `${JSON.stringify(value)} is below the engine's minimum of 6m`)
+  if (bytes < MIN_MEMORY_BYTES)
+    throw new OptionsError(option, `${JSON.stringify(value)} is below the engine's minimum of 6m`)
   return bytes
 }
 
 export function parseCpus(value: unknown): number | undefined {
   if (value === undefined) return undefined
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0.01) {
-    throw new OptionsError('cpus', `${JSON.stringify(value)} is not a CPU count of at least 0.01 (e.g. 0.5, 2)`)
+    throw new OptionsError(
+      'cpus',
+      `${JSON.stringify(value)} is not a CPU count of at least 0.01 (e.g. 0.5, 2)`,
+    )
   }
   return Math.round(value * 1e9)
 }
@@ -63,13 +70,19 @@ export function parsePids(value: unknown): number | undefined {
 export function parseDuration(value: unknown, option: string): number | undefined {
   if (value === undefined) return undefined
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS) {
-    throw new OptionsError(option, `${JSON.stringify(value)} is not a number of milliseconds above 0 (at most ${MAX_TIMER_MS})`)
+    throw new OptionsError(
+      option,
+      `${JSON.stringify(value)} is not a number of milliseconds above 0 (at most ${MAX_TIMER_MS})`,
+    )
   }
   return value
 }
 
 /** `LEVRT_TIMEOUT` / `LEVRT_IDLE_TIMEOUT`: defaults in ms for every run of the script that sets none. */
-export function durationFromEnv(name: 'LEVRT_TIMEOUT' | 'LEVRT_IDLE_TIMEOUT', env: NodeJS.ProcessEnv = process.env): number | undefined {
+export function durationFromEnv(
+  name: 'LEVRT_TIMEOUT' | 'LEVRT_IDLE_TIMEOUT',
+  env: NodeJS.ProcessEnv = process.env,
+): number | undefined {
   const raw = env[name]
   if (raw === undefined || raw.trim() === '') return undefined
   return parseDuration(/^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : NaN, name)

@@ -53,7 +53,10 @@ export function remote<A extends readonly Json[]>(fn: (lev: ContainerLev, ...arg
   if (typeof fn !== 'function') throw new OptionsError('entry', 'remote() takes a function')
   const source = fn.toString()
   if (/\{\s*\[native code\]\s*\}\s*$/.test(source)) {
-    throw new OptionsError('entry', 'remote() needs a function written in JavaScript or TypeScript, not a built-in or bound one')
+    throw new OptionsError(
+      'entry',
+      'remote() needs a function written in JavaScript or TypeScript, not a built-in or bound one',
+    )
   }
   const make = (...args: A): Entry => {
     checkJson(args, 'args')
@@ -92,7 +95,8 @@ function checkJson(value: unknown, path: string, seen = new Set<object>()): void
     obj.forEach((item, i) => checkJson(item, `${path}[${i}]`, seen))
   } else {
     const proto = Object.getPrototypeOf(obj)
-    if (proto !== Object.prototype && proto !== null) refuse(`a ${proto?.constructor?.name ?? 'class'} instance`)
+    if (proto !== Object.prototype && proto !== null)
+      refuse(`a ${proto?.constructor?.name ?? 'class'} instance`)
     for (const [k, v] of Object.entries(obj)) checkJson(v, `${path}.${k}`, seen)
   }
   seen.delete(obj)

@@ -28,7 +28,8 @@ export interface RunSpec {
 }
 
 /** Whether a stored run may stand in for this one, and how old it may be. */
-export type ReusePolicy = { readonly reuse: false } | { readonly reuse: true; readonly maxAgeMs: number | undefined }
+export type ReusePolicy =
+  { readonly reuse: false } | { readonly reuse: true; readonly maxAgeMs: number | undefined }
 
 export const DEFAULT_PORT_TIMEOUT_MS = 60_000
 
@@ -44,4 +45,3 @@ export { SPEC }
 export function specOf(value: unknown): RunSpec | undefined {
   return typeof value === 'object' && value !== null ? (value as { [SPEC]?: RunSpec })[SPEC] : undefined
 }
-

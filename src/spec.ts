@@ -8,10 +8,29 @@ export { SPEC, type RunSpec } from './run-spec'
 import { parseCpus, parseDuration, parseMemory, parsePids, type ResourceLimits } from './limits'
 import { checkSchema } from './schema'
 
-const KNOWN = new Set(['schema', 'host', 'entry', 'cmd', 'env', 'files', 'links', 'ports', 'services', 'portTimeout', 'signal', 'timeout', 'idleTimeout', 'memory', 'cpus', 'pids', 'reuse'])
+const KNOWN = new Set([
+  'schema',
+  'host',
+  'entry',
+  'cmd',
+  'env',
+  'files',
+  'links',
+  'ports',
+  'services',
+  'portTimeout',
+  'signal',
+  'timeout',
+  'idleTimeout',
+  'memory',
+  'cpus',
+  'pids',
+  'reuse',
+])
 
 // Docker's reference grammar (distribution/reference), without IPv6 literals.
-const DOMAIN = '(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?'
+const DOMAIN =
+  '(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?'
 const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*'
 const IMAGE_RE = new RegExp(
   `^(?:${DOMAIN}/)?${COMPONENT}(?:/${COMPONENT})*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$`,
@@ -24,7 +43,10 @@ const ENV_NAME_RE = /^[^=\0]+$/
 /** Checks everything that can be checked without the engine; throws `OptionsError` on the first fault. */
 export function parseSpec(image: unknown, schemaArg: unknown, options: unknown): RunSpec {
   if (typeof image !== 'string' || !(IMAGE_RE.test(image) || IMAGE_ID_RE.test(image))) {
-    throw new OptionsError('image', `${JSON.stringify(image)} is not an image reference (e.g. levrt/busybox or levkit/nmap:1.0)`)
+    throw new OptionsError(
+      'image',
+      `${JSON.stringify(image)} is not an image reference (e.g. levrt/busybox or levkit/nmap:1.0)`,
+    )
   }
   if (options === undefined) options = {}
   if (!isPlainObject(options)) throw new OptionsError('options', 'must be an object')
@@ -40,16 +62,25 @@ export function parseSpec(image: unknown, schemaArg: unknown, options: unknown):
   if (o.entry !== undefined && !isEntry(o.entry)) {
     throw new OptionsError('entry', 'must be an entry made by remote(fn) or remote(fn)(...args)')
   }
-  if (o.portTimeout !== undefined && !(typeof o.portTimeout === 'number' && o.portTimeout > 0 && o.portTimeout <= 86_400_000)) {
+  if (
+    o.portTimeout !== undefined &&
+    !(typeof o.portTimeout === 'number' && o.portTimeout > 0 && o.portTimeout <= 86_400_000)
+  ) {
     throw new OptionsError('portTimeout', 'must be a number of milliseconds, above 0 and at most a day')
   }
-  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new OptionsError('signal', 'must be an AbortSignal')
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal))
+    throw new OptionsError('signal', 'must be an AbortSignal')
   const links = parseLinks(o.links)
   const services = parseServices(o.services, o.host ?? false)
   for (const [alias] of links) {
-    if (services.some(([name]) => name === alias)) throw new OptionsError(`links.${alias}`, `${alias} is also the name of a service`)
+    if (services.some(([name]) => name === alias))
+      throw new OptionsError(`links.${alias}`, `${alias} is also the name of a service`)
   }
-  const limits: ResourceLimits = { memoryBytes: parseMemory(o.memory), nanoCpus: parseCpus(o.cpus), pids: parsePids(o.pids) }
+  const limits: ResourceLimits = {
+    memoryBytes: parseMemory(o.memory),
+    nanoCpus: parseCpus(o.cpus),
+    pids: parsePids(o.pids),
+  }
   return {
     image,
     schema: schema === undefined ? undefined : checkSchema(schema),
@@ -61,7 +92,9 @@ export function parseSpec(image: unknown, schemaArg: unknown, options: unknown):
     links,
     ports: parsePorts(o.ports),
     // A service without limits of its own takes the run's: resolved here, once.
-    services: services.map(([name, service]) => [name, { ...service, limits: inherit(service.limits, limits) }] as const),
+    services: services.map(
+      ([name, service]) => [name, { ...service, limits: inherit(service.limits, limits) }] as const,
+    ),
     portTimeoutMs: o.portTimeout ?? DEFAULT_PORT_TIMEOUT_MS,
     signal: o.signal,
     timeoutMs: parseDuration(o.timeout, 'timeout'),
@@ -78,7 +111,10 @@ function parseReuse(reuse: unknown): ReusePolicy | undefined {
     const maxAge = reuse.maxAge
     // Not a timer: a month is a fine maximum age.
     if (typeof maxAge !== 'number' || !Number.isFinite(maxAge) || maxAge <= 0) {
-      throw new OptionsError('reuse.maxAge', `${JSON.stringify(maxAge)} is not a number of milliseconds above 0`)
+      throw new OptionsError(
+        'reuse.maxAge',
+        `${JSON.stringify(maxAge)} is not a number of milliseconds above 0`,
+      )
     }
     return { reuse: true, maxAgeMs: maxAge }
   }
@@ -100,14 +136,17 @@ function parseEnv(env: unknown): string[] {
     return env.map((entry, i) => {
       if (typeof entry !== 'string') throw new OptionsError(`env[${i}]`, 'must be a string NAME=value')
       const eq = entry.indexOf('=')
-      if (eq <= 0) throw new OptionsError(`env[${i}]`, `${JSON.stringify(entry)} is not of the form NAME=value`)
+      if (eq <= 0)
+        throw new OptionsError(`env[${i}]`, `${JSON.stringify(entry)} is not of the form NAME=value`)
       if (entry.includes('\0')) throw new OptionsError(`env[${i}]`, 'must not contain a NUL character')
       return entry
     })
   }
-  if (!isPlainObject(env)) throw new OptionsError('env', 'must be an array of NAME=value strings or an object')
+  if (!isPlainObject(env))
+    throw new OptionsError('env', 'must be an array of NAME=value strings or an object')
   return Object.entries(env).map(([name, value]) => {
-    if (!ENV_NAME_RE.test(name)) throw new OptionsError(`env.${name}`, 'a name must be non-empty, without = or NUL')
+    if (!ENV_NAME_RE.test(name))
+      throw new OptionsError(`env.${name}`, 'a name must be non-empty, without = or NUL')
     if (typeof value !== 'string') throw new OptionsError(`env.${name}`, 'must be a string')
     if (value.includes('\0')) throw new OptionsError(`env.${name}`, 'must not contain a NUL character')
     return `${name}=${value}`
@@ -116,7 +155,8 @@ function parseEnv(env: unknown): string[] {
 
 function parseFiles(files: unknown): FileSpec[] {
   if (files === undefined) return []
-  if (!isPlainObject(files)) throw new OptionsError('files', 'must be an object of absolute path -> content or { path }')
+  if (!isPlainObject(files))
+    throw new OptionsError('files', 'must be an object of absolute path -> content or { path }')
   return Object.entries(files).map(([target, source]) => {
     const where = `files[${JSON.stringify(target)}]`
     if (!target.startsWith('/')) throw new OptionsError(where, 'the target must be an absolute path')
@@ -124,10 +164,16 @@ function parseFiles(files: unknown): FileSpec[] {
     const parts = target.slice(1).split('/')
     if (parts.some((p) => p === '..')) throw new OptionsError(where, "the target must not contain '..'")
     if (target === '/' || parts.some((p) => p === '' || p === '.')) {
-      throw new OptionsError(where, `the target must name a file, normalised (like ${posix.normalize(target).replace(/\/$/, '') || '/file'})`)
+      throw new OptionsError(
+        where,
+        `the target must name a file, normalised (like ${posix.normalize(target).replace(/\/$/, '') || '/file'})`,
+      )
     }
     if (!isFileSource(source)) {
-      throw new OptionsError(where, 'must be a Buffer, Uint8Array, string or { path: string, bind?: boolean }')
+      throw new OptionsError(
+        where,
+        'must be a Buffer, Uint8Array, string or { path: string, bind?: boolean }',
+      )
     }
     return { target, source }
   })
@@ -144,8 +190,10 @@ function parseLinks(links: unknown): [string, string][] {
   if (links === undefined) return []
   if (!isPlainObject(links)) throw new OptionsError('links', 'must be an object of alias -> task.host')
   return Object.entries(links).map(([alias, host]) => {
-    if (!HOST_LABEL_RE.test(alias)) throw new OptionsError(`links.${alias}`, 'the alias must be a host name label (letters, digits, -)')
-    if (typeof host !== 'string' || !host) throw new OptionsError(`links.${alias}`, "must be a running task's host")
+    if (!HOST_LABEL_RE.test(alias))
+      throw new OptionsError(`links.${alias}`, 'the alias must be a host name label (letters, digits, -)')
+    if (typeof host !== 'string' || !host)
+      throw new OptionsError(`links.${alias}`, "must be a running task's host")
     return [alias, host]
   })
 }
@@ -169,17 +217,25 @@ function parseServices(services: unknown, hostNetwork: boolean): [string, RunSpe
   if (!isPlainObject(services)) throw new OptionsError('services', 'must be an object of name -> Cr')
   return Object.entries(services).map(([name, cr]) => {
     const where = `services.${name}`
-    if (!HOST_LABEL_RE.test(name)) throw new OptionsError(where, 'the name must be a host name label (letters, digits, -)')
+    if (!HOST_LABEL_RE.test(name))
+      throw new OptionsError(where, 'the name must be a host name label (letters, digits, -)')
     const spec = specOf(cr)
     if (!spec) throw new OptionsError(where, 'must be a Cr')
     if (spec.services.length > 0) throw new OptionsError(where, 'a service cannot have services of its own')
     // A sidecar lives exactly as long as its run: time limits are the run's.
     if (spec.timeoutMs !== undefined || spec.idleTimeoutMs !== undefined) {
-      throw new OptionsError(where, "a service ends with its run: give timeout and idleTimeout to the run's Cr")
+      throw new OptionsError(
+        where,
+        "a service ends with its run: give timeout and idleTimeout to the run's Cr",
+      )
     }
-    if (spec.reuse !== undefined) throw new OptionsError(where, 'a service is not a run of its own: give reuse to the run\'s Cr')
+    if (spec.reuse !== undefined)
+      throw new OptionsError(where, "a service is not a run of its own: give reuse to the run's Cr")
     if (spec.host && !hostNetwork) {
-      throw new OptionsError(where, 'a service on the host network cannot be reached by name from the run; drop host: true')
+      throw new OptionsError(
+        where,
+        'a service on the host network cannot be reached by name from the run; drop host: true',
+      )
     }
     return [name, spec]
   })

@@ -71,7 +71,8 @@ export class Task implements PromiseLike<AwaitedTask> {
 
   /** Sends a Unix signal to the main container; one that has already stopped is not an error. */
   async signal(signal: NodeJS.Signals = 'SIGINT'): Promise<void> {
-    if (!Object.hasOwn(constants.signals, signal)) throw new OptionsError('signal', `${String(signal)} is not a signal name`)
+    if (!Object.hasOwn(constants.signals, signal))
+      throw new OptionsError('signal', `${String(signal)} is not a signal name`)
     await this.run.kill(signal)
   }
 

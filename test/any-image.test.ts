@@ -42,7 +42,11 @@ async function loadArmImage(ref: string): Promise<void> {
     rootfs: { type: 'layers', diff_ids: [`sha256:${createHash('sha256').update(layer).digest('hex')}`] },
   })
   const manifest = JSON.stringify([{ Config: 'config.json', RepoTags: [ref], Layers: ['layer.tar'] }])
-  const image = await tarBytes([['config.json', config], ['layer.tar', layer], ['manifest.json', manifest]])
+  const image = await tarBytes([
+    ['config.json', config],
+    ['layer.tar', layer],
+    ['manifest.json', manifest],
+  ])
   const res = (await docker.loadImage(Readable.from([image]))) as unknown as Readable
   for await (const _ of res); // the load is done when its response ends
 }
@@ -72,7 +76,11 @@ describe('entries in any image', () => {
   })
 
   afterAll(async () => {
-    for (const ref of [NON_ROOT, ARM]) await docker.getImage(ref).remove().catch(() => undefined)
+    for (const ref of [NON_ROOT, ARM])
+      await docker
+        .getImage(ref)
+        .remove()
+        .catch(() => undefined)
   })
 
   it('runs in a FROM-scratch image (no shell, no libc)', async () => {
@@ -130,7 +138,11 @@ describe('the runtime volume', () => {
   it('is filled once when several fill it at the same time, and leaves no filler behind', async () => {
     // A small stand-in bundle with a key of its own, so the shared volume is not touched.
     const real = await new RuntimeMemo().nodeBundle()
-    const bundle = { key: `test${randomBytes(8).toString('hex')}`, nodeVersion: 'v0', entries: [content('/hello.txt', 'hi\n')] }
+    const bundle = {
+      key: `test${randomBytes(8).toString('hex')}`,
+      nodeVersion: 'v0',
+      entries: [content('/hello.txt', 'hi\n')],
+    }
     try {
       const names = await Promise.all([1, 2, 3, 4].map(() => fill(engine, 'levrt/busybox', bundle)))
       expect(new Set(names)).toEqual(new Set([runtimeVolumeName(bundle)]))
@@ -145,11 +157,17 @@ describe('the runtime volume', () => {
       await c.remove()
       expect(logs).toContain('hi')
       expect(logs).toContain('v0')
-      const fillers = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [`${LABEL.runtimeKey}=${bundle.key}`] }) })
+      const fillers = await docker.listContainers({
+        all: true,
+        filters: JSON.stringify({ label: [`${LABEL.runtimeKey}=${bundle.key}`] }),
+      })
       expect(fillers).toHaveLength(0)
       expect(bundle.key).not.toBe(real.key)
     } finally {
-      await docker.getVolume(runtimeVolumeName(bundle)).remove().catch(() => undefined)
+      await docker
+        .getVolume(runtimeVolumeName(bundle))
+        .remove()
+        .catch(() => undefined)
     }
   })
 
@@ -163,7 +181,9 @@ describe('the runtime volume', () => {
     const volume = all.removed.find(isOurs)
     expect(volume).toBeDefined()
     await engine.removeObject(volume!) // what gc --all does with it
-    expect((await docker.listVolumes({ filters: JSON.stringify({ name: [name] }) })).Volumes ?? []).toHaveLength(0)
+    expect(
+      (await docker.listVolumes({ filters: JSON.stringify({ name: [name] }) })).Volumes ?? [],
+    ).toHaveLength(0)
     // The next entry that needs it fills it again.
     const doc = await new Cr('levrt/busybox', { entry: probe('busybox', ['echo', 'again']) })
     expect(await doc.get()).toMatchObject({ out: 'again' })

@@ -29,7 +29,11 @@ const SCHEMA = 'clitest/probe@1.0'
 /** `npm test` builds dist before the tests; run alone, this file builds it when src is newer. */
 beforeAll(() => {
   const newest = (dir: string): number =>
-    Math.max(...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs)))
+    Math.max(
+      ...readdirSync(dir, { withFileTypes: true }).map((e) =>
+        e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs,
+      ),
+    )
   if (!existsSync(BIN) || newest(join(ROOT, 'src')) > statSync(BIN).mtimeMs) {
     execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' })
   }
@@ -43,7 +47,12 @@ interface Result {
 
 /** Runs `levrt ...args` to its end, then checks that its runs left nothing on the engine. */
 async function levrt(args: readonly string[], extraEnv: Record<string, string> = {}): Promise<Result> {
-  const env: NodeJS.ProcessEnv = { ...process.env, LEV_HOME: process.env.LEV_HOME, LEV_GC: 'off', ...extraEnv }
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    LEV_HOME: process.env.LEV_HOME,
+    LEV_GC: 'off',
+    ...extraEnv,
+  }
   delete env.LEV_MONGO_URL
   if (!('LEVRT_LOG' in extraEnv)) delete env.LEVRT_LOG
   const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -58,18 +67,36 @@ async function levrt(args: readonly string[], extraEnv: Record<string, string> =
 }
 
 /** stdout's JSON lines. */
-const lines = (r: Result): unknown[] => r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown)
+const lines = (r: Result): unknown[] =>
+  r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as unknown)
 
 describe('levrt run', () => {
   it('runs an export with --param values in meta.params order, stores its result and prints it; live output on stderr', async () => {
-    const r = await levrt(['run', WORKFLOW, 'probe', '--param', 'port=8080', '--param', 'target=alpha', '-p', 'note=first pass'])
+    const r = await levrt([
+      'run',
+      WORKFLOW,
+      'probe',
+      '--param',
+      'port=8080',
+      '--param',
+      'target=alpha',
+      '-p',
+      'note=first pass',
+    ])
     expect(r.code).toBe(0)
     expect(lines(r)).toEqual([{ target: 'alpha', port: 8080, note: 'first pass' }])
     expect(r.stderr).toContain('probing alpha:8080') // LEVRT_LOG defaults to plain off a terminal
 
     const found = await levrt(['find', SCHEMA, '{"target": "alpha"}'])
     expect(found.code).toBe(0)
-    const [doc] = lines(found) as { _id: string; target: string; _lev: { exitCode: number; startedAt: { $date: string } } }[]
+    const [doc] = lines(found) as {
+      _id: string
+      target: string
+      _lev: { exitCode: number; startedAt: { $date: string } }
+    }[]
     expect(lines(found)).toHaveLength(1)
     expect(doc).toMatchObject({ target: 'alpha', port: 8080, _lev: { image: 'levrt/busybox', exitCode: 0 } })
     expect(doc._id).toMatch(/^[0-9a-f]{24}$/)
@@ -114,18 +141,45 @@ describe('levrt run', () => {
 
   it.each([
     [['run', POSITIONAL], /^levrt run: name the export to run: it exports greet, shout\n/],
-    [['run', POSITIONAL, 'version'], /^levrt run: test\/fixtures\/cli-meta-positional\.ts has no export version to run: it exports greet, shout\n/],
-    [['run', POSITIONAL, 'greet'], /^levrt run: missing --param name:\n {2}--param name=world +who to greet\n/],
-    [['run', WORKFLOW, 'probe'], /^levrt run: missing --param target:\n {2}--param target=10\.0\.0\.1 +host to probe\n/],
-    [['run', WORKFLOW, 'probe', '--param', 'target=a', '--param', 'tagret=b'], /^levrt run: unknown --param tagret: the module's params are target, port, note\n/],
-    [['run', WORKFLOW, 'probe', '--param', 'target=a', '--param', 'port=eighty'], /^levrt run: --param port=eighty: expected a number\n/],
+    [
+      ['run', POSITIONAL, 'version'],
+      /^levrt run: test\/fixtures\/cli-meta-positional\.ts has no export version to run: it exports greet, shout\n/,
+    ],
+    [
+      ['run', POSITIONAL, 'greet'],
+      /^levrt run: missing --param name:\n {2}--param name=world +who to greet\n/,
+    ],
+    [
+      ['run', WORKFLOW, 'probe'],
+      /^levrt run: missing --param target:\n {2}--param target=10\.0\.0\.1 +host to probe\n/,
+    ],
+    [
+      ['run', WORKFLOW, 'probe', '--param', 'target=a', '--param', 'tagret=b'],
+      /^levrt run: unknown --param tagret: the module's params are target, port, note\n/,
+    ],
+    [
+      ['run', WORKFLOW, 'probe', '--param', 'target=a', '--param', 'port=eighty'],
+      /^levrt run: --param port=eighty: expected a number\n/,
+    ],
     [['run', WORKFLOW, 'probe', '--param', 'target'], /^levrt run: --param target: expected name=value\n/],
-    [['run', WORKFLOW, 'probe', '--param', 'target=a', '--param', 'target=b'], /^levrt run: --param target is given twice\n/],
-    [['run', WORKFLOW, 'scan'], /^levrt run: test\/fixtures\/cli-workflow\.ts has no export scan to run: its meta lists probe, sweep, background, broken, crash\n/],
-    [['run', WORKFLOW], /^levrt run: name the export to run: its meta lists probe, sweep, background, broken, crash\n/],
+    [
+      ['run', WORKFLOW, 'probe', '--param', 'target=a', '--param', 'target=b'],
+      /^levrt run: --param target is given twice\n/,
+    ],
+    [
+      ['run', WORKFLOW, 'scan'],
+      /^levrt run: test\/fixtures\/cli-workflow\.ts has no export scan to run: its meta lists probe, sweep, background, broken, crash\n/,
+    ],
+    [
+      ['run', WORKFLOW],
+      /^levrt run: name the export to run: its meta lists probe, sweep, background, broken, crash\n/,
+    ],
     [['run', 'test/fixtures/missing.ts'], /^levrt run: no such module: test\/fixtures\/missing\.ts\n/],
     [['run', 'README.md'], /^levrt run: README\.md is not a \.ts or \.js file\n/],
-    [['run', NO_META, 'hello', '--param', 'x=1'], /^levrt run: unknown --param x: the module declares no params\n/],
+    [
+      ['run', NO_META, 'hello', '--param', 'x=1'],
+      /^levrt run: unknown --param x: the module declares no params\n/,
+    ],
     [['run'], /^levrt: missing required argument 'module'\n\nusage: levrt <command>/],
   ])('usage error, exit 2, nothing run: levrt %j', async (args, message) => {
     const r = await levrt(args)
@@ -137,19 +191,25 @@ describe('levrt run', () => {
     const r = await levrt(['run', WORKFLOW, 'broken'])
     expect(r.code).toBe(1)
     expect(lines(r)).toEqual([{ found: 1 }])
-    expect(r.stderr).toMatch(/^levrt run: broken failed: line 2 of the run's records file is not a record: .* \[LEV_BAD_RECORD\]$/m)
+    expect(r.stderr).toMatch(
+      /^levrt run: broken failed: line 2 of the run's records file is not a record: .* \[LEV_BAD_RECORD\]$/m,
+    )
   })
 
   it("exits 1 when the export's own code throws, with its stack", async () => {
     const r = await levrt(['run', WORKFLOW, 'crash'])
     expect([r.code, r.stdout]).toEqual([1, ''])
-    expect(r.stderr).toMatch(/^levrt run: crash failed: Error: crash: the workflow gave up\n {4}at crash \(.*cli-workflow\.ts:\d+:\d+\)/)
+    expect(r.stderr).toMatch(
+      /^levrt run: crash failed: Error: crash: the workflow gave up\n {4}at crash \(.*cli-workflow\.ts:\d+:\d+\)/,
+    )
   })
 
   it('exits 1 when the module throws as it loads: a bad annot.meta is an OptionsError', async () => {
     const r = await levrt(['run', BAD_META, 'scan', '--param', 'ip=1'])
     expect([r.code, r.stdout]).toEqual([1, ''])
-    expect(r.stderr).toMatch(/^levrt run: cannot load .*cli-bad-meta\.ts: invalid option meta\.params\[1\]: .* \[LEV_INVALID_OPTION\]\n$/)
+    expect(r.stderr).toMatch(
+      /^levrt run: cannot load .*cli-bad-meta\.ts: invalid option meta\.params\[1\]: .* \[LEV_INVALID_OPTION\]\n$/,
+    )
   })
 })
 
@@ -163,7 +223,13 @@ describe('levrt meta', () => {
       params: [
         { name: 'target', description: 'host to probe', holder: '10.0.0.1', type: 'string', required: true },
         { name: 'port', description: 'TCP port', holder: '80', type: 'number', required: false, default: 80 },
-        { name: 'note', description: 'free text stored with the result', holder: 'first pass', type: 'string', required: false },
+        {
+          name: 'note',
+          description: 'free text stored with the result',
+          holder: 'first pass',
+          type: 'string',
+          required: false,
+        },
       ],
       cats: {
         Attck: [
@@ -186,7 +252,9 @@ describe('levrt meta', () => {
     expect(JSON.parse(r.stdout)).toEqual({
       desc: '',
       exports: ['greet', 'shout'],
-      params: [{ name: 'name', description: 'who to greet', holder: 'world', type: 'string', required: true }],
+      params: [
+        { name: 'name', description: 'who to greet', holder: 'world', type: 'string', required: true },
+      ],
       cats: {
         Attck: [
           { name: 'Discovery', id: 'TA0007' },
@@ -199,7 +267,12 @@ describe('levrt meta', () => {
     })
     const object = await levrt(['meta', NO_EXPORTS])
     expect([object.code, object.stderr]).toEqual([0, ''])
-    expect(JSON.parse(object.stdout)).toMatchObject({ desc: 'store a note', exports: ['note'], tags: [], ext: {} })
+    expect(JSON.parse(object.stdout)).toMatchObject({
+      desc: 'store a note',
+      exports: ['note'],
+      tags: [],
+      ext: {},
+    })
   })
 
   it('exits 2 for a module without meta, or no module', async () => {
@@ -213,14 +286,22 @@ describe('levrt meta', () => {
 
 describe('levrt find', () => {
   it('prints the documents a filter matches as EJSON lines, and nothing for an unknown collection', async () => {
-    await levrt(['run', WORKFLOW, 'probe', '--param', 'target=delta', '--param', 'port=1'], { LEVRT_LOG: 'quiet' })
-    await levrt(['run', WORKFLOW, 'probe', '--param', 'target=delta', '--param', 'port=2'], { LEVRT_LOG: 'quiet' })
+    await levrt(['run', WORKFLOW, 'probe', '--param', 'target=delta', '--param', 'port=1'], {
+      LEVRT_LOG: 'quiet',
+    })
+    await levrt(['run', WORKFLOW, 'probe', '--param', 'target=delta', '--param', 'port=2'], {
+      LEVRT_LOG: 'quiet',
+    })
     const r = await levrt(['find', SCHEMA, '{"target": "delta", "port": {"$gt": 1}}'])
     expect([r.code, r.stderr]).toEqual([0, ''])
     expect(lines(r)).toEqual([expect.objectContaining({ target: 'delta', port: 2 })])
     const all = await levrt(['find', SCHEMA])
     expect(lines(all).length).toBeGreaterThanOrEqual(2)
-    const since = await levrt(['find', SCHEMA, '{"_lev.startedAt": {"$gt": {"$date": "2000-01-01T00:00:00Z"}}, "target": "delta"}'])
+    const since = await levrt([
+      'find',
+      SCHEMA,
+      '{"_lev.startedAt": {"$gt": {"$date": "2000-01-01T00:00:00Z"}}, "target": "delta"}',
+    ])
     expect(lines(since)).toHaveLength(2) // EJSON in the filter: a date compares as a date
     expect(await levrt(['find', 'clitest/none@1.0'])).toEqual({ code: 0, stdout: '', stderr: '' })
   })
@@ -228,7 +309,12 @@ describe('levrt find', () => {
   it('sorts, skips, limits and projects as doc.coll.find does, indexes or not', async () => {
     const SORTED = 'clitest/sorted@1.0'
     const store = new EmbeddedStore(process.env.LEV_HOME as string)
-    for (const [i, port] of [443, 22, 8080, 80, 25].entries()) await store.save(SORTED, i.toString(16).padStart(24, '0'), { host: `h${i}`, port, tags: ['a', `t${i % 2}`] })
+    for (const [i, port] of [443, 22, 8080, 80, 25].entries())
+      await store.save(SORTED, i.toString(16).padStart(24, '0'), {
+        host: `h${i}`,
+        port,
+        tags: ['a', `t${i % 2}`],
+      })
     const find = async (...args: string[]) => {
       const r = await levrt(['find', SORTED, ...args])
       expect([r.code, r.stderr]).toEqual([0, ''])
@@ -239,8 +325,18 @@ describe('levrt find', () => {
       if (indexed) await store.collection(SORTED).createIndex({ port: 1 })
       expect(await ports('--sort', '{"port": 1}')).toEqual([22, 25, 80, 443, 8080])
       expect(await ports('{"tags": "t0"}', '--sort', '{"port": -1}', '--limit', '2')).toEqual([8080, 443])
-      expect(await ports('{"port": {"$gt": 50}}', '--sort', '{"port": 1}', '--skip', '1')).toEqual([443, 8080])
-      expect(await find('{"host": {"$in": ["h1", "h3"]}}', '--projection', '{"host": 1, "_id": 0}', '--sort', '{"_id": -1}')).toEqual([{ host: 'h3' }, { host: 'h1' }])
+      expect(await ports('{"port": {"$gt": 50}}', '--sort', '{"port": 1}', '--skip', '1')).toEqual([
+        443, 8080,
+      ])
+      expect(
+        await find(
+          '{"host": {"$in": ["h1", "h3"]}}',
+          '--projection',
+          '{"host": 1, "_id": 0}',
+          '--sort',
+          '{"_id": -1}',
+        ),
+      ).toEqual([{ host: 'h3' }, { host: 'h1' }])
     }
     store.close()
   })
@@ -291,7 +387,9 @@ describe('levrt help, usage errors and gc', () => {
   it('gc --dry-run lists and removes nothing (test/gc.test.ts covers gc in depth)', async () => {
     const r = await levrt(['gc', '--dry-run'])
     expect([r.code, r.stderr]).toEqual([0, ''])
-    expect(r.stdout).toMatch(/^(no leftovers of dead runs to remove|would remove \d+ leftovers of dead runs \(.*\); nothing removed \(--dry-run\))$/m)
+    expect(r.stdout).toMatch(
+      /^(no leftovers of dead runs to remove|would remove \d+ leftovers of dead runs \(.*\); nothing removed \(--dry-run\))$/m,
+    )
   })
 })
 
@@ -303,36 +401,93 @@ describe('annot at run time', () => {
     expect(Object.values(Attck)).toHaveLength(14)
     expect(new Set(Object.values(Attck)).size).toBe(14)
     for (const id of Object.values(Attck)) expect(id).toMatch(/^TA00\d\d$/)
-    expect([attckTacticId(Attck.Reconnaissance), attckTacticId(Attck.Impact), Attck.CommandAndControl]).toEqual(['TA0043', 'TA0040', 'TA0011'])
+    expect([
+      attckTacticId(Attck.Reconnaissance),
+      attckTacticId(Attck.Impact),
+      Attck.CommandAndControl,
+    ]).toEqual(['TA0043', 'TA0040', 'TA0011'])
     for (const group of Object.values(BlackArch)) expect(group).toMatch(/^blackarch-[a-z-]+$/)
-    expect([BlackArch.Scanner, BlackArch.Recon, BlackArch.Webapp]).toEqual(['blackarch-scanner', 'blackarch-recon', 'blackarch-webapp'])
+    expect([BlackArch.Scanner, BlackArch.Recon, BlackArch.Webapp]).toEqual([
+      'blackarch-scanner',
+      'blackarch-recon',
+      'blackarch-webapp',
+    ])
   })
 
   it('returns the meta checked and frozen, with defaults filled in', () => {
     const meta = annot.meta({ exports: [scan], desc: 'd', params: [ip] })
-    expect(meta).toEqual({ exports: [scan], desc: 'd', params: [{ name: 'ip', description: 'target ip', holder: '10.0.0.1', type: 'string', required: true }], cats: { Attck: [], BlackArch: [] }, tags: [], ext: {} })
-    expect(Object.isFrozen(meta) && Object.isFrozen(meta.params) && Object.isFrozen(meta.params[0])).toBe(true)
+    expect(meta).toEqual({
+      exports: [scan],
+      desc: 'd',
+      params: [{ name: 'ip', description: 'target ip', holder: '10.0.0.1', type: 'string', required: true }],
+      cats: { Attck: [], BlackArch: [] },
+      tags: [],
+      ext: {},
+    })
+    expect(Object.isFrozen(meta) && Object.isFrozen(meta.params) && Object.isFrozen(meta.params[0])).toBe(
+      true,
+    )
   })
 
   // What TypeScript refuses (test/types.check.ts) is refused at run time too, for JavaScript modules.
   const loose = annot.meta as (input: unknown) => unknown
   const looseParam = annot.param as (...args: unknown[]) => unknown
   it.each([
-    ['an export that is not a function', () => loose({ exports: [scan, 'alive'], desc: 'd', params: [ip] }), 'meta.exports[1]'],
+    [
+      'an export that is not a function',
+      () => loose({ exports: [scan, 'alive'], desc: 'd', params: [ip] }),
+      'meta.exports[1]',
+    ],
     ['an empty list of exports', () => loose({ exports: [], desc: 'd' }), 'meta.exports'],
-    ['an export listed twice', () => loose({ exports: [scan, scan], desc: 'd', params: [ip] }), 'meta.exports[1]'],
-    ['a param name used twice', () => loose({ exports: [scan], desc: 'd', params: [ip, ip] }), 'meta.params[1]'],
-    ['a description that is not a string', () => loose({ exports: [scan], desc: 1, params: [ip] }), 'meta.desc'],
-    ['a string for a tactic', () => loose({ exports: [scan], desc: 'd', params: [ip], cats: { Attck: ['TA0043'.toLowerCase()] } }), 'meta.cats.Attck[0]'],
-    ['a tactic among BlackArch groups', () => loose({ exports: [scan], desc: 'd', params: [ip], cats: { BlackArch: [Attck.Impact] } }), 'meta.cats.BlackArch[0]'],
-    ['an unknown category family', () => loose({ exports: [scan], desc: 'd', params: [ip], cats: { Mitre: [] } }), 'meta.cats.Mitre'],
+    [
+      'an export listed twice',
+      () => loose({ exports: [scan, scan], desc: 'd', params: [ip] }),
+      'meta.exports[1]',
+    ],
+    [
+      'a param name used twice',
+      () => loose({ exports: [scan], desc: 'd', params: [ip, ip] }),
+      'meta.params[1]',
+    ],
+    [
+      'a description that is not a string',
+      () => loose({ exports: [scan], desc: 1, params: [ip] }),
+      'meta.desc',
+    ],
+    [
+      'a string for a tactic',
+      () => loose({ exports: [scan], desc: 'd', params: [ip], cats: { Attck: ['TA0043'.toLowerCase()] } }),
+      'meta.cats.Attck[0]',
+    ],
+    [
+      'a tactic among BlackArch groups',
+      () => loose({ exports: [scan], desc: 'd', params: [ip], cats: { BlackArch: [Attck.Impact] } }),
+      'meta.cats.BlackArch[0]',
+    ],
+    [
+      'an unknown category family',
+      () => loose({ exports: [scan], desc: 'd', params: [ip], cats: { Mitre: [] } }),
+      'meta.cats.Mitre',
+    ],
     ['an unknown field', () => loose({ exports: [scan], desc: 'd', tag: [] }), 'meta.tag'],
     ['an empty tag', () => loose({ exports: [scan], desc: 'd', tags: [''] }), 'meta.tags[0]'],
     ['a param without description', () => looseParam('ip', { holder: '1' }), 'annot.param("ip")'],
     ['a param name with =', () => looseParam('a=b', 'd', { holder: '1' }), 'annot.param("a=b").name'],
-    ['a default of another type', () => looseParam('top', 'd', { holder: '1', type: 'number', default: '1' }), 'annot.param("top").default'],
-    ['required with a default', () => looseParam('top', 'd', { holder: '1', default: 'x', required: true }), 'annot.param("top").required'],
-    ['an unknown param option', () => looseParam('ip', 'd', { holder: '1', example: '2' }), 'annot.param("ip").example'],
+    [
+      'a default of another type',
+      () => looseParam('top', 'd', { holder: '1', type: 'number', default: '1' }),
+      'annot.param("top").default',
+    ],
+    [
+      'required with a default',
+      () => looseParam('top', 'd', { holder: '1', default: 'x', required: true }),
+      'annot.param("top").required',
+    ],
+    [
+      'an unknown param option',
+      () => looseParam('ip', 'd', { holder: '1', example: '2' }),
+      'annot.param("ip").example',
+    ],
   ])('%s is an OptionsError naming it', (_, make, option) => {
     expect(make).toThrow(expect.objectContaining({ constructor: OptionsError, option }))
   })

@@ -17,7 +17,10 @@ beforeAll(() => {
 afterAll(() => rmSync(home, { recursive: true, force: true }))
 
 /** Runs `levrt run` with its stdout and stderr into a reader that stops after `bytes`. */
-async function runIntoHead(stream: 'stdout' | 'stderr', bytes: number): Promise<{ code: number | null; pid: number }> {
+async function runIntoHead(
+  stream: 'stdout' | 'stderr',
+  bytes: number,
+): Promise<{ code: number | null; pid: number }> {
   const env: NodeJS.ProcessEnv = { ...process.env, LEV_HOME: home, LEV_GC: 'off', LEVRT_LOG: 'plain' }
   delete env.LEV_MONGO_URL
   const child = spawn(process.execPath, [BIN, 'run', 'test/fixtures/closed-stderr-workflow.ts', 'noisy'], {

@@ -7,7 +7,11 @@ const RUNS = 40
 
 /** A sidecar web server, reached by its key as host name. */
 const web = () =>
-  new Cr('levrt/busybox', { cmd: ['httpd', '-f', '-p', '80', '-h', '/www'], files: { '/www/index.html': 'ok\n' }, ports: [80] })
+  new Cr('levrt/busybox', {
+    cmd: ['httpd', '-f', '-p', '80', '-h', '/www'],
+    files: { '/www/index.html': 'ok\n' },
+    ports: [80],
+  })
 
 describe('Concurrent with a network per run', () => {
   embeddedStoreLeavingNothing()
@@ -28,7 +32,12 @@ describe('Concurrent with a network per run', () => {
         Promise.all(
           Array.from({ length: RUNS }, () =>
             // The sleep keeps every run's network alive together.
-            c.start(new Cr('levrt/busybox', { cmd: ['sh', '-c', 'wget -q -O- http://web/ && sleep 15'], services: { web: web() } })),
+            c.start(
+              new Cr('levrt/busybox', {
+                cmd: ['sh', '-c', 'wget -q -O- http://web/ && sleep 15'],
+                services: { web: web() },
+              }),
+            ),
           ),
         ),
       )

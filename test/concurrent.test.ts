@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import { AbortedError, Concurrent, ContainerStartError, Cr, Document, OptionsError, TimeoutError, type ConcurrentOptions } from '../src/index'
+import {
+  AbortedError,
+  Concurrent,
+  ContainerStartError,
+  Cr,
+  Document,
+  OptionsError,
+  TimeoutError,
+  type ConcurrentOptions,
+} from '../src/index'
 import { rejection } from './support/async'
 import { docker, levrtObjects } from './support/engine'
 import { embeddedStoreLeavingNothing } from './support/env'
@@ -11,7 +20,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Waits until this process has `n` containers running on the engine. */
 async function runningContainers(n: number): Promise<void> {
-  const filters = JSON.stringify({ label: ['io.levrt.managed', `io.levrt.owner.pid=${process.pid}`], status: ['running'] })
+  const filters = JSON.stringify({
+    label: ['io.levrt.managed', `io.levrt.owner.pid=${process.pid}`],
+    status: ['running'],
+  })
   while ((await docker.listContainers({ filters })).length < n) await sleep(50)
 }
 
@@ -40,7 +52,9 @@ describe('Concurrent', () => {
 
   it('runs at most `limit` containers at once, counted on the engine', async () => {
     const counter = countContainers()
-    const docs = await Concurrent.run({ limit: 3 }, (c) => Promise.all(Array.from({ length: 12 }, () => c.start(sh('sleep 1')))))
+    const docs = await Concurrent.run({ limit: 3 }, (c) =>
+      Promise.all(Array.from({ length: 12 }, () => c.start(sh('sleep 1')))),
+    )
     const max = await counter.stop()
     expect(docs).toHaveLength(12)
     for (const doc of docs) expect(doc).toBeInstanceOf(Document)
@@ -144,9 +158,11 @@ describe('Concurrent', () => {
 
   it('timeout aborts the whole group with a TimeoutError', async () => {
     const started = Date.now()
-    const err = (await rejection(Concurrent.run({ limit: 1, timeout: 1500 }, (c) => {
-      for (let i = 0; i < 3; i++) c.start(sh('sleep 30'))
-    }))) as AggregateError
+    const err = (await rejection(
+      Concurrent.run({ limit: 1, timeout: 1500 }, (c) => {
+        for (let i = 0; i < 3; i++) c.start(sh('sleep 30'))
+      }),
+    )) as AggregateError
     expect(Date.now() - started).toBeLessThan(15_000)
     expect(err).toBeInstanceOf(AggregateError)
     expect(err.errors).toHaveLength(3)

@@ -27,7 +27,6 @@ const entry = remote(async (lev, target: string) => {
 })
 const scan = (target: string) => new Cr(NODE, 'ts/issues@1.0', { entry: entry(target) })
 
-
 describe('remote entries and lev.set', () => {
   embeddedStoreLeavingNothing()
 
@@ -41,7 +40,10 @@ describe('remote entries and lev.set', () => {
   it('names collections by namespace: nested, chained and listed alike', async () => {
     const a = await lev.ns('example').run(() => scan('example.com'))
     const b = await lev.ns('httpbin', 'org').run(() => scan('httpbin.org'))
-    const c = await lev.ns('httpbin').ns('org').run(() => scan('httpbin.org'))
+    const c = await lev
+      .ns('httpbin')
+      .ns('org')
+      .run(() => scan('httpbin.org'))
     const d = await lev.ns('httpbin').run(() => lev.ns('org').run(() => scan('httpbin.org')))
     expect(a.coll.collectionName).toBe('example|ts/issues@1.0')
     for (const doc of [b, c, d]) expect(doc.coll.collectionName).toBe('httpbin|org|ts/issues@1.0')
@@ -103,7 +105,9 @@ describe('remote entries and lev.set', () => {
     await base.commit({ repo: 'levrt-test/nobody', tag: '1', changes: ['USER nobody'] })
     await base.remove()
     try {
-      const doc = await new Cr(image, { cmd: ['sh', '-c', 'printf \'{"user":"%s"}\\n\' "$(id -un)" >> "$LEV_RECORDS"'] })
+      const doc = await new Cr(image, {
+        cmd: ['sh', '-c', 'printf \'{"user":"%s"}\\n\' "$(id -un)" >> "$LEV_RECORDS"'],
+      })
       expect(doc.exitCode).toBe(0)
       expect(await doc.get()).toEqual({ user: 'nobody' })
     } finally {
@@ -166,9 +170,12 @@ describe('remote entries and lev.set', () => {
 
   it('runs sources compiled for old targets (TypeScript helpers) and as methods', async () => {
     // What ts-node hands remote() when a project targets ES5: __awaiter and __generator calls.
-    const js = ts.transpileModule('module.exports = async (lev, n) => { await null; lev.set({ n, spread: { ...{ a: 1 } } }) }', {
-      compilerOptions: { target: ts.ScriptTarget.ES5, module: ts.ModuleKind.CommonJS },
-    }).outputText
+    const js = ts.transpileModule(
+      'module.exports = async (lev, n) => { await null; lev.set({ n, spread: { ...{ a: 1 } } }) }',
+      {
+        compilerOptions: { target: ts.ScriptTarget.ES5, module: ts.ModuleKind.CommonJS },
+      },
+    ).outputText
     const mod = { exports: {} as unknown }
     new Function('module', 'exports', 'require', js)(mod, mod.exports, require)
     const old = mod.exports as (lev: unknown, n: number) => Promise<void>
@@ -190,10 +197,17 @@ describe('remote entries and lev.set', () => {
     const unregister = register()
     const dir = mkdtempSync(join(tmpdir(), 'levrt-tsx-'))
     try {
-      writeFileSync(join(dir, 'entry.ts'), 'export const fn = async (lev: any, n: number) => { const twice = (x: number) => x * 2; class Finding {}; lev.set({ n: twice(n), fn: twice.name, cls: Finding.name }) }\n')
+      writeFileSync(
+        join(dir, 'entry.ts'),
+        'export const fn = async (lev: any, n: number) => { const twice = (x: number) => x * 2; class Finding {}; lev.set({ n: twice(n), fn: twice.name, cls: Finding.name }) }\n',
+      )
       const { fn } = require(join(dir, 'entry.ts')) as { fn: (lev: unknown, n: number) => Promise<void> }
       expect(fn.toString()).toContain('__name')
-      expect(await (await new Cr(NODE, { entry: remote(fn)(4) })).get()).toEqual({ n: 8, fn: 'twice', cls: 'Finding' })
+      expect(await (await new Cr(NODE, { entry: remote(fn)(4) })).get()).toEqual({
+        n: 8,
+        fn: 'twice',
+        cls: 'Finding',
+      })
     } finally {
       unregister()
       rmSync(dir, { recursive: true, force: true })
@@ -237,10 +251,12 @@ describe('remote entries and lev.set', () => {
   })
 
   it('keeps records written before the entry crashes the process', async () => {
-    const doc = await new Cr(NODE, { entry: remote((lev) => {
-      lev.set({ saved: 'before the crash' })
-      process.abort()
-    }) })
+    const doc = await new Cr(NODE, {
+      entry: remote((lev) => {
+        lev.set({ saved: 'before the crash' })
+        process.abort()
+      }),
+    })
     expect(doc.exitCode).toBeGreaterThan(128) // killed by its own signal
     expect(await doc.get()).toEqual({ saved: 'before the crash' })
   })
@@ -250,7 +266,10 @@ describe('a store that does not answer when the run ends', () => {
   it('keeps the result on disk, says where, and writes it when the store answers again', async () => {
     const upstream = new URL(inject('mongoUrl'))
     const proxy = await startProxy({ host: upstream.hostname, port: Number(upstream.port) })
-    const env = useStore({ mongoUrl: `mongodb://127.0.0.1:${proxy.port}/?serverSelectionTimeoutMS=1500`, db: 'levtest_spool' })
+    const env = useStore({
+      mongoUrl: `mongodb://127.0.0.1:${proxy.port}/?serverSelectionTimeoutMS=1500`,
+      db: 'levtest_spool',
+    })
     try {
       await proxy.cut()
       const err = await rejection(scan('while-down.example'))
@@ -267,7 +286,9 @@ describe('a store that does not answer when the run ends', () => {
       const deadline = Date.now() + 15_000
       while (existsSync(path) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
       expect(existsSync(path)).toBe(false)
-      expect(await next.coll.findOne({ target: 'while-down.example' }, { projection: { _id: 0, _lev: 0 } })).toEqual({
+      expect(
+        await next.coll.findOne({ target: 'while-down.example' }, { projection: { _id: 0, _lev: 0 } }),
+      ).toEqual({
         target: 'while-down.example',
         issues: ['Some issues'],
       })

@@ -33,7 +33,10 @@ const levrt = (...args: string[]) => run(process.execPath, ['dist/cli/levrt.js',
 /** What the child process left on the engine (its objects carry its pid). */
 async function leftBy(pid: number): Promise<number> {
   const filters = JSON.stringify({ label: [`io.levrt.owner.pid=${pid}`] })
-  const [c, n] = await Promise.all([docker.listContainers({ all: true, filters }), docker.listNetworks({ filters })])
+  const [c, n] = await Promise.all([
+    docker.listContainers({ all: true, filters }),
+    docker.listNetworks({ filters }),
+  ])
   return c.length + n.length
 }
 
@@ -58,7 +61,7 @@ describe('examples, run as a user runs them', () => {
   it('files and services: the seed example with a real redis', async () => {
     const out = await tsNode('files-and-services.ts')
     expect(out.code, out.stderr).toBe(0)
-    expect(out.stdout).toContain("config: { threads: 4 }")
+    expect(out.stdout).toContain('config: { threads: 4 }')
     expect(out.stdout).toContain('PONG')
     expect(await leftBy(out.pid)).toBe(0)
   })
@@ -70,14 +73,20 @@ describe('examples, run as a user runs them', () => {
     expect(await leftBy(out.pid)).toBe(0)
   })
 
-  it('the nmap workflow module: meta, and lab with nmap finding the sidecars\' real open ports', async () => {
+  it("the nmap workflow module: meta, and lab with nmap finding the sidecars' real open ports", async () => {
     const meta = await levrt('meta', 'examples/nmap.ts')
     expect(meta.code, meta.stderr).toBe(0)
-    expect(JSON.parse(meta.stdout)).toMatchObject({ desc: expect.stringContaining('surviving hosts'), tags: ['nmap', 'scan'] })
+    expect(JSON.parse(meta.stdout)).toMatchObject({
+      desc: expect.stringContaining('surviving hosts'),
+      tags: ['nmap', 'scan'],
+    })
 
     const lab = await levrt('run', 'examples/nmap.ts', 'lab')
     expect(lab.code, lab.stderr).toBe(0)
-    const doc = JSON.parse(lab.stdout.trim().split('\n').pop()!) as { open: string[]; hosts: { hostname: string; open: { port: number; service: string }[] }[] }
+    const doc = JSON.parse(lab.stdout.trim().split('\n').pop()!) as {
+      open: string[]
+      hosts: { hostname: string; open: { port: number; service: string }[] }[]
+    }
     expect(doc.open).toEqual(['web:80/tcp http', 'redis:6379/tcp redis'])
     expect(doc.hosts.map((h) => h.hostname)).toEqual(['web', 'redis'])
     expect(lab.stderr).toMatch(/nmap-1 .*exited 0/)
@@ -90,7 +99,10 @@ describe('examples, run as a user runs them', () => {
       const ip = (await docker.getContainer(target.id).inspect()).NetworkSettings.Networks.bridge.IPAddress
       const first = await levrt('run', 'examples/nmap.ts', 'portOs', '--param', `ip=${ip}`)
       expect(first.code, first.stderr).toBe(0)
-      const found = JSON.parse(first.stdout.trim()) as { target: string; hosts: { address: string; open: { port: number; service: string; product: string }[] }[] }
+      const found = JSON.parse(first.stdout.trim()) as {
+        target: string
+        hosts: { address: string; open: { port: number; service: string; product: string }[] }[]
+      }
       expect(found.target).toBe(ip)
       expect(found.hosts[0].address).toBe(ip)
       expect(found.hosts[0].open.map((p) => [p.port, p.service, p.product])).toEqual([[80, 'http', 'nginx']])

@@ -35,13 +35,20 @@ beforeAll(async () => {
     probe.once('error', () => resolve(false))
     probe.once('exit', (code) => resolve(code === 0))
   })
-  if (!isolate) process.emitWarning('gc.test: no `unshare --uts` here; other runs on this engine may race these tests')
+  if (!isolate)
+    process.emitWarning('gc.test: no `unshare --uts` here; other runs on this engine may race these tests')
 })
 afterAll(() => rmSync(home, { recursive: true, force: true }))
 
 /** The environment of a child: the embedded store in a temp LEV_HOME, no sweep unless asked. */
 function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, TS_NODE_PROJECT: 'tsconfig.json', LEV_HOME: home, LEV_GC: 'off', ...extra }
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TS_NODE_PROJECT: 'tsconfig.json',
+    LEV_HOME: home,
+    LEV_GC: 'off',
+    ...extra,
+  }
   delete env.LEV_MONGO_URL
   for (const [k, v] of Object.entries(extra)) if (v === undefined) delete env[k]
   return env
@@ -66,7 +73,10 @@ const hostOf = (isolated: boolean) => (isolated && isolate ? TEST_HOST : hostnam
 function start(args: readonly string[], env: NodeJS.ProcessEnv, isolated = true): Child {
   const node = [process.execPath, ...TS_NODE, ...args]
   // unshare and sh both exec: the child's pid is node's, the one its labels carry.
-  const [file, ...argv] = isolated && isolate ? ['unshare', '--uts', 'sh', '-c', 'hostname "$0" && exec "$@"', TEST_HOST, ...node] : node
+  const [file, ...argv] =
+    isolated && isolate
+      ? ['unshare', '--uts', 'sh', '-c', 'hostname "$0" && exec "$@"', TEST_HOST, ...node]
+      : node
   const proc = spawn(file, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] })
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     proc.once('exit', (code, signal) => resolve({ code, signal })),
@@ -85,7 +95,9 @@ async function line(child: Child, prefix: string, timeoutMs = 30_000): Promise<s
     const found = child.stdout.split('\n').find((l) => l.startsWith(`${prefix} `) || l === prefix)
     if (found) return found.split(' ').slice(1)
     if (child.proc.exitCode !== null || child.proc.signalCode !== null) {
-      throw new Error(`child exited (${child.proc.exitCode ?? child.proc.signalCode}) before "${prefix}": ${child.stderr}`)
+      throw new Error(
+        `child exited (${child.proc.exitCode ?? child.proc.signalCode}) before "${prefix}": ${child.stderr}`,
+      )
     }
     if (Date.now() > deadline) throw new Error(`no "${prefix}" line within ${timeoutMs} ms: ${child.stderr}`)
     await new Promise((r) => setTimeout(r, 50))
@@ -93,13 +105,19 @@ async function line(child: Child, prefix: string, timeoutMs = 30_000): Promise<s
 }
 
 /** A fixture host process with a live run, once it has printed `ready <runId> <containerId>`. */
-async function liveHost(mode: 'live' | 'linked' = 'live', ...args: string[]): Promise<{ child: Child; runId: string }> {
+async function liveHost(
+  mode: 'live' | 'linked' = 'live',
+  ...args: string[]
+): Promise<{ child: Child; runId: string }> {
   const child = start([FIXTURE, mode, ...args], childEnv())
   const [runId] = await line(child, 'ready')
   return { child, runId }
 }
 
-async function kill(child: Child, signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+async function kill(
+  child: Child,
+  signal: NodeJS.Signals,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   child.proc.kill(signal)
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => {
@@ -125,7 +143,9 @@ async function cli(
 
 /** What the engine holds of runs made by a child (or by this process, `{ pid, host: hostname() }`). */
 async function objectsOf(owner: { readonly pid: number; readonly host: string }) {
-  const filters = JSON.stringify({ label: [LABEL.managed, `${LABEL.ownerPid}=${owner.pid}`, `${LABEL.ownerHost}=${owner.host}`] })
+  const filters = JSON.stringify({
+    label: [LABEL.managed, `${LABEL.ownerPid}=${owner.pid}`, `${LABEL.ownerHost}=${owner.host}`],
+  })
   const [containers, networks, volumes] = await Promise.all([
     docker.listContainers({ all: true, filters }),
     docker.listNetworks({ filters }),
@@ -137,9 +157,30 @@ async function objectsOf(owner: { readonly pid: number; readonly host: string })
 /** Force-removes everything a child made, containers first (as `docker rm -f`). */
 async function removeAllOf(child: Child): Promise<void> {
   const { containers, networks, volumes } = await objectsOf(child)
-  await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)))
-  await Promise.all(networks.map((n) => docker.getNetwork(n.Id).remove().catch(() => undefined)))
-  await Promise.all(volumes.map((v) => docker.getVolume(v.Name).remove().catch(() => undefined)))
+  await Promise.all(
+    containers.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch(() => undefined),
+    ),
+  )
+  await Promise.all(
+    networks.map((n) =>
+      docker
+        .getNetwork(n.Id)
+        .remove()
+        .catch(() => undefined),
+    ),
+  )
+  await Promise.all(
+    volumes.map((v) =>
+      docker
+        .getVolume(v.Name)
+        .remove()
+        .catch(() => undefined),
+    ),
+  )
 }
 
 afterEach(async () => {
@@ -168,18 +209,28 @@ describe('after a SIGKILL', () => {
     const dry = await cli(['gc', '--dry-run'])
     expect(dry.stderr).toBe('')
     expect(dry.code).toBe(0)
-    for (const c of left.containers) expect(dry.stdout).toContain(`would remove container ${short(c.Id)}  run ${runId}  ${c.Labels[LABEL.role]}`)
-    expect(dry.stdout).toContain(`would remove network   ${short(left.networks[0].Id)}  run ${runId}  network`)
-    expect(dry.stdout).toMatch(/^would remove \d+ leftovers of dead runs \(.*\); nothing removed \(--dry-run\)$/m)
+    for (const c of left.containers)
+      expect(dry.stdout).toContain(
+        `would remove container ${short(c.Id)}  run ${runId}  ${c.Labels[LABEL.role]}`,
+      )
+    expect(dry.stdout).toContain(
+      `would remove network   ${short(left.networks[0].Id)}  run ${runId}  network`,
+    )
+    expect(dry.stdout).toMatch(
+      /^would remove \d+ leftovers of dead runs \(.*\); nothing removed \(--dry-run\)$/m,
+    )
     const still = await objectsOf(child)
     expect([still.containers.length, still.networks.length]).toEqual([2, 1])
 
     const real = await cli(['gc'])
     expect(real.stderr).toBe('')
     expect(real.code).toBe(0)
-    for (const c of left.containers) expect(real.stdout).toContain(`removed container ${short(c.Id)}  run ${runId}  ${c.Labels[LABEL.role]}`)
+    for (const c of left.containers)
+      expect(real.stdout).toContain(`removed container ${short(c.Id)}  run ${runId}  ${c.Labels[LABEL.role]}`)
     expect(real.stdout).toContain(`removed network   ${short(left.networks[0].Id)}  run ${runId}  network`)
-    expect(real.stdout).toMatch(/^removed \d+ leftovers of dead runs \(\d+ containers?, \d+ networks?; \d+ runs?\)$/m)
+    expect(real.stdout).toMatch(
+      /^removed \d+ leftovers of dead runs \(\d+ containers?, \d+ networks?; \d+ runs?\)$/m,
+    )
     expect(await objectsOf(child)).toEqual({ containers: [], networks: [], volumes: [] })
   })
 
@@ -227,15 +278,18 @@ describe('after a SIGKILL', () => {
 })
 
 describe('a signal to a host process with a live run', () => {
-  it.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)('%s: it removes its containers and network, then dies of the signal', async (signal) => {
-    const { child } = await liveHost()
-    const left = await objectsOf(child)
-    expect([left.containers.length, left.networks.length]).toEqual([2, 1])
+  it.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)(
+    '%s: it removes its containers and network, then dies of the signal',
+    async (signal) => {
+      const { child } = await liveHost()
+      const left = await objectsOf(child)
+      expect([left.containers.length, left.networks.length]).toEqual([2, 1])
 
-    expect(await kill(child, signal)).toEqual({ code: null, signal })
-    expect(child.stderr).toContain(`levrt: ${signal}: stopping 1 run(s) and removing their containers`)
-    expect(await objectsOf(child)).toEqual({ containers: [], networks: [], volumes: [] })
-  })
+      expect(await kill(child, signal)).toEqual({ code: null, signal })
+      expect(child.stderr).toContain(`levrt: ${signal}: stopping 1 run(s) and removing their containers`)
+      expect(await objectsOf(child)).toEqual({ containers: [], networks: [], volumes: [] })
+    },
+  )
 
   // Run.abort() must wait for start() to tear down what it already made, and interrupt the
   // sidecar's port wait, before live.ts lets the signal end the process.
@@ -274,7 +328,8 @@ describe('gc and live owners', () => {
       const all = await cli(['gc', '--all', '--dry-run'])
       expect(all.code).toBe(0)
       expect(all.stdout).toContain(`would remove container ${short(own.id)}  run ${ownRun}  main`)
-      for (const c of theirs.containers) expect(all.stdout).toContain(`would remove container ${short(c.Id)}  run ${runId}`)
+      for (const c of theirs.containers)
+        expect(all.stdout).toContain(`would remove container ${short(c.Id)}  run ${runId}`)
       expect(all.stdout).toMatch(/^would remove \d+ labelled objects \(.*\); nothing removed \(--dry-run\)$/m)
     } finally {
       await own.signal('SIGKILL')

@@ -23,7 +23,10 @@ const OWNER_PID = 'io.levrt.test.owner.pid'
 
 /** Removes FerretDB containers left by test runs on this host whose process is gone. */
 async function removeLeftovers(): Promise<void> {
-  const leftovers = await connectDocker().listContainers({ all: true, filters: { label: [`${OWNER_HOST}=${hostname()}`] } })
+  const leftovers = await connectDocker().listContainers({
+    all: true,
+    filters: { label: [`${OWNER_HOST}=${hostname()}`] },
+  })
   for (const c of leftovers) {
     if (processExists(Number(c.Labels[OWNER_PID]))) continue
     await connectDocker()

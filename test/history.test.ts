@@ -10,8 +10,16 @@ const SCHEMA = 'test/history@1.0'
 
 /** A tool whose findings come from a sidecar web page: services are not part of the key, so the key stays while the findings change. */
 function scanOf(page: string, options: Omit<CrOptions, 'cmd' | 'services'> = {}): Cr {
-  const web = new Cr('levrt/busybox', { cmd: ['httpd', '-f', '-p', '80', '-h', '/www'], files: { '/www/index.html': page }, ports: [80] })
-  return new Cr('levrt/busybox', SCHEMA, { ...options, cmd: ['sh', '-c', 'wget -qO- http://web/ >> "$LEV_RECORDS"'], services: { web } })
+  const web = new Cr('levrt/busybox', {
+    cmd: ['httpd', '-f', '-p', '80', '-h', '/www'],
+    files: { '/www/index.html': page },
+    ports: [80],
+  })
+  return new Cr('levrt/busybox', SCHEMA, {
+    ...options,
+    cmd: ['sh', '-c', 'wget -qO- http://web/ >> "$LEV_RECORDS"'],
+    services: { web },
+  })
 }
 const record = (fields: object) => `${JSON.stringify(fields)}\n`
 
@@ -20,8 +28,16 @@ async function containersCreatedDuring(fn: () => Promise<unknown>): Promise<numb
   const since = (Date.now() / 1000).toFixed(3)
   await fn()
   const until = (Date.now() / 1000 + 0.5).toFixed(3)
-  const filters = JSON.stringify({ type: ['container'], event: ['create'], label: [`io.levrt.owner.pid=${process.pid}`] })
-  const stream = (await (docker.getEvents as (o: object) => Promise<unknown>)({ since, until, filters })) as NodeJS.ReadableStream
+  const filters = JSON.stringify({
+    type: ['container'],
+    event: ['create'],
+    label: [`io.levrt.owner.pid=${process.pid}`],
+  })
+  const stream = (await (docker.getEvents as (o: object) => Promise<unknown>)({
+    since,
+    until,
+    filters,
+  })) as NodeJS.ReadableStream
   let text = ''
   for await (const chunk of stream) text += chunk.toString()
   return text.split('\n').filter((l) => l.trim()).length
@@ -56,7 +72,7 @@ describe.each(stores)('history on the %s store', (_name, target) => {
     expect(first.run.key).toMatch(/^[0-9a-f]{64}$/)
     expect(second.run.key).toBe(first.run.key)
     expect(second.run.ok).toBe(true)
-    expect((await first.previous())).toBeNull()
+    expect(await first.previous()).toBeNull()
     expect((await second.previous())?.filters).toEqual(first.filters)
     expect(await second.changes()).toEqual([
       { op: 'added', path: ['open'], value: 8080 },
@@ -70,7 +86,8 @@ describe.each(stores)('history on the %s store', (_name, target) => {
   })
 
   it('changes the key with the command, env, entry arguments, files, schema or namespace', async () => {
-    const sh = (cmd: string, options: Omit<CrOptions, 'cmd'> = {}) => new Cr('levrt/busybox', SCHEMA, { ...options, cmd: ['sh', '-c', cmd] })
+    const sh = (cmd: string, options: Omit<CrOptions, 'cmd'> = {}) =>
+      new Cr('levrt/busybox', SCHEMA, { ...options, cmd: ['sh', '-c', cmd] })
     writeFileSync(join(local, 'wordlist'), 'admin\nroot\n')
     const keys = [
       (await sh('true')).run.key,
@@ -104,7 +121,8 @@ describe.each(stores)('history on the %s store', (_name, target) => {
   })
 
   it('reuse skips failed runs, honours maxAge, and a changed key runs for real', async () => {
-    const failing = (reuse?: CrOptions['reuse']) => new Cr('levrt/busybox', 'test/failing@1.0', { cmd: ['sh', '-c', 'exit 1'], reuse })
+    const failing = (reuse?: CrOptions['reuse']) =>
+      new Cr('levrt/busybox', 'test/failing@1.0', { cmd: ['sh', '-c', 'exit 1'], reuse })
     expect((await failing()).run.ok).toBe(false)
     expect((await failing(true)).reused).toBe(false)
     await scanOf(record({ age: 'old' }))
@@ -126,7 +144,10 @@ describe.each(stores)('history on the %s store', (_name, target) => {
       expect(after.reused).toBe(false)
       expect(after.run.key).not.toBe(first.run.key)
     } finally {
-      await docker.getImage('levrt-test/tool:history').remove({ noprune: true }).catch(() => undefined)
+      await docker
+        .getImage('levrt-test/tool:history')
+        .remove({ noprune: true })
+        .catch(() => undefined)
     }
   })
 

@@ -12,7 +12,11 @@ import { embeddedStoreLeavingNothing } from './support/env'
 const IMAGES = ['levrt/debian:bookworm', 'levkit/nmap:1.0', 'levkit/nginx:1.0', 'levkit/redis:1.0']
 
 /** Runs `cmd` in `image` and returns its stdout and exit code. */
-async function output(image: string, cmd: string[], options: Omit<CrOptions, 'cmd'> = {}): Promise<{ out: string; exitCode: number }> {
+async function output(
+  image: string,
+  cmd: string[],
+  options: Omit<CrOptions, 'cmd'> = {},
+): Promise<{ out: string; exitCode: number }> {
   const task = await new Cr(image, { ...options, cmd }).start()
   const [out, doc] = await Promise.all([collect(task.stdout), task.done()])
   return { out, exitCode: doc.exitCode }
@@ -58,10 +62,15 @@ describe('tool images built from images/*', () => {
     const scan = remote(async (lev, target: string) => {
       const { execFileSync } = require('child_process') as typeof import('child_process')
       const xml = execFileSync('nmap', ['-sT', '-Pn', '-p', '80,6379', '-oX', '-', target]).toString()
-      const open = [...xml.matchAll(/<port protocol="tcp" portid="(\d+)"><state state="open"/g)].map((m) => Number(m[1]))
+      const open = [...xml.matchAll(/<port protocol="tcp" portid="(\d+)"><state state="open"/g)].map((m) =>
+        Number(m[1]),
+      )
       lev.set({ node: process.version, nmap: /<nmaprun [^>]*\sversion="([^"]+)"/.exec(xml)?.[1], open })
     })
-    const doc = await new Cr('levkit/nmap:1.0', 'test/nmap@1.0', { entry: scan('web'), services: { web: nginx() } })
+    const doc = await new Cr('levkit/nmap:1.0', 'test/nmap@1.0', {
+      entry: scan('web'),
+      services: { web: nginx() },
+    })
     expect(doc.exitCode).toBe(0)
     const found = await doc.get()
     expect(found?.node).toMatch(/^v18\./)
@@ -70,13 +79,17 @@ describe('tool images built from images/*', () => {
   })
 
   it('serves a page from levkit/nginx:1.0 on port 80 to another container', async () => {
-    const { out, exitCode } = await output('levrt/busybox', ['wget', '-qO-', 'http://web/'], { services: { web: nginx() } })
+    const { out, exitCode } = await output('levrt/busybox', ['wget', '-qO-', 'http://web/'], {
+      services: { web: nginx() },
+    })
     expect(exitCode).toBe(0)
     expect(out).toContain('<h1>levkit/nginx</h1>')
   })
 
   it('answers PING from levkit/redis:1.0 to redis-cli in another container', async () => {
-    const { out, exitCode } = await output('levkit/redis:1.0', ['redis-cli', '-h', 'redis', 'ping'], { services: { redis: redis() } })
+    const { out, exitCode } = await output('levkit/redis:1.0', ['redis-cli', '-h', 'redis', 'ping'], {
+      services: { redis: redis() },
+    })
     expect(exitCode).toBe(0)
     expect(out).toBe('PONG\n')
   })

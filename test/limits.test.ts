@@ -6,14 +6,18 @@ import { containersOfRun, levrtObjects } from './support/engine'
 import { embeddedStoreLeavingNothing } from './support/env'
 
 const docker = new Dockerode()
-const sh = (script: string, options: Omit<CrOptions, 'cmd'> = {}) => new Cr('levrt/busybox', { ...options, cmd: ['sh', '-c', script] })
+const sh = (script: string, options: Omit<CrOptions, 'cmd'> = {}) =>
+  new Cr('levrt/busybox', { ...options, cmd: ['sh', '-c', script] })
 const record = (json: string) => `printf '%s\\n' '${json}' >> "$LEV_RECORDS"`
 
 /** Inspects the containers of a live run by role (`main`, `service:<key>`). */
 async function settingsOfRun(runId: string): Promise<Record<string, Dockerode.HostConfig>> {
   const containers = await containersOfRun(runId)
   const entries = await Promise.all(
-    containers.map(async (c) => [c.Labels['io.levrt.role'], (await docker.getContainer(c.Id).inspect()).HostConfig] as const),
+    containers.map(
+      async (c) =>
+        [c.Labels['io.levrt.role'], (await docker.getContainer(c.Id).inspect()).HostConfig] as const,
+    ),
   )
   return Object.fromEntries(entries)
 }
@@ -27,7 +31,9 @@ describe('timeout and idleTimeout', () => {
 
   it('stops a run past its timeout, keeping what it stored', async () => {
     const started = Date.now()
-    const err = await rejection(sh(`${record('{"found":"early"}')}; sleep 600`, { schema: 'test/timeout@1.0', timeout: 1500 }))
+    const err = await rejection(
+      sh(`${record('{"found":"early"}')}; sleep 600`, { schema: 'test/timeout@1.0', timeout: 1500 }),
+    )
     expect(err).toBeInstanceOf(TimeoutError)
     const timeout = err as TimeoutError
     expect(timeout.code).toBe('LEV_TIMEOUT')
@@ -49,12 +55,16 @@ describe('timeout and idleTimeout', () => {
   it('stops a tool that goes silent, but not one that keeps printing', async () => {
     // Prints for ~2 s, then hangs silently.
     const started = Date.now()
-    const err = await rejection(sh('for i in 1 2 3 4 5 6 7 8; do echo tick $i; sleep 0.25; done; sleep 600', { idleTimeout: 1200 }))
+    const err = await rejection(
+      sh('for i in 1 2 3 4 5 6 7 8; do echo tick $i; sleep 0.25; done; sleep 600', { idleTimeout: 1200 }),
+    )
     expect(err).toBeInstanceOf(TimeoutError)
     expect((err as TimeoutError).reason).toBe('idle')
     expect(Date.now() - started).toBeGreaterThan(2_500)
     // Prints every 0.3 s for 3 s: never idle for 1.2 s.
-    const doc = await sh('for i in 1 2 3 4 5 6 7 8 9 10; do echo tick $i; sleep 0.3; done', { idleTimeout: 1200 })
+    const doc = await sh('for i in 1 2 3 4 5 6 7 8 9 10; do echo tick $i; sleep 0.3; done', {
+      idleTimeout: 1200,
+    })
     expect(doc.exitCode).toBe(0)
   })
 
@@ -96,7 +106,12 @@ describe('memory, cpus, pids', () => {
   it('applies the limits to the main container and its services', async () => {
     const sidecar = sh('sleep 600')
     const own = sh('sleep 600', { memory: '64m' })
-    const task = await sh('sleep 600', { memory: '32m', cpus: 0.5, pids: 20, services: { sidecar, own } }).start()
+    const task = await sh('sleep 600', {
+      memory: '32m',
+      cpus: 0.5,
+      pids: 20,
+      services: { sidecar, own },
+    }).start()
     const settings = await settingsOfRun(await runIdOf(task.id))
     for (const role of ['main', 'service:sidecar']) {
       expect(settings[role].Memory).toBe(32 * 1024 * 1024)
@@ -157,7 +172,9 @@ describe('run networks', () => {
   it('take a small subnet from our own pool, not the engine default pools', async () => {
     const task = await sh('sleep 600', { services: { s: sh('sleep 600') } }).start()
     const runId = await runIdOf(task.id)
-    const [network] = await docker.listNetworks({ filters: JSON.stringify({ label: [`io.levrt.run=${runId}`] }) })
+    const [network] = await docker.listNetworks({
+      filters: JSON.stringify({ label: [`io.levrt.run=${runId}`] }),
+    })
     expect(network.IPAM?.Config?.[0]?.Subnet).toMatch(/^10\.77\.\d+\.\d+\/26$/)
     await task.signal('SIGKILL')
     await task.done()

@@ -9,12 +9,29 @@ import { embeddedStoreLeavingNothing } from './support/env'
 /** A stream that keeps what is written; a terminal when `tty`. */
 function capture(tty = false): LogStream & { text(): string; writes: string[] } {
   const writes: string[] = []
-  return { isTTY: tty, columns: 100, writes, write: (s: string) => writes.push(s), text: () => writes.join('') }
+  return {
+    isTTY: tty,
+    columns: 100,
+    writes,
+    write: (s: string) => writes.push(s),
+    text: () => writes.join(''),
+  }
 }
-const info = (name: string, id = `id-${name}`): RunInfo => ({ id, name, image: 'levrt/busybox', collection: 'levrt/run@1.0' })
+const info = (name: string, id = `id-${name}`): RunInfo => ({
+  id,
+  name,
+  image: 'levrt/busybox',
+  collection: 'levrt/run@1.0',
+})
 const b = (s: string) => Buffer.from(s)
 const ESC = '\x1b['
-const counts = (done: number, running: number, queued: number, failed = 0) => ({ done, running, queued, failed, total: done + running + queued + failed })
+const counts = (done: number, running: number, queued: number, failed = 0) => ({
+  done,
+  running,
+  queued,
+  failed,
+  total: done + running + queued + failed,
+})
 
 afterEach(() => {
   vi.useRealTimers()
@@ -37,7 +54,10 @@ describe('line splitting', () => {
   it('caps a line, counting what it drops', () => {
     const s = new LineSplitter()
     s.push(b('x'.repeat(MAX_LINE - 10)))
-    expect(s.push(b(`${'y'.repeat(110)}\nnext\n`))).toEqual([`${'x'.repeat(MAX_LINE - 10)}${'y'.repeat(10)} … [100 more characters]`, 'next'])
+    expect(s.push(b(`${'y'.repeat(110)}\nnext\n`))).toEqual([
+      `${'x'.repeat(MAX_LINE - 10)}${'y'.repeat(10)} … [100 more characters]`,
+      'next',
+    ])
     expect(s.push(b('z\n'))).toEqual(['z'])
   })
 })
@@ -130,7 +150,9 @@ describe('pretty', () => {
     const group = sink.group()
     group.update(counts(0, 2, 5))
     expect(out.writes).toHaveLength(1)
-    expect(out.writes[0]).toMatch(/^\r\x1b\[2K.*concurrent: 0 done, 2 running, 5 queued, 0 failed, 7 total \(0ms\)/)
+    expect(out.writes[0]).toMatch(
+      /^\r\x1b\[2K.*concurrent: 0 done, 2 running, 5 queued, 0 failed, 7 total \(0ms\)/,
+    )
     // Output: the status is cleared, the line printed, the status drawn again, in one write.
     sink.output(info('a-1'), 'stdout', b('found\n'))
     expect(out.writes[1]).toMatch(/^\r\x1b\[2K.*a-1.* \| found\n.*concurrent: 0 done/)
@@ -165,7 +187,11 @@ describe('json', () => {
     const group = sink.group()
     group.update(counts(0, 1, 0))
     group.end(counts(1, 0, 0))
-    const events = out.text().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+    const events = out
+      .text()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
     for (const e of events) expect(e.t).toMatch(/^\d{4}-\d\d-\d\dT.*Z$/)
     const strip = ({ t: _t, elapsedMs: _e, ...rest }: Record<string, unknown>) => rest
     expect(events.map(strip)).toEqual([
@@ -173,7 +199,13 @@ describe('json', () => {
       { event: 'output', run: 'abc', name: 'busybox-3', stream: 'stdout', line: 'one' },
       { event: 'output', run: 'abc', name: 'busybox-3', stream: 'stderr', line: 'err' },
       { event: 'output', run: 'abc', name: 'busybox-3', stream: 'stdout', line: 'two' },
-      { event: 'end', run: 'abc', name: 'busybox-3', error: { name: 'Error', code: 'LEV_ABORTED', message: 'gone' }, durationMs: 42 },
+      {
+        event: 'end',
+        run: 'abc',
+        name: 'busybox-3',
+        error: { name: 'Error', code: 'LEV_ABORTED', message: 'gone' },
+        durationMs: 42,
+      },
       { event: 'group', group: 1, ...counts(0, 1, 0) },
       { event: 'group-end', group: 1, ...counts(1, 0, 0) },
     ])
@@ -212,13 +244,22 @@ describe('a real run under LEVRT_LOG=json', () => {
   it('reports its start, each output line and its end, and the group around it', async () => {
     vi.stubEnv('LEVRT_LOG', 'json')
     const written: string[] = []
-    vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => written.push(String(s)) > 0)
+    vi.spyOn(process.stderr, 'write').mockImplementation(
+      (s: string | Uint8Array) => written.push(String(s)) > 0,
+    )
     const script = 'echo out-1; echo err-1 >&2; printf "out-2\\nno newline"'
     const docs = await Concurrent.run({ limit: 1 }, (c) =>
-      Promise.all([c.start(new Cr('levrt/busybox', { cmd: ['sh', '-c', script] })), c.start(new Cr('levrt/busybox', { cmd: ['true'] }))]),
+      Promise.all([
+        c.start(new Cr('levrt/busybox', { cmd: ['sh', '-c', script] })),
+        c.start(new Cr('levrt/busybox', { cmd: ['true'] })),
+      ]),
     )
     // Only the log's lines: anything else on stderr (a warning) is not ours to parse.
-    const events = written.join('').split('\n').filter((l) => l.startsWith('{"t"')).map((l) => JSON.parse(l) as Record<string, unknown>)
+    const events = written
+      .join('')
+      .split('\n')
+      .filter((l) => l.startsWith('{"t"'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
     const id = docs[0].filters._id
     const mine = events.filter((e) => e.run === id)
     expect(mine.map((e) => e.event)).toEqual(['start', 'output', 'output', 'output', 'output', 'end'])
@@ -229,7 +270,16 @@ describe('a real run under LEVRT_LOG=json', () => {
     expect(mine.at(-1)).toMatchObject({ exitCode: 0, oomKilled: false })
     expect(events.filter((e) => e.run === docs[1].filters._id).map((e) => e.event)).toEqual(['start', 'end'])
     const groups = events.filter((e) => String(e.event).startsWith('group'))
-    expect(groups).toContainEqual(expect.objectContaining({ event: 'group', running: 1, queued: 1, total: 2 }))
-    expect(groups.at(-1)).toMatchObject({ event: 'group-end', done: 2, running: 0, queued: 0, failed: 0, total: 2 })
+    expect(groups).toContainEqual(
+      expect.objectContaining({ event: 'group', running: 1, queued: 1, total: 2 }),
+    )
+    expect(groups.at(-1)).toMatchObject({
+      event: 'group-end',
+      done: 2,
+      running: 0,
+      queued: 0,
+      failed: 0,
+      total: 2,
+    })
   })
 })

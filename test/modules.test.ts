@@ -17,10 +17,17 @@ describe('entries whatever the module system and target', () => {
   afterAll(() => env.restore())
 
   it('an ES module script under ts-node/esm', async () => {
-    const { stdout } = await run('node', ['--no-warnings', '--loader', 'ts-node/esm', 'test/fixtures/esm-entry.mts'], {
-      env: { ...process.env, TS_NODE_PROJECT: 'test/fixtures/tsconfig.esm.json' },
+    const { stdout } = await run(
+      'node',
+      ['--no-warnings', '--loader', 'ts-node/esm', 'test/fixtures/esm-entry.mts'],
+      {
+        env: { ...process.env, TS_NODE_PROJECT: 'test/fixtures/tsconfig.esm.json' },
+      },
+    )
+    expect(JSON.parse(stdout.trim().split('\n').pop()!)).toEqual({
+      target: 'esm.example',
+      module: 'has require',
     })
-    expect(JSON.parse(stdout.trim().split('\n').pop()!)).toEqual({ target: 'esm.example', module: 'has require' })
   })
 
   it('a CommonJS script compiled for ES5, type-checked by ts-node', async () => {

@@ -13,7 +13,11 @@ const bad: [name: string, make: () => unknown, option: string][] = [
   ['schema without namespace', () => new Cr('levrt/busybox', { schema: 'issues@1.0' as any }), 'schema'],
   ['schema with a pipe', () => new Cr('levrt/busybox', 'a|b/c@1.0'), 'schema'],
   ['schema with leading zero', () => new Cr('levrt/busybox', 'a/b@01.0'), 'schema'],
-  ['schema given twice, differently', () => new Cr('levrt/busybox', 'a/b@1.0', { schema: 'a/c@1.0' }), 'schema'],
+  [
+    'schema given twice, differently',
+    () => new Cr('levrt/busybox', 'a/b@1.0', { schema: 'a/c@1.0' }),
+    'schema',
+  ],
   ['host not boolean', () => new Cr('levrt/busybox', { host: 'yes' as any }), 'host'],
   ['entry not an entry', () => new Cr('levrt/busybox', { entry: (() => 1) as any }), 'entry'],
   ['cmd not an array', () => new Cr('levrt/busybox', { cmd: 'echo hi' as any }), 'cmd'],
@@ -22,23 +26,46 @@ const bad: [name: string, make: () => unknown, option: string][] = [
   ['env entry with empty name', () => new Cr('levrt/busybox', { env: ['=x'] }), 'env[0]'],
   ['env value not a string', () => new Cr('levrt/busybox', { env: { N: 1 as any } }), 'env.N'],
   ['env name with =', () => new Cr('levrt/busybox', { env: { 'A=B': 'x' } }), 'env.A=B'],
-  ['relative file target', () => new Cr('levrt/busybox', { files: { 'etc/x': 'a' } as any }), 'files["etc/x"]'],
-  ['file target with ..', () => new Cr('levrt/busybox', { files: { '/etc/../x': 'a' } }), 'files["/etc/../x"]'],
+  [
+    'relative file target',
+    () => new Cr('levrt/busybox', { files: { 'etc/x': 'a' } as any }),
+    'files["etc/x"]',
+  ],
+  [
+    'file target with ..',
+    () => new Cr('levrt/busybox', { files: { '/etc/../x': 'a' } }),
+    'files["/etc/../x"]',
+  ],
   ['file target /', () => new Cr('levrt/busybox', { files: { '/': 'a' } }), 'files["/"]'],
   ['file target with //', () => new Cr('levrt/busybox', { files: { '/a//b': 'a' } }), 'files["/a//b"]'],
   ['file source a number', () => new Cr('levrt/busybox', { files: { '/a': 5 as any } }), 'files["/a"]'],
-  ['file source { path: "" }', () => new Cr('levrt/busybox', { files: { '/a': { path: '' } } }), 'files["/a"]'],
+  [
+    'file source { path: "" }',
+    () => new Cr('levrt/busybox', { files: { '/a': { path: '' } } }),
+    'files["/a"]',
+  ],
   ['link alias not a host name', () => new Cr('levrt/busybox', { links: { 'a b': 'x' } }), 'links.a b'],
   ['link target empty', () => new Cr('levrt/busybox', { links: { proxy: '' } }), 'links.proxy'],
   ['port 0', () => new Cr('levrt/busybox', { ports: [0] }), 'ports[0]'],
   ['port 65536', () => new Cr('levrt/busybox', { ports: [80, 65536] }), 'ports[1]'],
   ['port not an integer', () => new Cr('levrt/busybox', { ports: [80.5] }), 'ports[0]'],
   ['port twice', () => new Cr('levrt/busybox', { ports: [80, 80] }), 'ports[1]'],
-  ['service not a Cr', () => new Cr('levrt/busybox', { services: { redis: { image: 'redis' } as any } }), 'services.redis'],
-  ['service name not a host name', () => new Cr('levrt/busybox', { services: { 'my_redis': new Cr('levrt/busybox') } }), 'services.my_redis'],
+  [
+    'service not a Cr',
+    () => new Cr('levrt/busybox', { services: { redis: { image: 'redis' } as any } }),
+    'services.redis',
+  ],
+  [
+    'service name not a host name',
+    () => new Cr('levrt/busybox', { services: { my_redis: new Cr('levrt/busybox') } }),
+    'services.my_redis',
+  ],
   [
     'service with services',
-    () => new Cr('levrt/busybox', { services: { a: new Cr('levrt/busybox', { services: { b: new Cr('levrt/busybox') } }) } }),
+    () =>
+      new Cr('levrt/busybox', {
+        services: { a: new Cr('levrt/busybox', { services: { b: new Cr('levrt/busybox') } }) },
+      }),
     'services.a',
   ],
   ['portTimeout zero', () => new Cr('levrt/busybox', { ports: [80], portTimeout: 0 }), 'portTimeout'],
@@ -46,7 +73,8 @@ const bad: [name: string, make: () => unknown, option: string][] = [
   ['signal not an AbortSignal', () => new Cr('levrt/busybox', { signal: {} as any }), 'signal'],
   [
     'link alias that is also a service name',
-    () => new Cr('levrt/busybox', { links: { redis: 'levrt-x' }, services: { redis: new Cr('levrt/busybox') } }),
+    () =>
+      new Cr('levrt/busybox', { links: { redis: 'levrt-x' }, services: { redis: new Cr('levrt/busybox') } }),
     'links.redis',
   ],
   [
@@ -81,7 +109,11 @@ describe('Cr options', () => {
       host: false,
       cmd: ['--option', '-f'],
       env: ['PATH=/bin', 'DB_URI=mongodb://x/y?a=b'],
-      files: { '/etc/config.json': Buffer.from('{}'), '/data/blob': { path: './package.json' }, '/x': 'text' },
+      files: {
+        '/etc/config.json': Buffer.from('{}'),
+        '/data/blob': { path: './package.json' },
+        '/x': 'text',
+      },
       links: { proxy: 'levrt-0123' },
       ports: [8000, 1, 65535],
       services: { redis: new Cr('levrt/busybox', { ports: [9001] }) },

@@ -17,7 +17,6 @@ import { collect, rejection } from './support/async'
 import { embeddedStoreLeavingNothing } from './support/env'
 import { startRegistry } from './support/registry'
 
-
 const sh = (script: string, options: Omit<CrOptions, 'cmd'> = {}) =>
   new Cr('levrt/busybox', { ...options, cmd: ['sh', '-c', script] })
 
@@ -140,7 +139,9 @@ describe('a run on the engine', () => {
   })
 
   it('signal() sends SIGINT by default; signalling a stopped container is not an error', async () => {
-    const task = await sh("trap 'echo got INT; exit 42' INT; echo ready; while true; do sleep 0.05; done").start()
+    const task = await sh(
+      "trap 'echo got INT; exit 42' INT; echo ready; while true; do sleep 0.05; done",
+    ).start()
     const out = collect(task.stdout)
     await new Promise<void>((resolve) => task.stdout.once('data', () => resolve()))
     await task.signal()
@@ -185,7 +186,10 @@ describe('a run on the engine', () => {
       expect(doc.exitCode).toBe(5)
     } finally {
       spy.mockRestore()
-      await docker.getImage(image).remove().catch(() => undefined)
+      await docker
+        .getImage(image)
+        .remove()
+        .catch(() => undefined)
       await registry.close()
     }
     const log = lines.join('')
@@ -195,7 +199,15 @@ describe('a run on the engine', () => {
 
   it('an engine that does not answer is an EngineUnavailableError', async () => {
     const engine = new DockerEngine(new Dockerode({ socketPath: '/nonexistent/docker.sock' }))
-    const err = await rejection(engine.create({ name: 'levrt-x', image: 'levrt/busybox', env: [], labels: {}, network: { mode: 'bridge' } }))
+    const err = await rejection(
+      engine.create({
+        name: 'levrt-x',
+        image: 'levrt/busybox',
+        env: [],
+        labels: {},
+        network: { mode: 'bridge' },
+      }),
+    )
     expect(err).toBeInstanceOf(EngineUnavailableError)
     expect((err as Error).message).toContain('DOCKER_HOST')
   })

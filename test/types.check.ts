@@ -38,7 +38,8 @@ import { annot, Attck, attckTacticId, BlackArch, Cr as Cr2 } from '../src/index'
 
 export function annotChecks(): void {
   const scan = (ip: string) => new Cr2('levrt/busybox', { cmd: ['echo', ip] })
-  const scanTop = (ip: string, top: number, label?: string) => new Cr2('levrt/busybox', { cmd: ['echo', ip, String(top), label ?? ''] })
+  const scanTop = (ip: string, top: number, label?: string) =>
+    new Cr2('levrt/busybox', { cmd: ['echo', ip, String(top), label ?? ''] })
   const ip = annot.param('ip', 'target ip to scan', { holder: '192.168.1.1/24' })
   const top = annot.param('top', 'how many ports', { holder: '100', type: 'number', default: 100 })
   const label = annot.param('label', 'a free-form label', { holder: 'lab', required: false })
@@ -80,7 +81,9 @@ export function annotChecks(): void {
   // Every field is optional, and the seed's positional form works too (API.md, "annot").
   annot.meta()
   annot.meta({ params: [ip], cats: [Attck.Discovery, BlackArch.Scanner] })
-  annot.meta([scan, scanTop], 'd', [ip, top, label], { Attck: [Attck.Reconnaissance] }, ['nmap'], { author: 'lab' })
+  annot.meta([scan, scanTop], 'd', [ip, top, label], { Attck: [Attck.Reconnaissance] }, ['nmap'], {
+    author: 'lab',
+  })
   annot.meta(undefined, 'every exported function', [], [BlackArch.Recon, Attck.Impact])
   const withExt = annot.meta({ desc: 'd', ext: { author: 'lab', version: 2 } })
   const author: 'lab' = withExt.ext.author

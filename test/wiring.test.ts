@@ -21,14 +21,15 @@ import { docker, levrtObjects } from './support/engine'
 import { collect, rejection } from './support/async'
 import { useStore } from './support/env'
 
-
 /** Runs a shell script in busybox and returns its stdout and exit code. */
-async function sh(script: string, options: Omit<CrOptions, 'cmd'> = {}): Promise<{ out: string; exitCode: number }> {
+async function sh(
+  script: string,
+  options: Omit<CrOptions, 'cmd'> = {},
+): Promise<{ out: string; exitCode: number }> {
   const task = await new Cr('levrt/busybox', { ...options, cmd: ['sh', '-c', script] }).start()
   const [out, doc] = await Promise.all([collect(task.stdout), task.done()])
   return { out, exitCode: doc.exitCode }
 }
-
 
 /** Whether one TCP connection to `host:port` is accepted (refused or silent for 2 s: false). */
 function connectsOnce(host: string, port: number): Promise<boolean> {
@@ -38,12 +39,19 @@ function connectsOnce(host: string, port: number): Promise<boolean> {
       socket.destroy()
       resolve(open)
     }
-    socket.once('connect', () => done(true)).once('error', () => done(false)).once('timeout', () => done(false))
+    socket
+      .once('connect', () => done(true))
+      .once('error', () => done(false))
+      .once('timeout', () => done(false))
   })
 }
 
 const httpd = (port: number, options: Omit<CrOptions, 'cmd'> = {}) =>
-  new Cr('levrt/busybox', { ...options, cmd: ['httpd', '-f', '-p', String(port), '-h', '/www'], files: { '/www/index.html': `hello from ${port}\n` } })
+  new Cr('levrt/busybox', {
+    ...options,
+    cmd: ['httpd', '-f', '-p', String(port), '-h', '/www'],
+    files: { '/www/index.html': `hello from ${port}\n` },
+  })
 
 describe('wiring: files, services, links, ports', () => {
   let env: ReturnType<typeof useStore>
@@ -93,9 +101,12 @@ describe('wiring: files, services, links, ports', () => {
     writeFileSync(join(tree, 'sub', 'b.txt'), 'B')
     chmodSync(join(tree, 'sub'), 0o700)
     symlinkSync('a.txt', join(tree, 'link'))
-    const { out } = await sh('cd /srv/tree && cat a.txt sub/b.txt link; echo; stat -c "%a" sub; readlink link', {
-      files: { '/srv/tree': { path: tree } },
-    })
+    const { out } = await sh(
+      'cd /srv/tree && cat a.txt sub/b.txt link; echo; stat -c "%a" sub; readlink link',
+      {
+        files: { '/srv/tree': { path: tree } },
+      },
+    )
     expect(out.trim().split('\n')).toEqual(['ABA', '700', 'a.txt'])
   })
 
@@ -128,7 +139,9 @@ describe('wiring: files, services, links, ports', () => {
 
   it('bind-mounts a single local file', async () => {
     writeFileSync(join(local, 'one.conf'), 'port 1\n')
-    const { out } = await sh('cat /etc/one.conf', { files: { '/etc/one.conf': { path: join(local, 'one.conf'), bind: true } } })
+    const { out } = await sh('cat /etc/one.conf', {
+      files: { '/etc/one.conf': { path: join(local, 'one.conf'), bind: true } },
+    })
     expect(out).toBe('port 1\n')
   })
 
@@ -142,7 +155,9 @@ describe('wiring: files, services, links, ports', () => {
   })
 
   it('refuses a missing local file before creating anything', async () => {
-    const err = await rejection(new Cr('levrt/busybox', { cmd: ['true'], files: { '/x': { path: join(local, 'nope') } } }))
+    const err = await rejection(
+      new Cr('levrt/busybox', { cmd: ['true'], files: { '/x': { path: join(local, 'nope') } } }),
+    )
     expect(err).toBeInstanceOf(OptionsError)
     expect((err as OptionsError).option).toBe('files["/x"]')
   })
@@ -159,13 +174,19 @@ describe('wiring: files, services, links, ports', () => {
   it('removes services when the main container fails, and when it is signalled', async () => {
     const failed = await sh('exit 9', { services: { web: httpd(80, { ports: [80] }) } })
     expect(failed.exitCode).toBe(9)
-    const task = await new Cr('levrt/busybox', { cmd: ['sleep', '60'], services: { web: httpd(80, { ports: [80] }) } }).start()
+    const task = await new Cr('levrt/busybox', {
+      cmd: ['sleep', '60'],
+      services: { web: httpd(80, { ports: [80] }) },
+    }).start()
     await task.signal('SIGKILL')
     expect((await task).exitCode).toBe(137)
   })
 
   it('fails the run with the last lines of a sidecar that dies', async () => {
-    const dying = new Cr('levrt/busybox', { cmd: ['sh', '-c', 'echo cannot bind >&2; exit 1'], ports: [6379] })
+    const dying = new Cr('levrt/busybox', {
+      cmd: ['sh', '-c', 'echo cannot bind >&2; exit 1'],
+      ports: [6379],
+    })
     const err = await rejection(new Cr('levrt/busybox', { cmd: ['true'], services: { redis: dying } }))
     expect(err).toBeInstanceOf(ServiceError)
     expect((err as ServiceError).service).toBe('redis')
@@ -173,7 +194,11 @@ describe('wiring: files, services, links, ports', () => {
   })
 
   it('fails the run when a sidecar never opens its port', async () => {
-    const silent = new Cr('levrt/busybox', { cmd: ['sh', '-c', 'echo listening soon; sleep 60'], ports: [7000], portTimeout: 700 })
+    const silent = new Cr('levrt/busybox', {
+      cmd: ['sh', '-c', 'echo listening soon; sleep 60'],
+      ports: [7000],
+      portTimeout: 700,
+    })
     const err = await rejection(new Cr('levrt/busybox', { cmd: ['true'], services: { svc: silent } }))
     expect(err).toBeInstanceOf(ServiceError)
     expect((err as ServiceError).cause).toBeInstanceOf(PortTimeoutError)
@@ -194,14 +219,22 @@ describe('wiring: files, services, links, ports', () => {
   })
 
   it('gives a typed error with the last output when a port never opens, and leaves nothing', async () => {
-    const err = await rejection(new Cr('levrt/busybox', { cmd: ['sh', '-c', 'echo not serving; sleep 60'], ports: [8080], portTimeout: 600 }).start())
+    const err = await rejection(
+      new Cr('levrt/busybox', {
+        cmd: ['sh', '-c', 'echo not serving; sleep 60'],
+        ports: [8080],
+        portTimeout: 600,
+      }).start(),
+    )
     expect(err).toBeInstanceOf(PortTimeoutError)
     expect((err as PortTimeoutError).port).toBe(8080)
     expect((err as PortTimeoutError).logs).toContain('not serving')
   })
 
   it('fails at once when the container exits before its port opens', async () => {
-    const err = await rejection(new Cr('levrt/busybox', { cmd: ['sh', '-c', 'echo bye; exit 3'], ports: [8080] }).start())
+    const err = await rejection(
+      new Cr('levrt/busybox', { cmd: ['sh', '-c', 'echo bye; exit 3'], ports: [8080] }).start(),
+    )
     expect(err).toBeInstanceOf(ContainerStartError)
     expect((err as ContainerStartError).logs).toContain('bye')
   })
@@ -220,7 +253,11 @@ describe('wiring: files, services, links, ports', () => {
       await task
     }
     // The same image listening on another port: start() really waits for 27017, then gives up.
-    const cr = new Cr('levrt-test/ferretdb:1.24', { ports: [27017], env: ['LISTEN=0.0.0.0:27018'], portTimeout: 800 })
+    const cr = new Cr('levrt-test/ferretdb:1.24', {
+      ports: [27017],
+      env: ['LISTEN=0.0.0.0:27018'],
+      portTimeout: 800,
+    })
     const err = await rejection(cr.start())
     expect(err).toBeInstanceOf(PortTimeoutError)
     expect((err as PortTimeoutError).port).toBe(27017)
@@ -229,9 +266,13 @@ describe('wiring: files, services, links, ports', () => {
   it('waits for ports from inside the container network too (remote engines)', async () => {
     process.env.LEV_PORT_PROBE = 'container'
     try {
-      const { out } = await sh('wget -q -O- http://web:8081/', { services: { web: httpd(8081, { ports: [8081] }) } })
+      const { out } = await sh('wget -q -O- http://web:8081/', {
+        services: { web: httpd(8081, { ports: [8081] }) },
+      })
       expect(out).toBe('hello from 8081\n')
-      const err = await rejection(new Cr('levrt/busybox', { cmd: ['sleep', '60'], ports: [9], portTimeout: 800 }).start())
+      const err = await rejection(
+        new Cr('levrt/busybox', { cmd: ['sleep', '60'], ports: [9], portTimeout: 800 }).start(),
+      )
       expect(err).toBeInstanceOf(PortTimeoutError)
     } finally {
       delete process.env.LEV_PORT_PROBE
@@ -250,7 +291,9 @@ describe('wiring: files, services, links, ports', () => {
 
   it('links one task under two aliases, and a link to no running container is an OptionsError naming it', async () => {
     const server = await httpd(8083, { ports: [8083] }).start()
-    const { out } = await sh('wget -q -O- http://web:8083/ && wget -q -O- http://www:8083/', { links: { web: server.host, www: server.host } })
+    const { out } = await sh('wget -q -O- http://web:8083/ && wget -q -O- http://www:8083/', {
+      links: { web: server.host, www: server.host },
+    })
     expect(out).toBe('hello from 8083\nhello from 8083\n')
     await server.signal('SIGKILL')
     await server
@@ -261,7 +304,10 @@ describe('wiring: files, services, links, ports', () => {
 
   it('host: true runs services on the host network, reachable by their key at 127.0.0.1', async () => {
     const port = 20000 + Math.floor(Math.random() * 20000)
-    const { out } = await sh(`wget -q -O- http://web:${port}/`, { host: true, services: { web: httpd(port, { host: true, ports: [port] }) } })
+    const { out } = await sh(`wget -q -O- http://web:${port}/`, {
+      host: true,
+      services: { web: httpd(port, { host: true, ports: [port] }) },
+    })
     expect(out).toBe(`hello from ${port}\n`)
   })
 
@@ -274,7 +320,14 @@ describe('wiring: files, services, links, ports', () => {
   })
 
   it('cleans up after an entry that throws', async () => {
-    const err = await rejection(new Cr('levrt/node:20', { entry: remote(() => { throw new Error('boom') }), services: { web: httpd(80) } }))
+    const err = await rejection(
+      new Cr('levrt/node:20', {
+        entry: remote(() => {
+          throw new Error('boom')
+        }),
+        services: { web: httpd(80) },
+      }),
+    )
     expect(err).toBeInstanceOf(EntryError)
   })
 
@@ -301,12 +354,21 @@ describe('wiring: files, services, links, ports', () => {
   it('a run lets go of its AbortSignal when it ends, so one signal can serve many runs', async () => {
     const controller = new AbortController()
     await Promise.all([1, 2, 3].map(() => sh('true', { signal: controller.signal })))
-    await rejection(new Cr('levrt/busybox', { cmd: ['true'], ports: [1], portTimeout: 300, signal: controller.signal }).start())
+    await rejection(
+      new Cr('levrt/busybox', {
+        cmd: ['true'],
+        ports: [1],
+        portTimeout: 300,
+        signal: controller.signal,
+      }).start(),
+    )
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0)
   })
 
   it('an AbortSignal aborted before start creates nothing', async () => {
-    const err = await rejection(new Cr('levrt/busybox', { cmd: ['true'], signal: AbortSignal.abort(new Error('too late')) }))
+    const err = await rejection(
+      new Cr('levrt/busybox', { cmd: ['true'], signal: AbortSignal.abort(new Error('too late')) }),
+    )
     expect(err).toBeInstanceOf(AbortedError)
   })
 })

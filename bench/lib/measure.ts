@@ -90,8 +90,11 @@ export function printTable(title: string, rows: readonly Row[], baseline: string
     const m = median(r.samples)
     const lo = Math.min(...r.samples)
     const hi = Math.max(...r.samples)
-    console.log(`| ${r.name} | ${m.toFixed(1)} | ${lo.toFixed(1)}–${hi.toFixed(1)} | ${(m / base).toFixed(2)}× |`)
-    if (r.error !== undefined) console.log(`| ↳ then FAILED, after ${r.samples.length} runs: ${firstLine(r.error)} | | | |`)
+    console.log(
+      `| ${r.name} | ${m.toFixed(1)} | ${lo.toFixed(1)}–${hi.toFixed(1)} | ${(m / base).toFixed(2)}× |`,
+    )
+    if (r.error !== undefined)
+      console.log(`| ↳ then FAILED, after ${r.samples.length} runs: ${firstLine(r.error)} | | | |`)
   }
 }
 

@@ -66,7 +66,9 @@ export async function peakRss(fn: () => Promise<unknown>): Promise<MemorySample>
  * JSON argument; `warmUp` does a small run of the same kind (modules loaded, connections made),
  * then `run` is measured, then `close` cleans up.
  */
-export type MemoryCase = (arg: never) => Promise<{ warmUp(): Promise<void>; run(): Promise<void>; close?(): Promise<void> }>
+export type MemoryCase = (
+  arg: never,
+) => Promise<{ warmUp(): Promise<void>; run(): Promise<void>; close?(): Promise<void> }>
 
 /**
  * Measures a memory case of `module` (a path) in a fresh node process. A long-lived process
@@ -74,17 +76,38 @@ export type MemoryCase = (arg: never) => Promise<{ warmUp(): Promise<void>; run(
  * (a driver insert of an 8 MB document showed 0–10 MiB); a fresh process, warmed up with a small
  * run, shows what a run costs a script that does it once.
  */
-export function measureInChild(module: string, name: string, arg: unknown, env: NodeJS.ProcessEnv = {}): Promise<MemorySample> {
-  const args = ['-r', require.resolve('ts-node/register/transpile-only'), join(__dirname, 'memory-child.ts'), module, name, JSON.stringify(arg)]
+export function measureInChild(
+  module: string,
+  name: string,
+  arg: unknown,
+  env: NodeJS.ProcessEnv = {},
+): Promise<MemorySample> {
+  const args = [
+    '-r',
+    require.resolve('ts-node/register/transpile-only'),
+    join(__dirname, 'memory-child.ts'),
+    module,
+    name,
+    JSON.stringify(arg),
+  ]
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, args, { env: { ...process.env, ...env }, maxBuffer: 16 * MiB }, (err, stdout, stderr) => {
-      const line = stdout.split('\n').find((l) => l.startsWith('MEMORY '))
-      if (err || !line) {
-        reject(new Error(`memory case ${name} failed: ${(stderr || String(err)).trim().split('\n').slice(-3).join(' / ')}`))
-        return
-      }
-      resolve(JSON.parse(line.slice('MEMORY '.length)) as MemorySample)
-    })
+    execFile(
+      process.execPath,
+      args,
+      { env: { ...process.env, ...env }, maxBuffer: 16 * MiB },
+      (err, stdout, stderr) => {
+        const line = stdout.split('\n').find((l) => l.startsWith('MEMORY '))
+        if (err || !line) {
+          reject(
+            new Error(
+              `memory case ${name} failed: ${(stderr || String(err)).trim().split('\n').slice(-3).join(' / ')}`,
+            ),
+          )
+          return
+        }
+        resolve(JSON.parse(line.slice('MEMORY '.length)) as MemorySample)
+      },
+    )
   })
 }
 
@@ -118,7 +141,11 @@ export function medianOf(row: MemoryRow | undefined, key: 'rss' | 'heap' | 'ms')
 }
 
 /** Prints peak RSS increase (median, min–max) and heap+buffers, optionally as multiples of `per` bytes. */
-export function printMemoryTable(title: string, rows: readonly MemoryRow[], per?: { label: string; bytes: (row: string) => number }): void {
+export function printMemoryTable(
+  title: string,
+  rows: readonly MemoryRow[],
+  per?: { label: string; bytes: (row: string) => number },
+): void {
   const mib = (b: number) => (b / MiB).toFixed(1)
   console.log(`\n${title}`)
   console.log(
@@ -127,7 +154,9 @@ export function printMemoryTable(title: string, rows: readonly MemoryRow[], per?
   console.log(`|---|---|---|${per ? '---|' : ''}---|---|`)
   for (const r of rows) {
     if (r.samples.length === 0) {
-      console.log(`| ${r.name} | FAILED: ${String((r.error as Error)?.message ?? r.error).replace(/\|/g, '\\|')} | |${per ? ' |' : ''} | |`)
+      console.log(
+        `| ${r.name} | FAILED: ${String((r.error as Error)?.message ?? r.error).replace(/\|/g, '\\|')} | |${per ? ' |' : ''} | |`,
+      )
       continue
     }
     const rss = r.samples.map((s) => s.rss)

@@ -19,10 +19,18 @@ export async function removeLeftovers(docker: Dockerode): Promise<void> {
   const filters = JSON.stringify({ label: [`${BENCH_HOST}=${hostname()}`] })
   const dead = (labels: Record<string, string> | undefined) => !processExists(Number(labels?.[BENCH_PID]))
   for (const c of await docker.listContainers({ all: true, filters })) {
-    if (dead(c.Labels)) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)
+    if (dead(c.Labels))
+      await docker
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch(() => undefined)
   }
   for (const n of await docker.listNetworks({ filters })) {
-    if (dead(n.Labels)) await docker.getNetwork(n.Id).remove().catch(() => undefined)
+    if (dead(n.Labels))
+      await docker
+        .getNetwork(n.Id)
+        .remove()
+        .catch(() => undefined)
   }
 }
 

@@ -20,7 +20,12 @@ const FALLBACK: AptSource[] = [
 
 function sourceFiles(): string[] {
   const dir = '/etc/apt/sources.list.d'
-  const extra = existsSync(dir) ? readdirSync(dir).filter((f) => /\.(list|sources)$/.test(f)).sort().map((f) => join(dir, f)) : []
+  const extra = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => /\.(list|sources)$/.test(f))
+        .sort()
+        .map((f) => join(dir, f))
+    : []
   return ['/etc/apt/sources.list', ...extra].filter((f) => existsSync(f))
 }
 
@@ -30,12 +35,22 @@ function entries(path: string): [string, string][] {
   if (path.endsWith('.list')) {
     return text
       .split('\n')
-      .map((l) => l.replace(/#.*/, '').replace(/\[[^\]]*\]/, '').trim().split(/\s+/))
+      .map((l) =>
+        l
+          .replace(/#.*/, '')
+          .replace(/\[[^\]]*\]/, '')
+          .trim()
+          .split(/\s+/),
+      )
       .filter((w) => w[0] === 'deb' && w.length >= 3)
       .map((w) => [w[1], w[2]])
   }
   return text.split(/\n\s*\n/).flatMap((stanza) => {
-    const field = (name: string) => new RegExp(`^${name}:[ \\t]*(.*)$`, 'mi').exec(stanza.replace(/^#.*$/gm, ''))?.[1].trim().split(/\s+/) ?? []
+    const field = (name: string) =>
+      new RegExp(`^${name}:[ \\t]*(.*)$`, 'mi')
+        .exec(stanza.replace(/^#.*$/gm, ''))?.[1]
+        .trim()
+        .split(/\s+/) ?? []
     if (!field('Types').includes('deb') || /^Enabled:\s*no/im.test(stanza)) return []
     return field('URIs').flatMap((uri) => field('Suites').map((suite): [string, string] => [uri, suite]))
   })
@@ -62,5 +77,10 @@ export function aptSources(suite: string): AptSource[] {
 
 /** The image's /etc/apt/sources.list.d/debian.sources. */
 export function renderSources(sources: AptSource[]): string {
-  return sources.map((s) => `Types: deb\nURIs: ${s.uri}\nSuites: ${s.suites.join(' ')}\nComponents: main\nSigned-By: ${KEYRING}\n`).join('\n')
+  return sources
+    .map(
+      (s) =>
+        `Types: deb\nURIs: ${s.uri}\nSuites: ${s.suites.join(' ')}\nComponents: main\nSigned-By: ${KEYRING}\n`,
+    )
+    .join('\n')
 }

@@ -27,18 +27,28 @@ async function contextFiles(dir: string): Promise<string[]> {
 
 /** The image of the Dockerfile's first FROM (flags such as --platform skipped). */
 function baseImage(dockerfile: string, path: string): string {
-  const from = /^\s*FROM\s+(.+)$/im.exec(dockerfile)?.[1].split(/\s+/).find((w) => !w.startsWith('--'))
+  const from = /^\s*FROM\s+(.+)$/im
+    .exec(dockerfile)?.[1]
+    .split(/\s+/)
+    .find((w) => !w.startsWith('--'))
   if (!from) throw new Error(`${path} has no FROM line`)
   return from
 }
 
 /** sha256 over the builder version, the ref, the base image's id and each file's path, mode and bytes. */
-async function folderKey(recipe: DockerfileRecipe, files: string[], baseId: string, version: string): Promise<string> {
+async function folderKey(
+  recipe: DockerfileRecipe,
+  files: string[],
+  baseId: string,
+  version: string,
+): Promise<string> {
   const hash = createHash('sha256').update(`levrt-dockerfile-key ${version}\n${recipe.ref}\n${baseId}\n`)
   for (const file of files) {
     const path = join(recipe.dir, file)
     const [info, bytes] = await Promise.all([stat(path), readFile(path)])
-    hash.update(`${file}\t${(info.mode & 0o777).toString(8)}\t${createHash('sha256').update(bytes).digest('hex')}\n`)
+    hash.update(
+      `${file}\t${(info.mode & 0o777).toString(8)}\t${createHash('sha256').update(bytes).digest('hex')}\n`,
+    )
   }
   return hash.digest('hex')
 }
@@ -67,14 +77,21 @@ function followBuild(response: NodeJS.ReadableStream, name: string): Promise<voi
 }
 
 /** Builds `recipe.ref` from its folder unless an image with the same content key is tagged so. */
-export async function ensureDockerfileImage(docker: Dockerode, recipe: DockerfileRecipe, version: string): Promise<ImageResult> {
+export async function ensureDockerfileImage(
+  docker: Dockerode,
+  recipe: DockerfileRecipe,
+  version: string,
+): Promise<ImageResult> {
   const dockerfilePath = join(recipe.dir, 'Dockerfile')
   const dockerfile = await readFile(dockerfilePath, 'utf8').catch(() => {
     throw new Error(`${recipe.ref}: no Dockerfile at ${dockerfilePath}`)
   })
   const base = baseImage(dockerfile, dockerfilePath)
   const baseInfo = await inspectImage(docker, base)
-  if (!baseInfo) throw new Error(`${recipe.ref}: its base image ${base} is not built (it must come earlier in scripts/images.ts)`)
+  if (!baseInfo)
+    throw new Error(
+      `${recipe.ref}: its base image ${base} is not built (it must come earlier in scripts/images.ts)`,
+    )
   const files = await contextFiles(recipe.dir)
   const key = await folderKey(recipe, files, baseInfo.id, version)
 
@@ -83,10 +100,15 @@ export async function ensureDockerfileImage(docker: Dockerode, recipe: Dockerfil
     process.stderr.write(`images: docker build ${recipe.dir} -t ${recipe.ref}\n`)
     try {
       // rm + forcerm: no build container is left behind, whether a step succeeds or fails.
-      const response = await docker.buildImage({ context: recipe.dir, src: files }, { t: recipe.ref, rm: true, forcerm: true, labels: { [KEY_LABEL]: key } })
+      const response = await docker.buildImage(
+        { context: recipe.dir, src: files },
+        { t: recipe.ref, rm: true, forcerm: true, labels: { [KEY_LABEL]: key } },
+      )
       await followBuild(response, name)
     } catch (err) {
-      throw new Error(`docker build of ${recipe.ref} (${dockerfilePath}) failed: ${(err as Error).message}`, { cause: err })
+      throw new Error(`docker build of ${recipe.ref} (${dockerfilePath}) failed: ${(err as Error).message}`, {
+        cause: err,
+      })
     }
   })
 }

@@ -37,7 +37,9 @@ const EXTRA_FILES: Record<string, { text: string; mode: number }> = {
     mode: 0o644,
   },
   '/etc/dpkg/dpkg.cfg.d/90levrt-nodoc': {
-    text: [...PRUNED.map((d) => `path-exclude=${d}/*`), ...KEPT.map((p) => `path-include=${p}`), ''].join('\n'),
+    text: [...PRUNED.map((d) => `path-exclude=${d}/*`), ...KEPT.map((p) => `path-include=${p}`), ''].join(
+      '\n',
+    ),
     mode: 0o644,
   },
 }
@@ -48,12 +50,19 @@ const HOST_FILES = ['/etc/resolv.conf', '/etc/hostname']
 const CHANGES = ['ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'CMD ["bash"]']
 
 /** Per-package lines of debootstrap: hundreds of them, so they are not shown. */
-const PER_PACKAGE = /^I: (?:(?:Retrieving|Validating) \S+ \d\S*|(?:Extracting|Unpacking|Configuring) \S+\.\.\.)$/
+const PER_PACKAGE =
+  /^I: (?:(?:Retrieving|Validating) \S+ \d\S*|(?:Extracting|Unpacking|Configuring) \S+\.\.\.)$/
 
 function debootstrapBinary(): string {
   const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/sbin']
-  const found = dirs.filter(Boolean).map((d) => join(d, 'debootstrap')).find((p) => existsSync(p))
-  if (!found) throw new Error('debootstrap not found (Debian/Ubuntu: apt-get install debootstrap; scripts/setup.sh does it as root)')
+  const found = dirs
+    .filter(Boolean)
+    .map((d) => join(d, 'debootstrap'))
+    .find((p) => existsSync(p))
+  if (!found)
+    throw new Error(
+      'debootstrap not found (Debian/Ubuntu: apt-get install debootstrap; scripts/setup.sh does it as root)',
+    )
   return found
 }
 
@@ -61,18 +70,36 @@ async function hostArch(): Promise<string> {
   return (await run('dpkg', ['--print-architecture'])).trim()
 }
 
-async function debootstrap(recipe: DebianRecipe, arch: string, mirror: AptSource, target: string): Promise<void> {
+async function debootstrap(
+  recipe: DebianRecipe,
+  arch: string,
+  mirror: AptSource,
+  target: string,
+): Promise<void> {
   const include = mirror.uri.startsWith('https:') ? ['--include=ca-certificates'] : []
-  const args = [`--variant=${recipe.variant}`, `--arch=${arch}`, '--components=main', ...include, recipe.suite, target, mirror.uri]
+  const args = [
+    `--variant=${recipe.variant}`,
+    `--arch=${arch}`,
+    '--components=main',
+    ...include,
+    recipe.suite,
+    target,
+    mirror.uri,
+  ]
   process.stderr.write(`images: debootstrap ${args.join(' ')} (first time ~1-3 min)\n`)
   const child = spawn(debootstrapBinary(), args, { stdio: ['ignore', 'pipe', 'pipe'] })
-  const show = (line: string) => PER_PACKAGE.test(line) || process.stderr.write(`images:   debootstrap | ${line}\n`)
+  const show = (line: string) =>
+    PER_PACKAGE.test(line) || process.stderr.write(`images:   debootstrap | ${line}\n`)
   lines(child.stdout, show)
   lines(child.stderr, show)
-  const code = await new Promise<number | null>((resolve, reject) => child.once('error', reject).once('close', resolve))
+  const code = await new Promise<number | null>((resolve, reject) =>
+    child.once('error', reject).once('close', resolve),
+  )
   if (code !== 0) {
     const log = await readFile(join(target, 'debootstrap/debootstrap.log'), 'utf8').catch(() => '')
-    throw new Error(`debootstrap exited with ${code}${log ? `; the end of its log:\n${log.split('\n').slice(-25).join('\n')}` : ''}`)
+    throw new Error(
+      `debootstrap exited with ${code}${log ? `; the end of its log:\n${log.split('\n').slice(-25).join('\n')}` : ''}`,
+    )
   }
 }
 
@@ -80,13 +107,15 @@ async function debootstrap(recipe: DebianRecipe, arch: string, mirror: AptSource
 async function pruneTree(root: string): Promise<void> {
   const dirs = PRUNED.map((d) => join(root, d)).filter((d) => existsSync(d))
   const kept = KEPT.flatMap((p) => ['!', '-path', join(root, p)])
-  if (dirs.length) await run('find', [...dirs, '(', '-type', 'f', '-o', '-type', 'l', ')', ...kept, '-delete'])
+  if (dirs.length)
+    await run('find', [...dirs, '(', '-type', 'f', '-o', '-type', 'l', ')', ...kept, '-delete'])
 }
 
 /** Sources pointing at the host's mirror, the extra files, and no apt lists or caches. */
 async function finishTree(root: string, sources: AptSource[]): Promise<void> {
   const at = (path: string) => join(root, path)
-  if (!existsSync(at('/usr/share/keyrings/debian-archive-keyring.gpg'))) throw new Error('the new tree has no debian-archive-keyring.gpg')
+  if (!existsSync(at('/usr/share/keyrings/debian-archive-keyring.gpg')))
+    throw new Error('the new tree has no debian-archive-keyring.gpg')
   await rm(at('/etc/apt/sources.list'), { force: true })
   await writeFile(at('/etc/apt/sources.list.d/debian.sources'), renderSources(sources))
   for (const [path, { text, mode }] of Object.entries(EXTRA_FILES)) {
@@ -105,11 +134,23 @@ async function finishTree(root: string, sources: AptSource[]): Promise<void> {
 
 /** Streams the tree (no device nodes, /proc, /sys contents) into the engine as `ref`. */
 async function importTree(docker: Dockerode, root: string, ref: string, changes: string[]): Promise<void> {
-  const args = ['-C', root, '-c', '--numeric-owner', '--one-file-system', '--xattrs', '--xattrs-include=security.capability']
-  const tar = spawn('tar', [...args, '--exclude=./dev/*', '--exclude=./proc/*', '--exclude=./sys/*', '.'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const args = [
+    '-C',
+    root,
+    '-c',
+    '--numeric-owner',
+    '--one-file-system',
+    '--xattrs',
+    '--xattrs-include=security.capability',
+  ]
+  const tar = spawn('tar', [...args, '--exclude=./dev/*', '--exclude=./proc/*', '--exclude=./sys/*', '.'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let stderr = ''
   tar.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-  const exited = new Promise<number | null>((resolve, reject) => tar.once('error', reject).once('close', resolve))
+  const exited = new Promise<number | null>((resolve, reject) =>
+    tar.once('error', reject).once('close', resolve),
+  )
   await importTar(docker, tar.stdout, ref, changes)
   const code = await exited
   if (code !== 0) {
@@ -135,11 +176,17 @@ async function removeTree(root: string): Promise<void> {
 }
 
 /** Builds the base image unless one made from the same recipe and mirror is there. */
-export async function ensureDebian(docker: Dockerode, recipe: DebianRecipe, version: string): Promise<ImageResult> {
+export async function ensureDebian(
+  docker: Dockerode,
+  recipe: DebianRecipe,
+  version: string,
+): Promise<ImageResult> {
   const arch = await hostArch()
   const sources = aptSources(recipe.suite)
   const key = createHash('sha256')
-    .update(JSON.stringify({ version, recipe, arch, sources, EXTRA_FILES, HOST_FILES, CHANGES, PRUNED, KEPT }))
+    .update(
+      JSON.stringify({ version, recipe, arch, sources, EXTRA_FILES, HOST_FILES, CHANGES, PRUNED, KEPT }),
+    )
     .digest('hex')
   return ensureKeyed(docker, recipe.ref, key, async () => {
     if (process.getuid?.() !== 0) throw new Error(`building ${recipe.ref} runs debootstrap, which needs root`)
@@ -151,7 +198,9 @@ export async function ensureDebian(docker: Dockerode, recipe: DebianRecipe, vers
       await importTree(docker, root, recipe.ref, [...CHANGES, `LABEL ${KEY_LABEL}=${key}`])
     } finally {
       // A leftover temp tree must not hide the build's own outcome.
-      await removeTree(root).catch((err: Error) => process.stderr.write(`images: WARNING: could not remove ${root}: ${err.message}\n`))
+      await removeTree(root).catch((err: Error) =>
+        process.stderr.write(`images: WARNING: could not remove ${root}: ${err.message}\n`),
+      )
     }
   })
 }

@@ -20,7 +20,9 @@ export interface ImageRef {
 export function parseRef(ref: string): ImageRef {
   const slash = ref.lastIndexOf('/')
   const colon = ref.lastIndexOf(':')
-  return colon > slash ? { repo: ref.slice(0, colon), tag: ref.slice(colon + 1) } : { repo: ref, tag: 'latest' }
+  return colon > slash
+    ? { repo: ref.slice(0, colon), tag: ref.slice(colon + 1) }
+    : { repo: ref, tag: 'latest' }
 }
 
 /**
@@ -72,7 +74,12 @@ async function readProgress(response: Readable): Promise<void> {
  * Streams `tar` to the engine as a single-layer image tagged `ref`. `changes` are Dockerfile
  * instructions applied to the config (ENV, CMD, ENTRYPOINT, LABEL, EXPOSE, ...).
  */
-export async function importTar(docker: Dockerode, tar: Readable, ref: string, changes: string[]): Promise<void> {
+export async function importTar(
+  docker: Dockerode,
+  tar: Readable,
+  ref: string,
+  changes: string[],
+): Promise<void> {
   const { repo, tag } = parseRef(ref)
   const tarFailed = new Promise<never>((_, reject) => tar.once('error', reject))
   tarFailed.catch(() => {})
@@ -104,7 +111,12 @@ export interface ImageResult {
  * Runs `build` (which must tag `ref` with `key` in its KEY_LABEL) unless `ref` already carries
  * that key. The image it replaces is removed when nothing else uses it.
  */
-export async function ensureKeyed(docker: Dockerode, ref: string, key: string, build: () => Promise<void>): Promise<ImageResult> {
+export async function ensureKeyed(
+  docker: Dockerode,
+  ref: string,
+  key: string,
+  build: () => Promise<void>,
+): Promise<ImageResult> {
   const started = performance.now()
   const elapsed = () => (performance.now() - started) / 1000
   const existing = await inspectImage(docker, ref)
@@ -125,11 +137,18 @@ export async function ensureKeyed(docker: Dockerode, ref: string, key: string, b
 }
 
 /** Builds the image unless one with the same content key is already tagged `ref`. */
-export async function ensureImage(docker: Dockerode, recipe: ImageRecipe, version: string): Promise<ImageResult> {
+export async function ensureImage(
+  docker: Dockerode,
+  recipe: ImageRecipe,
+  version: string,
+): Promise<ImageResult> {
   const key = await contentKey(version, await recipe.keyFiles(), { ref: recipe.ref, changes: recipe.changes })
   return ensureKeyed(docker, recipe.ref, key, async () => {
     await recipe.prepare?.()
     const entries = await recipe.rootfs()
-    await importTar(docker, packEntries(entries, { addParents: true }), recipe.ref, [...recipe.changes, `LABEL ${KEY_LABEL}=${key}`])
+    await importTar(docker, packEntries(entries, { addParents: true }), recipe.ref, [
+      ...recipe.changes,
+      `LABEL ${KEY_LABEL}=${key}`,
+    ])
   })
 }

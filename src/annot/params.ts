@@ -126,30 +126,55 @@ export function param<const N extends string, T extends ParamType = 'string'>(
 ): Param<N, NoInfer<T>, ParamTypes[NoInfer<T>]>
 export function param(name: string, description: string, options: ParamOptions): Param {
   const where = `annot.param(${JSON.stringify(name)})`
-  if (!isObject(options)) throw new OptionsError(where, 'expected options { holder, type?, default?, required? }')
+  if (!isObject(options))
+    throw new OptionsError(where, 'expected options { holder, type?, default?, required? }')
   const unknown = Object.keys(options).find((key) => !OPTION_KEYS.has(key))
-  if (unknown !== undefined) throw new OptionsError(`${where}.${unknown}`, `unknown option (known: ${[...OPTION_KEYS].join(', ')})`)
+  if (unknown !== undefined)
+    throw new OptionsError(`${where}.${unknown}`, `unknown option (known: ${[...OPTION_KEYS].join(', ')})`)
   return checkParam({ ...options, name, description }, where)
 }
 
 /** A param from plain fields (`annot.param`'s, or one in a `meta.params` list), checked and frozen. */
 export function checkParam(input: unknown, where: string): Param {
   if (!isObject(input)) throw new OptionsError(where, 'expected a param made by annot.param')
-  const { name, description, holder, type = 'string', required, default: fallback, ...rest } = input as Record<string, unknown>
+  const {
+    name,
+    description,
+    holder,
+    type = 'string',
+    required,
+    default: fallback,
+    ...rest
+  } = input as Record<string, unknown>
   const unknown = Object.keys(rest)
-  if (unknown.length) throw new OptionsError(`${where}.${unknown[0]}`, `unknown field (known: name, description, ${[...OPTION_KEYS].join(', ')})`)
+  if (unknown.length)
+    throw new OptionsError(
+      `${where}.${unknown[0]}`,
+      `unknown field (known: name, description, ${[...OPTION_KEYS].join(', ')})`,
+    )
   if (typeof name !== 'string' || !NAME.test(name)) {
-    throw new OptionsError(`${where}.name`, `a param name is letters, digits, _ and -, starting with a letter or _ (got ${show(name)})`)
+    throw new OptionsError(
+      `${where}.name`,
+      `a param name is letters, digits, _ and -, starting with a letter or _ (got ${show(name)})`,
+    )
   }
-  if (typeof description !== 'string' || description.trim() === '') throw new OptionsError(`${where}.description`, 'a param needs a description')
-  if (typeof holder !== 'string') throw new OptionsError(`${where}.holder`, `expected an example value as a string (got ${show(holder)})`)
-  if (!TYPES.includes(type as ParamType)) throw new OptionsError(`${where}.type`, `expected one of ${TYPES.join(', ')} (got ${show(type)})`)
-  if (required !== undefined && typeof required !== 'boolean') throw new OptionsError(`${where}.required`, `expected a boolean (got ${show(required)})`)
+  if (typeof description !== 'string' || description.trim() === '')
+    throw new OptionsError(`${where}.description`, 'a param needs a description')
+  if (typeof holder !== 'string')
+    throw new OptionsError(`${where}.holder`, `expected an example value as a string (got ${show(holder)})`)
+  if (!TYPES.includes(type as ParamType))
+    throw new OptionsError(`${where}.type`, `expected one of ${TYPES.join(', ')} (got ${show(type)})`)
+  if (required !== undefined && typeof required !== 'boolean')
+    throw new OptionsError(`${where}.required`, `expected a boolean (got ${show(required)})`)
   if (fallback !== undefined) {
     if (typeof fallback !== type || (type === 'number' && !Number.isFinite(fallback))) {
-      throw new OptionsError(`${where}.default`, `expected a ${type as string} like the param's type (got ${show(fallback)})`)
+      throw new OptionsError(
+        `${where}.default`,
+        `expected a ${type as string} like the param's type (got ${show(fallback)})`,
+      )
     }
-    if (required === true) throw new OptionsError(`${where}.required`, 'a param with a default is not required')
+    if (required === true)
+      throw new OptionsError(`${where}.required`, 'a param with a default is not required')
   }
   return Object.freeze({
     name,
@@ -166,5 +191,9 @@ function isObject(value: unknown): value is object {
 }
 
 function show(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : typeof value === 'function' ? 'a function' : String(value)
+  return typeof value === 'string'
+    ? JSON.stringify(value)
+    : typeof value === 'function'
+      ? 'a function'
+      : String(value)
 }

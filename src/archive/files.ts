@@ -20,15 +20,24 @@ export async function fileEntries(files: readonly FileSpec[]): Promise<RootfsEnt
     }
     const local = resolve(source.path)
     const info = await stat(local).catch((err: NodeJS.ErrnoException) => {
-      throw new OptionsError(`files[${JSON.stringify(target)}]`, `local path ${source.path} cannot be read (${err.code ?? err.message})`)
+      throw new OptionsError(
+        `files[${JSON.stringify(target)}]`,
+        `local path ${source.path} cannot be read (${err.code ?? err.message})`,
+      )
     })
     // A bind mount's entries are still listed (and hashed into the run's key), never packed.
     const bind = source.bind ? { source: local, target } : undefined
     const before = entries.length
     if (info.isDirectory()) await walk(local, target, entries)
-    else if (info.isFile()) entries.push({ kind: 'file', path: target, source: local, mode: info.mode & 0o7777, mtime: info.mtime })
-    else throw new OptionsError(`files[${JSON.stringify(target)}]`, `local path ${source.path} is neither a file nor a folder`)
-    if (bind) for (let i = before; i < entries.length; i++) entries[i] = { ...entries[i], bind } as RootfsEntry
+    else if (info.isFile())
+      entries.push({ kind: 'file', path: target, source: local, mode: info.mode & 0o7777, mtime: info.mtime })
+    else
+      throw new OptionsError(
+        `files[${JSON.stringify(target)}]`,
+        `local path ${source.path} is neither a file nor a folder`,
+      )
+    if (bind)
+      for (let i = before; i < entries.length; i++) entries[i] = { ...entries[i], bind } as RootfsEntry
   }
   return entries
 }
@@ -42,7 +51,12 @@ export function splitBinds(entries: readonly RootfsEntry[]): { upload: RootfsEnt
     if (bind) binds.set(bind.target, bind)
     else upload.push(entry)
   }
-  const mounts = [...binds.values()].map((b): Mount => ({ kind: 'bind', source: b.source, target: b.target, readOnly: true }))
+  const mounts = [...binds.values()].map((b): Mount => ({
+    kind: 'bind',
+    source: b.source,
+    target: b.target,
+    readOnly: true,
+  }))
   return { upload, mounts }
 }
 

@@ -58,7 +58,12 @@ export interface DirEntry {
 
 export type RootfsEntry = FileEntry | ContentEntry | SymlinkEntry | DirEntry
 
-export const file = (path: string, source: string, mode?: number): FileEntry => ({ kind: 'file', path, source, mode })
+export const file = (path: string, source: string, mode?: number): FileEntry => ({
+  kind: 'file',
+  path,
+  source,
+  mode,
+})
 export const content = (path: string, data: string | Uint8Array, mode = 0o644): ContentEntry => ({
   kind: 'content',
   path,
@@ -99,7 +104,8 @@ export function planEntries(entries: readonly RootfsEntry[], addParents: boolean
   for (const name of addParents ? [...byName.keys()] : []) {
     for (let parent = posix.dirname(name); parent !== '.'; parent = posix.dirname(parent)) {
       const existing = byName.get(parent)
-      if (existing && existing.kind !== 'dir') throw new Error(`/${parent} is a ${existing.kind}, not a directory`)
+      if (existing && existing.kind !== 'dir')
+        throw new Error(`/${parent} is a ${existing.kind}, not a directory`)
       if (!existing) byName.set(parent, dir('/' + parent))
     }
   }
@@ -148,7 +154,10 @@ async function addEntry(pack: tar.Pack, entry: RootfsEntry): Promise<void> {
     case 'file':
       return addFile(pack, entry)
     case 'content': {
-      const data = typeof entry.content === 'string' ? Buffer.from(entry.content) : Buffer.from(entry.content.buffer, entry.content.byteOffset, entry.content.byteLength)
+      const data =
+        typeof entry.content === 'string'
+          ? Buffer.from(entry.content)
+          : Buffer.from(entry.content.buffer, entry.content.byteOffset, entry.content.byteLength)
       return addBuffer(pack, { ...header(entry), type: 'file', mode: entry.mode ?? 0o644 }, data)
     }
     case 'symlink':
@@ -163,7 +172,10 @@ async function addEntry(pack: tar.Pack, entry: RootfsEntry): Promise<void> {
  * binary never sits in memory. A failure (say, a missing source file) destroys the stream with
  * that error.
  */
-export function packEntries(entries: readonly RootfsEntry[], { addParents }: { addParents: boolean }): Readable {
+export function packEntries(
+  entries: readonly RootfsEntry[],
+  { addParents }: { addParents: boolean },
+): Readable {
   const plan = planEntries(entries, addParents)
   const pack = tar.pack()
   void (async () => {

@@ -10,13 +10,18 @@ export function describeFailure(err: unknown): string {
   const code = levCode(err)
   const head = code ? `${err.message} [${code}]` : err.stack ? userFrames(err.stack) : err.message
   if (!(err instanceof AggregateError)) return head
-  return [head, ...err.errors.map((e, i) => `  ${i + 1}. ${describeFailure(e).replace(/\n/g, '\n     ')}`)].join('\n')
+  return [
+    head,
+    ...err.errors.map((e, i) => `  ${i + 1}. ${describeFailure(e).replace(/\n/g, '\n     ')}`),
+  ].join('\n')
 }
 
 /** The stack down to the first frame of this command's own code: what called the export is noise. */
 function userFrames(stack: string): string {
   const lines = stack.split('\n')
-  const ours = lines.findIndex((line) => /^\s+at /.test(line) && (line.includes(__dirname) || line.includes('node_modules/commander/')))
+  const ours = lines.findIndex(
+    (line) => /^\s+at /.test(line) && (line.includes(__dirname) || line.includes('node_modules/commander/')),
+  )
   return (ours < 0 ? lines : lines.slice(0, ours)).join('\n')
 }
 

@@ -16,7 +16,9 @@ export function gcCommand(finish: (code: ExitCode) => void): Command {
     )
     .option('--all', 'remove every object levrt labelled, whoever made it, live or not')
     .option('--dry-run', 'only list what would be removed')
-    .action(async (flags: { all?: boolean; dryRun?: boolean }) => finish(await gc({ all: flags.all ?? false, dryRun: flags.dryRun ?? false })))
+    .action(async (flags: { all?: boolean; dryRun?: boolean }) =>
+      finish(await gc({ all: flags.all ?? false, dryRun: flags.dryRun ?? false })),
+    )
 }
 
 async function gc(options: GcOptions): Promise<ExitCode> {
@@ -28,7 +30,9 @@ async function gc(options: GcOptions): Promise<ExitCode> {
     const verb = options.dryRun ? 'would remove' : 'removed'
     for (const o of removed) process.stdout.write(`${describeObject(verb, o)}\n`)
     for (const { object, error } of failed) {
-      process.stderr.write(`${describeObject('could not remove', object)}: ${error instanceof Error ? error.message : String(error)}\n`)
+      process.stderr.write(
+        `${describeObject('could not remove', object)}: ${error instanceof Error ? error.message : String(error)}\n`,
+      )
     }
     process.stdout.write(`${summarize(removed, options)}\n`)
     return failed.length ? EXIT.failed : EXIT.done

@@ -22,7 +22,8 @@ export function configure(cmd: Command): Command {
       writeOut: (text) => process.stdout.write(text),
       writeErr: (text) => process.stderr.write(text),
       // Commander says `error: unknown option '--x'`; we say which program, then show the help.
-      outputError: (text, write) => write(`levrt: ${text.replace(/^error: /, '').trimEnd()}\n\n${cmd.helpInformation()}`),
+      outputError: (text, write) =>
+        write(`levrt: ${text.replace(/^error: /, '').trimEnd()}\n\n${cmd.helpInformation()}`),
     })
 }
 

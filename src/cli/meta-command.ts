@@ -27,7 +27,9 @@ export function metaCommand(finish: (code: ExitCode) => void): Command {
         process.stderr.write(`levrt meta: cannot load ${path}: ${describeFailure(err.cause)}\n`)
         return finish(EXIT.failed)
       }
-      process.stdout.write(`${JSON.stringify(describeMeta(requireMeta(mod), [...mod.functions.keys()]), null, 2)}\n`)
+      process.stdout.write(
+        `${JSON.stringify(describeMeta(requireMeta(mod), [...mod.functions.keys()]), null, 2)}\n`,
+      )
       finish(EXIT.done)
     })
 }

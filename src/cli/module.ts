@@ -87,14 +87,20 @@ function readMeta(exports: Record<string, unknown>, path: string): Meta | undefi
 }
 
 /** Each of `meta.exports` by the name the module exports it under (found by identity). */
-function namesOf(listed: NonNullable<Meta['exports']>, exports: Record<string, unknown>, path: string): Map<string, WorkflowFunction> {
+function namesOf(
+  listed: NonNullable<Meta['exports']>,
+  exports: Record<string, unknown>,
+  path: string,
+): Map<string, WorkflowFunction> {
   const byValue = new Map<unknown, string>()
   for (const [name, value] of Object.entries(exports)) if (!byValue.has(value)) byValue.set(value, name)
   return new Map(
     listed.map((fn, i) => {
       const name = byValue.get(fn)
       if (name === undefined) {
-        throw new UsageError(`${path}: meta.exports[${i}] (${fn.name || 'an anonymous function'}) is not exported by the module, so it cannot be named`)
+        throw new UsageError(
+          `${path}: meta.exports[${i}] (${fn.name || 'an anonymous function'}) is not exported by the module, so it cannot be named`,
+        )
       }
       return [name, fn as WorkflowFunction]
     }),
@@ -102,11 +108,16 @@ function namesOf(listed: NonNullable<Meta['exports']>, exports: Record<string, u
 }
 
 function exportedFunctions(exports: Record<string, unknown>): Map<string, WorkflowFunction> {
-  return new Map(Object.entries(exports).filter((e): e is [string, WorkflowFunction] => typeof e[1] === 'function'))
+  return new Map(
+    Object.entries(exports).filter((e): e is [string, WorkflowFunction] => typeof e[1] === 'function'),
+  )
 }
 
 /** The module's `meta`, or a UsageError saying it has none. */
 export function requireMeta(mod: WorkflowModule): Meta {
-  if (!mod.meta) throw new UsageError(`${mod.path} has no meta: a workflow module describes itself with \`export const meta = annot.meta({ ... })\``)
+  if (!mod.meta)
+    throw new UsageError(
+      `${mod.path} has no meta: a workflow module describes itself with \`export const meta = annot.meta({ ... })\``,
+    )
   return mod.meta
 }

@@ -21,11 +21,17 @@ export function parseParamFlags(flags: readonly string[]): Map<string, string> {
  * its other exports runs without them.
  * @throws UsageError naming every unknown or missing param, or a value of the wrong type.
  */
-export function argumentsFor(params: readonly Param[], given: ReadonlyMap<string, string>, arity: number): unknown[] {
+export function argumentsFor(
+  params: readonly Param[],
+  given: ReadonlyMap<string, string>,
+  arity: number,
+): unknown[] {
   const known = new Set(params.map((p) => p.name))
   const unknown = [...given.keys()].filter((name) => !known.has(name))
   if (unknown.length) {
-    const takes = params.length ? `the module's params are ${params.map((p) => p.name).join(', ')}` : 'the module declares no params'
+    const takes = params.length
+      ? `the module's params are ${params.map((p) => p.name).join(', ')}`
+      : 'the module declares no params'
     throw new UsageError(`unknown --param ${unknown.join(', ')}: ${takes}`)
   }
   const missing = params.filter((p, i) => p.required && i < arity && !given.has(p.name))
@@ -42,7 +48,14 @@ export function argumentsFor(params: readonly Param[], given: ReadonlyMap<string
   return args
 }
 
-const BOOLEANS: Readonly<Record<string, boolean>> = { true: true, false: false, yes: true, no: false, '1': true, '0': false }
+const BOOLEANS: Readonly<Record<string, boolean>> = {
+  true: true,
+  false: false,
+  yes: true,
+  no: false,
+  '1': true,
+  '0': false,
+}
 
 function convert(p: Param, text: string): string | number | boolean {
   switch (p.type) {
@@ -50,12 +63,14 @@ function convert(p: Param, text: string): string | number | boolean {
       return text
     case 'number': {
       const n = Number(text)
-      if (text.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--param ${p.name}=${text}: expected a number`)
+      if (text.trim() === '' || !Number.isFinite(n))
+        throw new UsageError(`--param ${p.name}=${text}: expected a number`)
       return n
     }
     case 'boolean': {
       const key = text.toLowerCase()
-      if (!Object.hasOwn(BOOLEANS, key)) throw new UsageError(`--param ${p.name}=${text}: expected true or false`)
+      if (!Object.hasOwn(BOOLEANS, key))
+        throw new UsageError(`--param ${p.name}=${text}: expected true or false`)
       return BOOLEANS[key]
     }
   }

@@ -24,7 +24,12 @@ export interface DocumentLike {
 export function isDocumentLike(value: unknown): value is DocumentLike {
   if (typeof value !== 'object' || value === null) return false
   const v = value as Partial<Record<'get' | 'coll', unknown>>
-  return typeof v.get === 'function' && typeof v.coll === 'object' && v.coll !== null && typeof (v.coll as { collectionName?: unknown }).collectionName === 'string'
+  return (
+    typeof v.get === 'function' &&
+    typeof v.coll === 'object' &&
+    v.coll !== null &&
+    typeof (v.coll as { collectionName?: unknown }).collectionName === 'string'
+  )
 }
 
 /**
@@ -47,5 +52,9 @@ export async function printResult(value: unknown, write: (line: string) => void)
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function'
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  )
 }

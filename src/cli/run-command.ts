@@ -20,14 +20,27 @@ export function runCommand(finish: (code: ExitCode) => void): Command {
     )
     .argument('<module>', 'the workflow module: a .ts or .js file')
     .argument('[export]', 'the function to run; optional when the module lists exactly one')
-    .option('-p, --param <name=value>', "a value for one of the module's params (repeat for each)", (value: string, previous: string[] = []) => [...previous, value])
-    .option('--resume', 'reuse every earlier successful run with the same key (LEVRT_REUSE=1): a workflow that stopped half-way does only what is left')
-    .action(async (path: string, exportName: string | undefined, options: { param?: string[]; resume?: boolean }) =>
-      finish(await run(path, exportName, options.param ?? [], options.resume ?? false)),
+    .option(
+      '-p, --param <name=value>',
+      "a value for one of the module's params (repeat for each)",
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .option(
+      '--resume',
+      'reuse every earlier successful run with the same key (LEVRT_REUSE=1): a workflow that stopped half-way does only what is left',
+    )
+    .action(
+      async (path: string, exportName: string | undefined, options: { param?: string[]; resume?: boolean }) =>
+        finish(await run(path, exportName, options.param ?? [], options.resume ?? false)),
     )
 }
 
-async function run(path: string, exportName: string | undefined, flags: readonly string[], resume: boolean): Promise<ExitCode> {
+async function run(
+  path: string,
+  exportName: string | undefined,
+  flags: readonly string[],
+  resume: boolean,
+): Promise<ExitCode> {
   const given = parseParamFlags(flags)
   if (resume) process.env.LEVRT_REUSE = '1'
   // Before the module loads: runs show their output unless the user chose a mode.
@@ -56,7 +69,9 @@ async function run(path: string, exportName: string | undefined, flags: readonly
 /** The export named on the command line, or the module's only one. */
 function pickExport(mod: WorkflowModule, name: string | undefined): [string, WorkflowFunction] {
   const names = [...mod.functions.keys()]
-  const listed = names.length ? `${mod.meta?.exports ? 'its meta lists' : 'it exports'} ${names.join(', ')}` : 'it exports no function'
+  const listed = names.length
+    ? `${mod.meta?.exports ? 'its meta lists' : 'it exports'} ${names.join(', ')}`
+    : 'it exports no function'
   if (name === undefined) {
     if (names.length === 1) return [names[0], mod.functions.get(names[0])!]
     throw new UsageError(`name the export to run: ${listed}`)

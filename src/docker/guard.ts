@@ -2,7 +2,16 @@ import { EngineUnavailableError } from '../errors'
 import { statusOf } from './status'
 
 /** Socket-level failures: the engine is gone, whatever call hit them. */
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND'])
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOENT',
+  'EACCES',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+])
 
 /** An engine call's error as the caller should see it: an unreachable engine is EngineUnavailableError. */
 export function engineError(address: string, err: unknown): unknown {

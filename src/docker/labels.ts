@@ -26,7 +26,6 @@ export const LABEL_SCHEMA = '1'
 /** This process's start time (see processStart); read once, at load. */
 const OWN_START = processStart(process.pid) ?? ''
 
-
 export function ownerLabels(runId: string, role: string): Record<string, string> {
   return {
     [LABEL.managed]: LABEL_SCHEMA,

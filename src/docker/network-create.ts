@@ -22,18 +22,32 @@ export async function createPooledNetwork(
   labels: Readonly<Record<string, string>>,
   options: NetworkOptions,
 ): Promise<Dockerode.Network> {
-  const base = { Name: name, Driver: 'bridge', CheckDuplicate: true, Internal: options.internal ?? false, Labels: { ...labels } }
+  const base = {
+    Name: name,
+    Driver: 'bridge',
+    CheckDuplicate: true,
+    Internal: options.internal ?? false,
+    Labels: { ...labels },
+  }
   const pool = options.pool
   if (!pool) return docker.createNetwork(base)
   const networks = await docker.listNetworks()
-  const used = networks.flatMap((n) => (n.IPAM?.Config ?? []).map((c) => c.Subnet).filter((s): s is string => !!s))
+  const used = networks.flatMap((n) =>
+    (n.IPAM?.Config ?? []).map((c) => c.Subnet).filter((s): s is string => !!s),
+  )
   let conflicts = 0
   for (const subnet of freeSubnets(pool, used)) {
     try {
-      return await docker.createNetwork({ ...base, IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] } })
+      return await docker.createNetwork({
+        ...base,
+        IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] },
+      })
     } catch (err) {
       if (!/overlap/i.test(describe(err)) || ++conflicts > MAX_CONFLICTS) throw err
     }
   }
-  throw new NetworkError(name, `no free /${pool.prefix} subnet left in ${pool.range} (set LEVRT_SUBNET_POOL to a larger range)`)
+  throw new NetworkError(
+    name,
+    `no free /${pool.prefix} subnet left in ${pool.range} (set LEVRT_SUBNET_POOL to a larger range)`,
+  )
 }

@@ -33,9 +33,13 @@ export function parsePool(text: string, option: string): SubnetPool {
   const rangePrefix = m ? Number(m[2]) : NaN
   const prefix = m ? Number(m[3]) : NaN
   if (base === undefined || !(rangePrefix >= 8 && rangePrefix <= prefix && prefix <= 29)) {
-    throw new OptionsError(option, `${JSON.stringify(text)} is not <range>/<bits>:<prefix>, e.g. 10.77.0.0/16:26 (prefix up to 29)`)
+    throw new OptionsError(
+      option,
+      `${JSON.stringify(text)} is not <range>/<bits>:<prefix>, e.g. 10.77.0.0/16:26 (prefix up to 29)`,
+    )
   }
-  if (base % 2 ** (32 - rangePrefix) !== 0) throw new OptionsError(option, `${m![1]} is not the start of a /${rangePrefix}`)
+  if (base % 2 ** (32 - rangePrefix) !== 0)
+    throw new OptionsError(option, `${m![1]} is not the start of a /${rangePrefix}`)
   return { range: `${m![1]}/${rangePrefix}`, prefix }
 }
 
@@ -66,7 +70,11 @@ function cidrRange(cidr: string): [number, number] | undefined {
  * an engine then rarely reach for the same subnet at once (the engine refuses the loser, who
  * takes the next).
  */
-export function* freeSubnets(pool: SubnetPool, used: readonly string[], random: () => number = Math.random): Generator<string> {
+export function* freeSubnets(
+  pool: SubnetPool,
+  used: readonly string[],
+  random: () => number = Math.random,
+): Generator<string> {
   const [first, end] = cidrRange(pool.range)!
   const size = 2 ** (32 - pool.prefix)
   const count = (end - first) / size

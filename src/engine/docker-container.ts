@@ -26,7 +26,10 @@ export class DockerContainer implements Container {
     // A broken source (say, a local file that vanished) must fail the call, not hang it.
     const failed = new Promise<never>((_, reject) => tar.once('error', reject))
     await this.guard.call(() =>
-      Promise.race([this.container.putArchive(tar as unknown as NodeJS.ReadableStream, { path: '/' }), failed]),
+      Promise.race([
+        this.container.putArchive(tar as unknown as NodeJS.ReadableStream, { path: '/' }),
+        failed,
+      ]),
     )
   }
 
@@ -53,7 +56,10 @@ export class DockerContainer implements Container {
       res.resume()
       const header = res.headers['x-docker-container-path-stat']
       if (!header) return undefined
-      const info = JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as { size: number; mtime: string }
+      const info = JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as {
+        size: number
+        mtime: string
+      }
       return { size: info.size, mtime: info.mtime }
     })
   }

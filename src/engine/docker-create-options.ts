@@ -30,13 +30,23 @@ export function createOptions(spec: ContainerSpec): Dockerode.ContainerCreateOpt
 
 /** A container's address on the first network that gives it one. */
 export function firstAddress(info: Dockerode.ContainerInspectInfo): string | undefined {
-  return Object.values(info.NetworkSettings.Networks ?? {}).map((n) => n.IPAddress).find(Boolean) || undefined
+  return (
+    Object.values(info.NetworkSettings.Networks ?? {})
+      .map((n) => n.IPAddress)
+      .find(Boolean) || undefined
+  )
 }
 
 function mountOf(mount: Mount): Dockerode.MountSettings {
   // NoCopy: an empty volume must stay empty, whatever the image has at the target.
   return mount.kind === 'volume'
-    ? { Type: 'volume', Source: mount.name, Target: mount.target, ReadOnly: mount.readOnly, VolumeOptions: { NoCopy: true } as Dockerode.MountSettings['VolumeOptions'] }
+    ? {
+        Type: 'volume',
+        Source: mount.name,
+        Target: mount.target,
+        ReadOnly: mount.readOnly,
+        VolumeOptions: { NoCopy: true } as Dockerode.MountSettings['VolumeOptions'],
+      }
     : { Type: 'bind', Source: mount.source, Target: mount.target, ReadOnly: mount.readOnly }
 }
 

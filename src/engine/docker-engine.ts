@@ -7,7 +7,16 @@ import { ContainerCreateError, EngineUnavailableError } from '../errors'
 import { DockerContainer } from './docker-container'
 import { createOptions, firstAddress } from './docker-create-options'
 import { DockerNetwork } from './docker-network'
-import { NameTakenError, type Container, type ContainerSpec, type Engine, type ImageInfo, type LabelledObject, type Network, type NetworkOptions } from './engine'
+import {
+  NameTakenError,
+  type Container,
+  type ContainerSpec,
+  type Engine,
+  type ImageInfo,
+  type LabelledObject,
+  type Network,
+  type NetworkOptions,
+} from './engine'
 import { pull } from './pull'
 
 /** The engine layer on a Docker engine, through dockerode. */
@@ -60,7 +69,12 @@ export class DockerEngine implements Engine {
       await pull(this.docker, ref)
       info = await inspect()
     }
-    return { id: info.Id, user: info.Config?.User ?? '', env: info.Config?.Env ?? [], arch: info.Architecture }
+    return {
+      id: info.Id,
+      user: info.Config?.User ?? '',
+      env: info.Config?.Env ?? [],
+      arch: info.Architecture,
+    }
   }
 
   async createVolume(name: string, labels: Readonly<Record<string, string>>): Promise<void> {
@@ -71,7 +85,9 @@ export class DockerEngine implements Engine {
   async volumeLabels(name: string): Promise<Readonly<Record<string, string>> | undefined> {
     return this.guard.call(async () => {
       try {
-        const info = (await this.docker.getVolume(name).inspect()) as { Labels?: Record<string, string> | null }
+        const info = (await this.docker.getVolume(name).inspect()) as {
+          Labels?: Record<string, string> | null
+        }
         return info.Labels ?? {}
       } catch (err) {
         if (isGone(err)) return undefined
@@ -84,7 +100,11 @@ export class DockerEngine implements Engine {
     return firstAddress(await this.guard.call(() => this.docker.getContainer(container).inspect()))
   }
 
-  async createNetwork(name: string, labels: Readonly<Record<string, string>>, options: NetworkOptions = {}): Promise<Network> {
+  async createNetwork(
+    name: string,
+    labels: Readonly<Record<string, string>>,
+    options: NetworkOptions = {},
+  ): Promise<Network> {
     const network = await this.guard.call(() => createPooledNetwork(this.docker, name, labels, options))
     return new DockerNetwork(network, name, this.guard)
   }
@@ -101,7 +121,11 @@ export class DockerEngine implements Engine {
     return [
       ...containers.map((c) => ({ kind: 'container' as const, id: c.Id, labels: c.Labels ?? {} })),
       ...networks.map((n) => ({ kind: 'network' as const, id: n.Id, labels: n.Labels ?? {} })),
-      ...(volumes.Volumes ?? []).map((v) => ({ kind: 'volume' as const, id: v.Name, labels: v.Labels ?? {} })),
+      ...(volumes.Volumes ?? []).map((v) => ({
+        kind: 'volume' as const,
+        id: v.Name,
+        labels: v.Labels ?? {},
+      })),
     ]
   }
 

@@ -11,7 +11,9 @@ export class DockerNetwork implements Network {
   ) {}
 
   connect(container: string, aliases: readonly string[]): Promise<void> {
-    return this.guard.call(() => this.network.connect({ Container: container, EndpointConfig: { Aliases: [...aliases] } }))
+    return this.guard.call(() =>
+      this.network.connect({ Container: container, EndpointConfig: { Aliases: [...aliases] } }),
+    )
   }
 
   disconnect(container: string): Promise<void> {

@@ -21,7 +21,11 @@ export interface Engine {
    * Creates a user network: containers on it reach each other by name and alias. With a pool,
    * its subnet is a free one of the pool's (not one of the engine's few default pools).
    */
-  createNetwork(name: string, labels: Readonly<Record<string, string>>, options?: NetworkOptions): Promise<Network>
+  createNetwork(
+    name: string,
+    labels: Readonly<Record<string, string>>,
+    options?: NetworkOptions,
+  ): Promise<Network>
   /** The containers, networks and volumes carrying all of `labels`. */
   list(labels: Readonly<Record<string, string>>): Promise<LabelledObject[]>
   /** Removes one of `list()`'s objects (a container by force); one already gone is fine. */
@@ -87,7 +91,10 @@ export type Mount =
 
 /** `create` found the container name taken: another container holds it. */
 export class NameTakenError extends Error {
-  constructor(readonly containerName: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly containerName: string,
+    options?: { cause?: unknown },
+  ) {
     super(`container name ${containerName} is taken`, options)
     this.name = 'NameTakenError'
   }

@@ -38,7 +38,6 @@ export async function gc(engine: Engine, options: GcOptions = {}): Promise<GcRes
   return result
 }
 
-
 /** Which engines a context has swept already: one sweep per engine, before its first run. */
 export type Sweeps = WeakMap<Engine, Promise<void>>
 
@@ -49,8 +48,12 @@ export function sweepOnce(engine: Engine, sweeps: Sweeps): Promise<void> {
   if (!swept) {
     swept = gc(engine).then(
       ({ removed, failed }) => {
-        if (removed.length) process.stderr.write(`levrt: removed ${removed.length} leftovers of dead runs (levrt gc)\n`)
-        if (failed.length) process.emitWarning(`levrt: ${failed.length} leftovers of dead runs could not be removed: ${String(failed[0].error)}`)
+        if (removed.length)
+          process.stderr.write(`levrt: removed ${removed.length} leftovers of dead runs (levrt gc)\n`)
+        if (failed.length)
+          process.emitWarning(
+            `levrt: ${failed.length} leftovers of dead runs could not be removed: ${String(failed[0].error)}`,
+          )
       },
       (err: unknown) => process.emitWarning(`levrt: could not sweep leftovers of dead runs: ${String(err)}`),
     )

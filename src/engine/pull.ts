@@ -20,7 +20,11 @@ export function withTag(image: string): string {
  * a CI log stays readable). Any failure, including "no registry answers", becomes an
  * `ImageUnavailableError` that says how to build or load the image instead.
  */
-export async function pull(docker: Dockerode, image: string, log: (line: string) => void = defaultLog): Promise<void> {
+export async function pull(
+  docker: Dockerode,
+  image: string,
+  log: (line: string) => void = defaultLog,
+): Promise<void> {
   const ref = withTag(image)
   log(`levrt: ${image} is not on the engine; pulling ${ref}`)
   try {

@@ -13,7 +13,12 @@ import { EJSON } from 'bson'
 export type Change =
   | { readonly op: 'added'; readonly path: readonly string[]; readonly value: unknown }
   | { readonly op: 'removed'; readonly path: readonly string[]; readonly value: unknown }
-  | { readonly op: 'changed'; readonly path: readonly string[]; readonly before: unknown; readonly value: unknown }
+  | {
+      readonly op: 'changed'
+      readonly path: readonly string[]
+      readonly before: unknown
+      readonly value: unknown
+    }
 
 /**
  * What changed from `before` to `after` (two `get()` results). Objects are compared field by
@@ -73,7 +78,11 @@ export function canonical(value: unknown): string {
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys)
   if (isPlainObject(value)) {
-    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys(value[k])]))
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, sortKeys(value[k])]),
+    )
   }
   return value
 }

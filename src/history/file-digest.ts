@@ -30,7 +30,9 @@ export async function digestFiles(entries: readonly RootfsEntry[], cache: Digest
   for (const entry of sorted) {
     switch (entry.kind) {
       case 'content':
-        hash.update(`content ${entry.path} ${entry.mode ?? 0o644} ${createHash('sha256').update(entry.content).digest('hex')}\n`)
+        hash.update(
+          `content ${entry.path} ${entry.mode ?? 0o644} ${createHash('sha256').update(entry.content).digest('hex')}\n`,
+        )
         break
       case 'file':
         hash.update(`file ${entry.path} ${entry.mode ?? ''} ${await fileDigest(entry.source, cache)}\n`)

@@ -20,6 +20,16 @@ export interface KeyInputs {
  */
 export function runKey(inputs: KeyInputs): string {
   return createHash('sha256')
-    .update(JSON.stringify(['levrt-run-key-1', inputs.imageId, inputs.entry ?? null, inputs.cmd ?? null, inputs.env, inputs.files, inputs.collection]))
+    .update(
+      JSON.stringify([
+        'levrt-run-key-1',
+        inputs.imageId,
+        inputs.entry ?? null,
+        inputs.cmd ?? null,
+        inputs.env,
+        inputs.files,
+        inputs.collection,
+      ]),
+    )
     .digest('hex')
 }

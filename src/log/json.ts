@@ -34,7 +34,11 @@ export class JsonSink implements LogSink {
     const how =
       'error' in outcome
         ? { error: errorData(outcome.error) }
-        : { exitCode: outcome.exitCode, oomKilled: outcome.oomKilled, ...(outcome.reused ? { reused: true } : {}) }
+        : {
+            exitCode: outcome.exitCode,
+            oomKilled: outcome.oomKilled,
+            ...(outcome.reused ? { reused: true } : {}),
+          }
     this.emit('end', run, { ...how, durationMs })
   }
 
@@ -43,7 +47,13 @@ export class JsonSink implements LogSink {
     const since = Date.now()
     let last = ''
     let ended = false
-    const line = (event: string, counts: GroupCounts) => ({ t: new Date().toISOString(), event, group, ...counts, elapsedMs: Date.now() - since })
+    const line = (event: string, counts: GroupCounts) => ({
+      t: new Date().toISOString(),
+      event,
+      group,
+      ...counts,
+      elapsedMs: Date.now() - since,
+    })
     return {
       update: (counts) => {
         const key = JSON.stringify(counts)

@@ -83,6 +83,9 @@ export class RunLines {
     this.ended.add(runId)
     if (this.ended.size > REMEMBER_ENDED) this.ended.delete(this.ended.values().next().value!)
     if (!pair) return []
-    return [...pair.stdout.end().map((l) => ['stdout', l] as [StreamName, string]), ...pair.stderr.end().map((l) => ['stderr', l] as [StreamName, string])]
+    return [
+      ...pair.stdout.end().map((l) => ['stdout', l] as [StreamName, string]),
+      ...pair.stderr.end().map((l) => ['stderr', l] as [StreamName, string]),
+    ]
   }
 }

@@ -19,7 +19,13 @@ export function formatStatus(id: number, counts: GroupCounts, elapsedMs: number,
 }
 
 function same(a: GroupCounts, b: GroupCounts): boolean {
-  return a.done === b.done && a.running === b.running && a.queued === b.queued && a.failed === b.failed && a.total === b.total
+  return (
+    a.done === b.done &&
+    a.running === b.running &&
+    a.queued === b.queued &&
+    a.failed === b.failed &&
+    a.total === b.total
+  )
 }
 
 const CLEAR = '\r\x1b[2K'

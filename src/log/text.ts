@@ -27,17 +27,28 @@ export class TextSink implements LogSink {
 
   output(run: RunInfo, stream: StreamName, chunk: Buffer): void {
     const lines = this.lines.push(run.id, stream, chunk)
-    if (lines.length) this.printOutput(run, lines.map((l) => [stream, l]))
+    if (lines.length)
+      this.printOutput(
+        run,
+        lines.map((l) => [stream, l]),
+      )
   }
 
   runEnded(run: RunInfo, outcome: RunOutcome, durationMs: number): void {
     const rest = this.lines.end(run.id)
     if (rest.length) this.printOutput(run, rest)
     const took = formatDuration(durationMs)
-    if ('error' in outcome) return this.print(run, '--', `failed after ${took}: ${errorLine(outcome.error)}`, RED)
-    if (outcome.reused) return this.print(run, '--', `reused an earlier run (exit ${outcome.exitCode}), nothing ran`, DIM)
+    if ('error' in outcome)
+      return this.print(run, '--', `failed after ${took}: ${errorLine(outcome.error)}`, RED)
+    if (outcome.reused)
+      return this.print(run, '--', `reused an earlier run (exit ${outcome.exitCode}), nothing ran`, DIM)
     const oom = outcome.oomKilled ? ' (killed: out of memory)' : ''
-    this.print(run, '--', `exited ${outcome.exitCode}${oom} after ${took}`, outcome.exitCode === 0 && !oom ? GREEN : RED)
+    this.print(
+      run,
+      '--',
+      `exited ${outcome.exitCode}${oom} after ${took}`,
+      outcome.exitCode === 0 && !oom ? GREEN : RED,
+    )
   }
 
   group() {
@@ -46,12 +57,17 @@ export class TextSink implements LogSink {
 
   private printOutput(run: RunInfo, lines: ReadonlyArray<readonly [StreamName, string]>): void {
     const prefix = this.prefix(run)
-    const out = lines.map(([stream, line]) => `${prefix} ${this.mark(stream === 'stdout' ? '|' : '!', stream === 'stderr' ? YELLOW : undefined)} ${line}\n`)
+    const out = lines.map(
+      ([stream, line]) =>
+        `${prefix} ${this.mark(stream === 'stdout' ? '|' : '!', stream === 'stderr' ? YELLOW : undefined)} ${line}\n`,
+    )
     this.display.print(out.join(''))
   }
 
   private print(run: RunInfo, mark: string, text: string, code: number): void {
-    this.display.print(`${this.prefix(run)} ${this.mark(mark, DIM)} ${this.color ? paint(code, text) : text}\n`)
+    this.display.print(
+      `${this.prefix(run)} ${this.mark(mark, DIM)} ${this.color ? paint(code, text) : text}\n`,
+    )
   }
 
   private prefix(run: RunInfo): string {

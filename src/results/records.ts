@@ -81,10 +81,12 @@ function parseRecord(line: string): StoredDoc | string {
   } catch (err) {
     return `not JSON (${(err as Error).message})`
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'a record is a JSON object of fields'
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    return 'a record is a JSON object of fields'
   for (const key of Object.keys(value)) {
     if (key === '_id' || key === '_lev') return `the field name ${key} is reserved`
-    if (key === '' || key.startsWith('$') || key.includes('.')) return `the field name ${JSON.stringify(key)} cannot be stored (no leading $, no dots)`
+    if (key === '' || key.startsWith('$') || key.includes('.'))
+      return `the field name ${JSON.stringify(key)} cannot be stored (no leading $, no dots)`
   }
   return value as StoredDoc
 }

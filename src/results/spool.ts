@@ -29,7 +29,12 @@ export async function spool(
   home: string,
   store: Store,
   retries: SpoolRetries,
-  result: { readonly collection: string; readonly id: string; readonly fields: StoredDoc; readonly run: RunRecord },
+  result: {
+    readonly collection: string
+    readonly id: string
+    readonly fields: StoredDoc
+    readonly run: RunRecord
+  },
 ): Promise<string> {
   const { collection, id, fields, run } = result
   const dir = spoolDir(home)

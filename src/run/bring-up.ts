@@ -34,30 +34,60 @@ export async function bringUp(scope: RunScope): Promise<Launched> {
   const { prepared, objects, stop, engine } = scope
   const { spec } = prepared
   if (!spec.host && (spec.services.length > 0 || spec.links.length > 0)) {
-    objects.network = await engine.createNetwork(`levrt-${scope.id}`, ownerLabels(scope.id, 'network'), { pool: poolFromEnv() })
+    objects.network = await engine.createNetwork(`levrt-${scope.id}`, ownerLabels(scope.id, 'network'), {
+      pool: poolFromEnv(),
+    })
   }
-  await Promise.all(spec.services.map(([name, s], i) => startService(scope, name, s, prepared.serviceFiles[i])))
+  await Promise.all(
+    spec.services.map(([name, s], i) => startService(scope, name, s, prepared.serviceFiles[i])),
+  )
   stop.throwIfStopped()
   const extraHosts = spec.host ? await hostModeNames(engine, spec) : undefined
-  if (objects.network) for (const [host, aliases] of aliasesByHost(spec.links)) await objects.link(host, aliases)
+  if (objects.network)
+    for (const [host, aliases] of aliasesByHost(spec.links)) await objects.link(host, aliases)
   const role: Role = { kind: 'main' }
-  const main = await start(scope, spec, `levrt-${scope.id}`, role, prepared.mainFiles, networkFor(scope, []), extraHosts)
+  const main = await start(
+    scope,
+    spec,
+    `levrt-${scope.id}`,
+    role,
+    prepared.mainFiles,
+    networkFor(scope, []),
+    extraHosts,
+  )
   await waitPorts(scope, main, spec).catch(async (err: unknown) => {
-    throw err instanceof PortWaitError ? await portFailure(main.container, spec.image, spec.portTimeoutMs, err, stop.error()) : err
+    throw err instanceof PortWaitError
+      ? await portFailure(main.container, spec.image, spec.portTimeoutMs, err, stop.error())
+      : err
   })
   stop.throwIfStopped()
   return main
 }
 
-async function startService(scope: RunScope, name: string, spec: RunSpec, files: readonly RootfsEntry[]): Promise<void> {
+async function startService(
+  scope: RunScope,
+  name: string,
+  spec: RunSpec,
+  files: readonly RootfsEntry[],
+): Promise<void> {
   let launched: Launched | undefined
   try {
-    launched = await start(scope, spec, `levrt-${scope.id}-${name}`, { kind: 'service', name }, files, networkFor(scope, [name]))
+    launched = await start(
+      scope,
+      spec,
+      `levrt-${scope.id}-${name}`,
+      { kind: 'service', name },
+      files,
+      networkFor(scope, [name]),
+    )
     await waitPorts(scope, launched, spec)
   } catch (err) {
     scope.stop.throwIfStopped()
     const logs = launched ? await launched.container.tail(20).catch(() => '') : ''
-    const cause = launched && err instanceof PortWaitError ? await portFailure(launched.container, spec.image, spec.portTimeoutMs, err, undefined) : err
+    const cause =
+      launched && err instanceof PortWaitError
+        ? await portFailure(launched.container, spec.image, spec.portTimeoutMs, err, undefined)
+        : err
     throw new ServiceError(name, spec.image, logs, cause)
   }
 }

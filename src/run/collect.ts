@@ -61,7 +61,11 @@ export async function collect(ctx: Context, run: Stopped, teardown: () => Promis
 
 async function save(ctx: Context, run: Stopped, results: Results, record: RunRecord): Promise<void> {
   const { store, home, collection } = run.prepared
-  await saveResult(store, { home, retries: ctx.memo.spoolRetries }, { collection, id: run.id, fields: results.fields, run: record })
+  await saveResult(
+    store,
+    { home, retries: ctx.memo.spoolRetries },
+    { collection, id: run.id, fields: results.fields, run: record },
+  )
   // After the save: an index cannot be made on a collection the store cannot reach.
   await keyIndexOnce(store.key, store.collection(collection), ctx.memo.keyIndexes)
 }

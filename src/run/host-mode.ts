@@ -10,7 +10,11 @@ export async function hostModeNames(engine: Engine, spec: RunSpec): Promise<stri
   const names = spec.services.map(([name]) => `${name}:127.0.0.1`)
   for (const [alias, host] of spec.links) {
     const ip = await engine.containerAddress(host)
-    if (!ip) throw new OptionsError(`links.${alias}`, `${host} has no address to reach from the host network (is it running?)`)
+    if (!ip)
+      throw new OptionsError(
+        `links.${alias}`,
+        `${host} has no address to reach from the host network (is it running?)`,
+      )
     names.push(`${alias}:${ip}`)
   }
   return names

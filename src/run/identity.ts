@@ -40,7 +40,12 @@ export async function identify(
 }
 
 /** With `reuse` (or `LEVRT_REUSE`): the earlier successful run with this key that may stand in. */
-export async function reusable(store: Store, collection: string, spec: RunSpec, key: string): Promise<Document | undefined> {
+export async function reusable(
+  store: Store,
+  collection: string,
+  spec: RunSpec,
+  key: string,
+): Promise<Document | undefined> {
   const policy = spec.reuse ?? reuseFromEnv()
   if (!policy.reuse) return undefined
   const coll = store.collection(collection)

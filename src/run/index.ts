@@ -27,7 +27,12 @@ export async function startRun(
   const prepared = await prepare(ctx, spec, collection, use === 'awaited')
   if (prepared.reused) {
     const log = ctx.log()
-    const info = { id: prepared.reused.filters._id, name: ctx.memo.names.next(spec.image), image: spec.image, collection }
+    const info = {
+      id: prepared.reused.filters._id,
+      name: ctx.memo.names.next(spec.image),
+      image: spec.image,
+      collection,
+    }
     const { exitCode, oomKilled } = prepared.reused.run
     log.runStarted(info)
     log.runEnded(info, { exitCode, oomKilled, reused: true }, 0)

@@ -49,7 +49,9 @@ export async function launch(engine: Engine, req: LaunchRequest): Promise<Launch
   // Only the main container keeps results: a sidecar's records folder would go unread.
   const nonRoot = main && !isRoot(req.image?.user ?? '')
   // Which node runs the entry is decided (and the runtime volume made) before the container exists.
-  const node = spec.entry ? await entryNode(engine, req.runtime, spec.image, req.runId, main ? req.image : undefined) : undefined
+  const node = spec.entry
+    ? await entryNode(engine, req.runtime, spec.image, req.runId, main ? req.image : undefined)
+    : undefined
   const shipment = ship(req.runId, spec.entry, nonRoot, () => req.runtime.sources(), node)
   const { upload: files, mounts: binds } = splitBinds(req.files)
   const mounts = [...shipment.mounts, ...binds]
@@ -80,8 +82,17 @@ export async function launch(engine: Engine, req: LaunchRequest): Promise<Launch
   } catch (err) {
     // The volume may have been removed meanwhile: the next run checks it again.
     if (node?.kind === 'ours') req.runtime.volumes.clear()
-    if (spec.entry && err instanceof ContainerStartError && /executable file not found|no such file or directory/i.test(describe(err.cause))) {
-      throw new NoNodeError(spec.image, `its node could not be started (${describe(err.cause)})`, err.logs, err.cause)
+    if (
+      spec.entry &&
+      err instanceof ContainerStartError &&
+      /executable file not found|no such file or directory/i.test(describe(err.cause))
+    ) {
+      throw new NoNodeError(
+        spec.image,
+        `its node could not be started (${describe(err.cause)})`,
+        err.logs,
+        err.cause,
+      )
     }
     throw err
   }

@@ -44,7 +44,9 @@ export class LiveRuns {
       return
     }
     this.stopping = true
-    process.stderr.write(`levrt: ${signal}: stopping ${this.live.size} run(s) and removing their containers\n`)
+    process.stderr.write(
+      `levrt: ${signal}: stopping ${this.live.size} run(s) and removing their containers\n`,
+    )
     const runs = [...this.live]
     const grace = new Promise((resolve) => setTimeout(resolve, SIGNAL_GRACE_MS).unref())
     const stopped = Promise.allSettled(runs.map((r) => r.abort(new Error(`the host process got ${signal}`))))

@@ -29,7 +29,10 @@ export class RunObjects {
     } catch (err) {
       if (!isGone(err)) throw err
       const option = `links.${aliases[0]}`
-      throw new OptionsError(option, `${host} is not a running container: link the host of a task that is running (task.host)`)
+      throw new OptionsError(
+        option,
+        `${host} is not a running container: link the host of a task that is running (task.host)`,
+      )
     }
     this.linked.push(host)
   }
@@ -41,12 +44,16 @@ export class RunObjects {
     const network = this.network
     this.network = undefined
     if (network) {
-      results.push(...(await Promise.allSettled(this.linked.splice(0).map((host) => network.disconnect(host)))))
+      results.push(
+        ...(await Promise.allSettled(this.linked.splice(0).map((host) => network.disconnect(host)))),
+      )
       results.push(...(await Promise.allSettled([network.remove()])))
     }
     const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')
     if (failures.length) {
-      process.emitWarning(`levrt: run ${this.runId} could not remove everything it created (\`npx levrt gc\` will): ${describe(failures[0].reason)}`)
+      process.emitWarning(
+        `levrt: run ${this.runId} could not remove everything it created (\`npx levrt gc\` will): ${describe(failures[0].reason)}`,
+      )
     }
   }
 }

@@ -31,7 +31,8 @@ export function succeeded(e: Ending): boolean {
 export function failureOf(e: Ending, doc: Document, runId: string): Error | undefined {
   const r = e.results!
   if (e.stopped?.kind === 'timeout') return e.stopped.error.withDocument(doc)
-  if (r.cutLine) process.emitWarning(`levrt: the last record of run ${runId} was cut off (no newline) and not stored`)
+  if (r.cutLine)
+    process.emitWarning(`levrt: the last record of run ${runId} was cut off (no newline) and not stored`)
   const problem = r.problems[0]
   if (problem) return new RecordError(problem.line, problem.reason, doc)
   if (r.failure) return new EntryError(r.failure, doc)

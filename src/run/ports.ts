@@ -53,14 +53,22 @@ export async function waitForPorts(
   if (await hasSettled(target.exited)) throw new PortWaitError(ports[0], 'exited')
   const direct = engine.local && address !== undefined && process.env.LEV_PORT_PROBE !== 'container'
   if (direct) {
-    const reachable = await Promise.all(ports.map((port) => connectLoop(address, port, deadline, target.exited, signal)))
+    const reachable = await Promise.all(
+      ports.map((port) => connectLoop(address, port, deadline, target.exited, signal)),
+    )
     if (reachable.every(Boolean)) return
   }
   await probeInside(engine, runId, target, ports, deadline, signal)
 }
 
 /** True once the port accepts a connection; false if the address turns out unreachable. */
-async function connectLoop(address: string, port: number, deadline: number, exited: Promise<unknown>, signal: AbortSignal): Promise<boolean> {
+async function connectLoop(
+  address: string,
+  port: number,
+  deadline: number,
+  exited: Promise<unknown>,
+  signal: AbortSignal,
+): Promise<boolean> {
   let stopped = false
   void exited.then(() => (stopped = true))
   for (;;) {
@@ -77,7 +85,13 @@ async function connectLoop(address: string, port: number, deadline: number, exit
 /** Whether a promise has settled by now (one turn of the event loop). */
 async function hasSettled(promise: Promise<unknown>): Promise<boolean> {
   const pending = Symbol('pending')
-  const first = await Promise.race([promise.then(() => true, () => true), sleep(0, pending)])
+  const first = await Promise.race([
+    promise.then(
+      () => true,
+      () => true,
+    ),
+    sleep(0, pending),
+  ])
   return first !== pending
 }
 
@@ -122,11 +136,20 @@ async function probeInside(
     await probe.start().catch(async (err: unknown) => {
       throw (await hasSettled(target.exited)) ? new PortWaitError(ports[0], 'exited') : err
     })
-    const timeout = sleep(Math.max(0, deadline - Date.now()), 'timeout' as const, { signal: timer.signal }).catch(() => 'aborted' as const)
-    const aborted = new Promise<'aborted'>((resolve) => signal.addEventListener('abort', () => resolve('aborted'), { once: true, signal: timer.signal }))
+    const timeout = sleep(Math.max(0, deadline - Date.now()), 'timeout' as const, {
+      signal: timer.signal,
+    }).catch(() => 'aborted' as const)
+    const aborted = new Promise<'aborted'>((resolve) =>
+      signal.addEventListener('abort', () => resolve('aborted'), { once: true, signal: timer.signal }),
+    )
     const outcome = signal.aborted
       ? 'aborted'
-      : await Promise.race([probe.wait().then(() => 'open' as const), target.exited.then(() => 'exited' as const), timeout, aborted])
+      : await Promise.race([
+          probe.wait().then(() => 'open' as const),
+          target.exited.then(() => 'exited' as const),
+          timeout,
+          aborted,
+        ])
     if (outcome !== 'open') throw new PortWaitError(ports[0], outcome)
   } finally {
     timer.abort() // the timer must not keep the process alive
@@ -147,5 +170,7 @@ export async function portFailure(
 ): Promise<Error> {
   if (err.reason === 'aborted') return stopped ?? new AbortedError(undefined)
   const logs = await container.tail(20).catch(() => '')
-  return err.reason === 'timeout' ? new PortTimeoutError(image, err.port, timeoutMs, logs) : new ContainerStartError(image, logs, err)
+  return err.reason === 'timeout'
+    ? new PortTimeoutError(image, err.port, timeoutMs, logs)
+    : new ContainerStartError(image, logs, err)
 }

@@ -30,10 +30,16 @@ export interface Prepared {
  * are walked, binds checked against the engine, the image inspected (pulled if missing) and the
  * key computed; with `reuse` (and `mayReuse`), the store is asked for an earlier run of that key.
  */
-export async function prepare(ctx: Context, spec: RunSpec, collection: string, mayReuse: boolean): Promise<Prepared> {
+export async function prepare(
+  ctx: Context,
+  spec: RunSpec,
+  collection: string,
+  mayReuse: boolean,
+): Promise<Prepared> {
   const mainFiles = await fileEntries(spec.files)
   const serviceFiles = await Promise.all(spec.services.map(([, s]) => fileEntries(s.files)))
-  for (const entries of [mainFiles, ...serviceFiles]) refuseRemoteBinds(ctx.engine.local, ctx.engine.address, entries)
+  for (const entries of [mainFiles, ...serviceFiles])
+    refuseRemoteBinds(ctx.engine.local, ctx.engine.address, entries)
   if (spec.signal?.aborted) throw new AbortedError(spec.signal.reason)
   const store = ctx.store()
   const { key, image } = await identify(ctx.engine, spec, collection, mainFiles, ctx.memo.digests)

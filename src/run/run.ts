@@ -44,7 +44,8 @@ export class Run {
     this.info = { id: this.id, name: ctx.memo.names.next(spec.image), image: spec.image, collection }
     this.watchdog = watchdogFor(spec, {
       recordsToken: async () => {
-        const info = this.phase?.kind === 'started' ? await this.phase.run.main.container.stat(RECORDS_FILE) : undefined
+        const info =
+          this.phase?.kind === 'started' ? await this.phase.run.main.container.stat(RECORDS_FILE) : undefined
         return info ? `${info.size} ${info.mtime}` : ''
       },
       expire: (error) => void this.expire(error),
@@ -79,7 +80,13 @@ export class Run {
     }
     let main: Launched
     try {
-      const scope = { id: this.id, engine: ctx.engine, runtime: ctx.memo.runtime, prepared, objects: this.objects }
+      const scope = {
+        id: this.id,
+        engine: ctx.engine,
+        runtime: ctx.memo.runtime,
+        prepared,
+        objects: this.objects,
+      }
       main = await bringUp({ ...scope, stop: this.stop, watch: (hub) => this.watch(hub) })
     } catch (err) {
       this.watchdog?.stop()

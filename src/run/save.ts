@@ -12,7 +12,12 @@ import { MAX_DOCUMENT_BYTES, RUN_FIELD, type RunRecord, type Store, type StoredD
 export async function saveResult(
   store: Store,
   spool: { readonly home: string; readonly retries: SpoolRetries },
-  result: { readonly collection: string; readonly id: string; readonly fields: StoredDoc; readonly run: RunRecord },
+  result: {
+    readonly collection: string
+    readonly id: string
+    readonly fields: StoredDoc
+    readonly run: RunRecord
+  },
 ): Promise<void> {
   const { collection, id, fields, run } = result
   const { home } = spool

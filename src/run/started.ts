@@ -92,7 +92,11 @@ export class StartedRun implements TaskSource {
       hooks.quiet()
       const { id } = this.info
       const { prepared, main, startedAt } = this
-      return await collect(this.ctx, { id, prepared, main, exitCode, startedAt, endedAt: new Date(), stopped: this.stop.cause }, hooks.teardown)
+      return await collect(
+        this.ctx,
+        { id, prepared, main, exitCode, startedAt, endedAt: new Date(), stopped: this.stop.cause },
+        hooks.teardown,
+      )
     } finally {
       // After the save: a signal meanwhile waits for the result to be stored.
       hooks.release()

@@ -28,7 +28,8 @@ export class Watchdog {
 
   constructor(private readonly options: WatchdogOptions) {
     const { timeoutMs, idleTimeoutMs } = options
-    if (timeoutMs !== undefined) this.total = setTimeout(() => this.fire(new TimeoutError('timeout', timeoutMs)), timeoutMs)
+    if (timeoutMs !== undefined)
+      this.total = setTimeout(() => this.fire(new TimeoutError('timeout', timeoutMs)), timeoutMs)
     if (idleTimeoutMs !== undefined) this.armIdle(idleTimeoutMs)
   }
 
@@ -71,7 +72,10 @@ export class Watchdog {
 }
 
 /** The run's watchdog, with `LEVRT_TIMEOUT` / `LEVRT_IDLE_TIMEOUT` as defaults; none without limits. */
-export function watchdogFor(spec: RunSpec, hooks: Pick<WatchdogOptions, 'recordsToken' | 'expire'>): Watchdog | undefined {
+export function watchdogFor(
+  spec: RunSpec,
+  hooks: Pick<WatchdogOptions, 'recordsToken' | 'expire'>,
+): Watchdog | undefined {
   const timeoutMs = spec.timeoutMs ?? durationFromEnv('LEVRT_TIMEOUT')
   const idleTimeoutMs = spec.idleTimeoutMs ?? durationFromEnv('LEVRT_IDLE_TIMEOUT')
   if (timeoutMs === undefined && idleTimeoutMs === undefined) return undefined

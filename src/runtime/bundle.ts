@@ -28,7 +28,12 @@ const LOADER = 'ld-linux-x86-64.so.2'
 export const COMPLETE_MARK = '.complete'
 
 /** How to start our node inside the container, before node's own arguments. */
-export const OWN_NODE: readonly string[] = [`${RUNTIME_DIR}/${LOADER}`, '--library-path', `${RUNTIME_DIR}/lib`, `${RUNTIME_DIR}/node`]
+export const OWN_NODE: readonly string[] = [
+  `${RUNTIME_DIR}/${LOADER}`,
+  '--library-path',
+  `${RUNTIME_DIR}/lib`,
+  `${RUNTIME_DIR}/node`,
+]
 
 /** Why this host's node cannot be brought into a container; undefined if it can. */
 export function bundleUnavailable(): string | undefined {

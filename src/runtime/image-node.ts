@@ -34,10 +34,14 @@ export async function entryNode(
     probed.set(info.id, has)
   }
   if (await has) return { kind: 'image' }
-  if (info.arch && info.arch !== 'amd64') throw new NoNodeError(image, `the image is for ${info.arch}, and levrt brings an x86_64 node`)
+  if (info.arch && info.arch !== 'amd64')
+    throw new NoNodeError(image, `the image is for ${info.arch}, and levrt brings an x86_64 node`)
   const unavailable = bundleUnavailable()
   if (unavailable) throw new NoNodeError(image, unavailable)
-  return { kind: 'ours', volume: await ensureRuntimeVolume(engine, image, await memo.nodeBundle(), memo.volumes) }
+  return {
+    kind: 'ours',
+    volume: await ensureRuntimeVolume(engine, image, await memo.nodeBundle(), memo.volumes),
+  }
 }
 
 function pathOf(env: readonly string[]): string[] {
@@ -49,7 +53,12 @@ function pathOf(env: readonly string[]): string[] {
  * Looks for `node` in each PATH folder through the archive API of a created, never started
  * container: no process runs, and it works on any engine. Once per image id per process.
  */
-async function imageHasNode(engine: Engine, image: string, runId: string, dirs: readonly string[]): Promise<boolean> {
+async function imageHasNode(
+  engine: Engine,
+  image: string,
+  runId: string,
+  dirs: readonly string[],
+): Promise<boolean> {
   const probe = await engine.create({
     name: `levrt-${runId}-probe-${randomBytes(3).toString('hex')}`,
     image,

@@ -31,7 +31,8 @@ if (typeof globalThis.__name === 'undefined') {
 }
 
 function fieldProblem(data) {
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) return 'lev.set takes an object of fields'
+  if (data === null || typeof data !== 'object' || Array.isArray(data))
+    return 'lev.set takes an object of fields'
   for (const key of Object.keys(data)) {
     if (key === '_id' || key === '_lev') return 'the field name ' + key + ' is reserved'
     if (key === '' || key.charAt(0) === '$' || key.indexOf('.') >= 0) {

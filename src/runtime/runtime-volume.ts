@@ -46,7 +46,6 @@ export async function ensureRuntimeVolume(
   return done
 }
 
-
 async function isOurs(engine: Engine, name: string, key: string): Promise<boolean> {
   return (await engine.volumeLabels(name))?.[LABEL.runtimeKey] === key
 }
@@ -55,7 +54,12 @@ async function isOurs(engine: Engine, name: string, key: string): Promise<boolea
 export async function fill(engine: Engine, image: string, bundle: NodeBundle): Promise<string> {
   const name = runtimeVolumeName(bundle)
   const keyLabel = { [LABEL.runtimeKey]: bundle.key }
-  const labels = { [LABEL.managed]: LABEL_SCHEMA, [LABEL.run]: 'runtime', [LABEL.role]: 'runtime', ...keyLabel }
+  const labels = {
+    [LABEL.managed]: LABEL_SCHEMA,
+    [LABEL.run]: 'runtime',
+    [LABEL.role]: 'runtime',
+    ...keyLabel,
+  }
   await engine.createVolume(name, labels)
   if (!(await isOurs(engine, name, bundle.key))) {
     // The engine made it, unlabelled, for a run that mounted it after it was removed: gc could
@@ -80,14 +84,19 @@ export async function fill(engine: Engine, image: string, bundle: NodeBundle): P
       })
     } catch (err) {
       if (!(err instanceof NameTakenError)) throw err
-      if (Date.now() - started > FILL_WAIT_MS) throw new Error(`gave up waiting for another process filling volume ${name}`, { cause: err })
+      if (Date.now() - started > FILL_WAIT_MS)
+        throw new Error(`gave up waiting for another process filling volume ${name}`, { cause: err })
       await waitForOtherFiller(engine, bundle.key)
       continue
     }
     try {
       if (!(await filler.stat(`${FILL_AT}/${COMPLETE_MARK}`))) {
         await filler.put(packEntries(bundle.entries.map(under), { addParents: false }))
-        await filler.put(packEntries([content(`${FILL_AT}/${COMPLETE_MARK}`, `${bundle.nodeVersion}\n`)], { addParents: false }))
+        await filler.put(
+          packEntries([content(`${FILL_AT}/${COMPLETE_MARK}`, `${bundle.nodeVersion}\n`)], {
+            addParents: false,
+          }),
+        )
       }
     } finally {
       await filler.remove()

@@ -16,7 +16,6 @@ export const RESULTS_MOUNT = `${OUT_DIR}/.mnt`
 /** Entries up to this size travel in the environment; larger ones as a file. */
 const INLINE_ENTRY_BYTES = 96 * 1024
 
-
 export interface Shipment {
   /** What replaces the image's ENTRYPOINT (the image's own node runs our runtime). */
   readonly entrypoint?: readonly string[]
@@ -45,12 +44,18 @@ export function ship(
   if (!entry) return { env, files, mounts: [] }
   // Ours is started through its own loader, from the read-only runtime volume.
   const nodeCommand = node.kind === 'image' ? ['node'] : OWN_NODE
-  const mounts: Mount[] = node.kind === 'image' ? [] : [{ kind: 'volume', name: node.volume, target: RUNTIME_DIR, readOnly: true }]
+  const mounts: Mount[] =
+    node.kind === 'image' ? [] : [{ kind: 'volume', name: node.volume, target: RUNTIME_DIR, readOnly: true }]
   const { runtime, tslib } = sources()
   const payload = JSON.stringify(entry[ENTRY])
   if (Buffer.byteLength(payload) <= INLINE_ENTRY_BYTES) {
     // `--` ends node's own options: `cmd` goes to the entry, whatever it looks like.
-    return { entrypoint: [...nodeCommand, '-e', `${tslib}\n;${runtime}`, '--'], env: [...env, `LEV_ENTRY=${payload}`], files, mounts }
+    return {
+      entrypoint: [...nodeCommand, '-e', `${tslib}\n;${runtime}`, '--'],
+      env: [...env, `LEV_ENTRY=${payload}`],
+      files,
+      mounts,
+    }
   }
   return {
     entrypoint: [...nodeCommand, '/.levrt/lev-runtime.js'],

@@ -7,7 +7,10 @@ import { join } from 'node:path'
 const KEYS = ['LEV_HOME', 'LEV_MONGO_URL', 'LEV_MONGO_DB'] as const
 
 /** Points the SDK at a store for the tests in a file; `restore()` puts the environment back. */
-export function useStore(store: { mongoUrl: string; db: string } | 'embedded'): { home: string; restore(): void } {
+export function useStore(store: { mongoUrl: string; db: string } | 'embedded'): {
+  home: string
+  restore(): void
+} {
   const saved = Object.fromEntries(KEYS.map((k) => [k, process.env[k]]))
   for (const k of KEYS) delete process.env[k]
   const home = mkdtempSync(join(tmpdir(), 'levrt-test-'))

@@ -1,6 +1,15 @@
 import { PassThrough, type Readable } from 'node:stream'
 import { pack } from 'tar-stream'
-import type { Container, ContainerSpec, Engine, ImageInfo, LabelledObject, Network, NetworkOptions, Output } from '../../src/engine/engine'
+import type {
+  Container,
+  ContainerSpec,
+  Engine,
+  ImageInfo,
+  LabelledObject,
+  Network,
+  NetworkOptions,
+  Output,
+} from '../../src/engine/engine'
 import { NameTakenError } from '../../src/engine/engine'
 import { ContainerStartError, ImageUnavailableError } from '../../src/errors'
 
@@ -53,7 +62,15 @@ export class MemoryEngine implements Engine {
   }
 
   addImage(ref: string, info: Partial<ImageInfo> = {}): void {
-    this.images.set(ref, { id: `sha256:${ref.replace(/[^a-z0-9]/g, '').padEnd(64, '0').slice(0, 64)}`, user: '', env: [], ...info })
+    this.images.set(ref, {
+      id: `sha256:${ref
+        .replace(/[^a-z0-9]/g, '')
+        .padEnd(64, '0')
+        .slice(0, 64)}`,
+      user: '',
+      env: [],
+      ...info,
+    })
   }
 
   get running(): number {
@@ -79,7 +96,12 @@ export class MemoryEngine implements Engine {
     if (behaviour.createMs) await new Promise((r) => setTimeout(r, behaviour.createMs))
     const taken = [...this.containers.values()].some((c) => c.name === spec.name && c.state !== 'removed')
     if (taken) throw new NameTakenError(spec.name)
-    const container = new MemoryContainer(this, spec, behaviour, `c${this.containers.size + 1}`.padEnd(12, '0'))
+    const container = new MemoryContainer(
+      this,
+      spec,
+      behaviour,
+      `c${this.containers.size + 1}`.padEnd(12, '0'),
+    )
     this.containers.set(container.id, container)
     return container
   }
@@ -96,7 +118,11 @@ export class MemoryEngine implements Engine {
     return [...this.containers.values()].find((c) => c.name === container || c.id === container)?.address
   }
 
-  async createNetwork(name: string, labels: Readonly<Record<string, string>>, _options?: NetworkOptions): Promise<Network> {
+  async createNetwork(
+    name: string,
+    labels: Readonly<Record<string, string>>,
+    _options?: NetworkOptions,
+  ): Promise<Network> {
     this.calls.push('createNetwork')
     const network = new MemoryNetwork(this, name, labels)
     this.networks.set(name, network)
@@ -105,10 +131,15 @@ export class MemoryEngine implements Engine {
 
   async list(labels: Readonly<Record<string, string>>): Promise<LabelledObject[]> {
     this.calls.push('list')
-    const matches = (own: Readonly<Record<string, string>>) => Object.entries(labels).every(([k, v]) => (v ? own[k] === v : k in own))
+    const matches = (own: Readonly<Record<string, string>>) =>
+      Object.entries(labels).every(([k, v]) => (v ? own[k] === v : k in own))
     return [
-      ...[...this.containers.values()].filter((c) => c.state !== 'removed' && matches(c.spec.labels)).map((c) => ({ kind: 'container' as const, id: c.id, labels: c.spec.labels })),
-      ...[...this.networks.values()].filter((n) => !n.removed && matches(n.labels)).map((n) => ({ kind: 'network' as const, id: n.name, labels: n.labels })),
+      ...[...this.containers.values()]
+        .filter((c) => c.state !== 'removed' && matches(c.spec.labels))
+        .map((c) => ({ kind: 'container' as const, id: c.id, labels: c.spec.labels })),
+      ...[...this.networks.values()]
+        .filter((n) => !n.removed && matches(n.labels))
+        .map((n) => ({ kind: 'network' as const, id: n.name, labels: n.labels })),
     ]
   }
 

@@ -10,7 +10,10 @@ import { pack } from 'tar-stream'
  * registry v2 protocol for the engine to pull it. Lets tests exercise a real pull, with its
  * progress, without any traffic leaving the machine.
  */
-export async function startRegistry(repository: string, tag: string): Promise<{ host: string; close(): Promise<void> }> {
+export async function startRegistry(
+  repository: string,
+  tag: string,
+): Promise<{ host: string; close(): Promise<void> }> {
   const layerTar = await busyboxLayer()
   const layer = gzipSync(layerTar)
   const config = Buffer.from(
@@ -25,8 +28,18 @@ export async function startRegistry(repository: string, tag: string): Promise<{ 
     JSON.stringify({
       schemaVersion: 2,
       mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
-      config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: config.length, digest: digest(config) },
-      layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: layer.length, digest: digest(layer) }],
+      config: {
+        mediaType: 'application/vnd.docker.container.image.v1+json',
+        size: config.length,
+        digest: digest(config),
+      },
+      layers: [
+        {
+          mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+          size: layer.length,
+          digest: digest(layer),
+        },
+      ],
     }),
   )
   const blobs = new Map([
@@ -36,15 +49,30 @@ export async function startRegistry(repository: string, tag: string): Promise<{ 
   const server: Server = createServer((req, res) => {
     const url = req.url ?? ''
     const send = (body: Buffer, type: string, extra: Record<string, string> = {}) => {
-      res.writeHead(200, { 'Content-Type': type, 'Content-Length': body.length, 'Docker-Distribution-API-Version': 'registry/2.0', ...extra })
+      res.writeHead(200, {
+        'Content-Type': type,
+        'Content-Length': body.length,
+        'Docker-Distribution-API-Version': 'registry/2.0',
+        ...extra,
+      })
       res.end(req.method === 'HEAD' ? undefined : body)
     }
     if (url === '/v2/') return send(Buffer.from('{}'), 'application/json')
-    if (url === `/v2/${repository}/manifests/${tag}` || url === `/v2/${repository}/manifests/${digest(manifest)}`) {
-      return send(manifest, 'application/vnd.docker.distribution.manifest.v2+json', { 'Docker-Content-Digest': digest(manifest) })
+    if (
+      url === `/v2/${repository}/manifests/${tag}` ||
+      url === `/v2/${repository}/manifests/${digest(manifest)}`
+    ) {
+      return send(manifest, 'application/vnd.docker.distribution.manifest.v2+json', {
+        'Docker-Content-Digest': digest(manifest),
+      })
     }
-    const blob = url.startsWith(`/v2/${repository}/blobs/`) ? blobs.get(url.slice(url.lastIndexOf('/') + 1)) : undefined
-    if (blob) return send(blob, 'application/octet-stream', { 'Docker-Content-Digest': url.slice(url.lastIndexOf('/') + 1) })
+    const blob = url.startsWith(`/v2/${repository}/blobs/`)
+      ? blobs.get(url.slice(url.lastIndexOf('/') + 1))
+      : undefined
+    if (blob)
+      return send(blob, 'application/octet-stream', {
+        'Docker-Content-Digest': url.slice(url.lastIndexOf('/') + 1),
+      })
     res.writeHead(404, { 'Content-Type': 'application/json' })
     res.end(JSON.stringify({ errors: [{ code: 'NAME_UNKNOWN', message: 'not here' }] }))
   })
@@ -61,7 +89,9 @@ function digest(data: Buffer): string {
 }
 
 async function busyboxLayer(): Promise<Buffer> {
-  const busybox = readFileSync(['/bin/busybox', '/usr/bin/busybox'].find((p) => existsSync(p)) ?? '/bin/busybox')
+  const busybox = readFileSync(
+    ['/bin/busybox', '/usr/bin/busybox'].find((p) => existsSync(p)) ?? '/bin/busybox',
+  )
   const tar = pack()
   const chunks: Buffer[] = []
   tar.on('data', (c: unknown) => chunks.push(c as Buffer))

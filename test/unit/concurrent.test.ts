@@ -20,7 +20,9 @@ describe('Concurrent on the in-memory engine', () => {
   })
 
   it('failFast: the first failure aborts the running runs and queued work never starts', async () => {
-    const { engine, ctx } = lab((spec) => (spec.cmd?.[0] === 'fail' ? { startFails: 'boom', createMs: 20 } : { runMs: Infinity }))
+    const { engine, ctx } = lab((spec) =>
+      spec.cmd?.[0] === 'fail' ? { startFails: 'boom', createMs: 20 } : { runMs: Infinity },
+    )
     const err = await withContext(ctx, async () => {
       const group = new Concurrent({ limit: 2, failFast: true })
       group.start(new Cr('levrt/busybox', { cmd: ['run'] }))

@@ -22,13 +22,17 @@ describe('history on the in-memory engine and the embedded store', () => {
   it('a Cr started with start() (a target to link or signal) always runs, even with reuse', async () => {
     const { engine, ctx } = lab(() => ({ runMs: 20 }))
     await withContext(ctx, () => new Cr('levrt/busybox', { cmd: ['serve'] }))
-    const task = await withContext(ctx, () => new Cr('levrt/busybox', { cmd: ['serve'], reuse: true }).start())
+    const task = await withContext(ctx, () =>
+      new Cr('levrt/busybox', { cmd: ['serve'], reuse: true }).start(),
+    )
     expect(task.host).toMatch(/^levrt-/)
     const doc = await task.done()
     expect(doc.reused).toBe(false)
     expect(engine.count('create')).toBe(2)
     // Awaited for its results, the same spec is reused.
-    expect((await withContext(ctx, () => new Cr('levrt/busybox', { cmd: ['serve'], reuse: true }))).reused).toBe(true)
+    expect(
+      (await withContext(ctx, () => new Cr('levrt/busybox', { cmd: ['serve'], reuse: true }))).reused,
+    ).toBe(true)
     expect(engine.count('create')).toBe(2)
   })
 

@@ -33,7 +33,12 @@ describe('results when the store fails', () => {
     const unreachable = new StoreError('down', undefined, true)
     let down = true
     const store = failing(home, () => (down ? unreachable : undefined))
-    const ctx = contextOf({ engine: new MemoryEngine(() => ({ records: '{"kept":true}\n' })), home, store, log: quietSink })
+    const ctx = contextOf({
+      engine: new MemoryEngine(() => ({ records: '{"kept":true}\n' })),
+      home,
+      store,
+      log: quietSink,
+    })
     const err = await rejection(withContext(ctx, () => new Cr('levrt/busybox', 'unit/spool@1.0')))
     expect(err).toBeInstanceOf(StoreUnavailableError)
     expect((err as StoreUnavailableError).path).toContain(join(home, 'spool'))
@@ -49,13 +54,21 @@ describe('results when the store fails', () => {
     const { home } = lab()
     const store = failing(home, () => new Error('disk on fire'))
     mkdirSync(join(home, 'spool'), { recursive: true })
-    const entry = { store: store.key, collection: 'unit/x@1.0', id: '0123456789abcdef01234567', fields: { a: 1 }, run: {} }
+    const entry = {
+      store: store.key,
+      collection: 'unit/x@1.0',
+      id: '0123456789abcdef01234567',
+      fields: { a: 1 },
+      run: {},
+    }
     writeFileSync(join(home, 'spool', `${entry.id}.ejson`), EJSON.stringify(entry, { relaxed: false }))
     const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined)
     try {
       const ctx = contextOf({ engine: new MemoryEngine(), home, store, log: quietSink })
       await rejection(withContext(ctx, () => new Cr('levrt/busybox')))
-      await vi.waitFor(() => expect(warn.mock.calls.map((c) => String(c[0])).join('\n')).toMatch(/spooled results .*disk on fire/))
+      await vi.waitFor(() =>
+        expect(warn.mock.calls.map((c) => String(c[0])).join('\n')).toMatch(/spooled results .*disk on fire/),
+      )
     } finally {
       warn.mockRestore()
     }

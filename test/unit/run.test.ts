@@ -7,7 +7,11 @@ import { lab, rejection } from './lab'
 
 describe('a run on the in-memory engine', () => {
   it('stores the records, records the exit code, and removes its container', async () => {
-    const { engine, ctx } = lab(() => ({ exitCode: 3, stdout: 'hi\n', records: '{"host":"a","open":[22]}\n{"open":[22,80]}\n' }))
+    const { engine, ctx } = lab(() => ({
+      exitCode: 3,
+      stdout: 'hi\n',
+      records: '{"host":"a","open":[22]}\n{"open":[22,80]}\n',
+    }))
     const doc = await withContext(ctx, () => new Cr('levrt/busybox', 'unit/run@1.0', { cmd: ['scan'] }))
     expect(doc.exitCode).toBe(3)
     expect(await doc.get()).toEqual({ host: 'a', open: [22, 80] })
@@ -19,7 +23,15 @@ describe('a run on the in-memory engine', () => {
     const { engine, ctx } = lab()
     await withContext(ctx, () => new Cr('levrt/busybox', { cmd: ['true'] }))
     // One image inspect (the key), create, attach, start, wait, changes (no records: no read), remove.
-    expect(engine.calls.filter((c) => c !== 'list')).toEqual(['image', 'create', 'attach', 'start', 'wait', 'changes', 'remove'])
+    expect(engine.calls.filter((c) => c !== 'list')).toEqual([
+      'image',
+      'create',
+      'attach',
+      'start',
+      'wait',
+      'changes',
+      'remove',
+    ])
   })
 
   it('takes the context of the scope that made the Cr, wherever it is awaited', async () => {
@@ -112,9 +124,7 @@ describe('a run on the in-memory engine', () => {
     const { ctx } = lab(() => ({ startFails: 'boom' }))
     let settled = false
     const caught = await withContext(ctx, () =>
-      new Cr('levrt/busybox')
-        .finally(() => (settled = true))
-        .catch((e: unknown) => e),
+      new Cr('levrt/busybox').finally(() => (settled = true)).catch((e: unknown) => e),
     )
     expect(caught).toBeInstanceOf(ContainerStartError)
     expect(settled).toBe(true)
@@ -123,8 +133,13 @@ describe('a run on the in-memory engine', () => {
 
 describe('services and links on the in-memory engine', () => {
   it('a run with a service gets a network, and everything goes when it ends', async () => {
-    const { engine, ctx } = lab((spec) => (spec.labels['io.levrt.role'] === 'main' ? {} : { runMs: Infinity }))
-    const doc = await withContext(ctx, () => new Cr('levrt/busybox', { services: { db: new Cr('levrt/busybox') } }))
+    const { engine, ctx } = lab((spec) =>
+      spec.labels['io.levrt.role'] === 'main' ? {} : { runMs: Infinity },
+    )
+    const doc = await withContext(
+      ctx,
+      () => new Cr('levrt/busybox', { services: { db: new Cr('levrt/busybox') } }),
+    )
     expect(doc.exitCode).toBe(0)
     expect(engine.count('createNetwork')).toBe(1)
     expect(engine.count('start')).toBe(2)
@@ -132,8 +147,14 @@ describe('services and links on the in-memory engine', () => {
   })
 
   it('a service limit falls back to the run limit, resolved when the options are parsed', async () => {
-    const { engine, ctx } = lab((spec) => (spec.labels['io.levrt.role'] === 'main' ? {} : { runMs: Infinity }))
-    await withContext(ctx, () => new Cr('levrt/busybox', { memory: '64m', services: { db: new Cr('levrt/busybox', { pids: 50 }) } }))
+    const { engine, ctx } = lab((spec) =>
+      spec.labels['io.levrt.role'] === 'main' ? {} : { runMs: Infinity },
+    )
+    await withContext(
+      ctx,
+      () =>
+        new Cr('levrt/busybox', { memory: '64m', services: { db: new Cr('levrt/busybox', { pids: 50 }) } }),
+    )
     const limits = [...engine.containers.values()].map((c) => c.spec.limits)
     expect(limits).toContainEqual({ memoryBytes: 64 * 1024 * 1024, nanoCpus: undefined, pids: 50 })
   })
