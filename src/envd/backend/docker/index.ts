@@ -6,6 +6,7 @@ import type { Hardening } from '../../options'
 import type { DeployRequest, EnvBackend, Placement, SweepResult } from '../backend'
 import type { EnvContext } from './containers'
 import { deployContainers } from './deploy'
+import type { NodeFirewall } from './firewall'
 import { FlagFiles } from './flags'
 import { ENVD_LABEL, envdLabels, envLabels, labelFilter, names } from './labels'
 import { UidNetworks } from './networks'
@@ -42,13 +43,16 @@ export class DockerBackend implements EnvBackend {
   constructor(
     private readonly docker: Dockerode,
     private readonly config: DockerBackendConfig,
+    /** Node isolation (none: `--no-node-isolation`). */
+    private readonly firewall?: NodeFirewall,
   ) {
     this.ports = new PortAllocator(config.ports.first, config.ports.last)
-    this.networks = new UidNetworks(docker, config.instance, config.pool, config.blockEgress)
+    this.networks = new UidNetworks(docker, config.instance, config.pool, config.blockEgress, firewall)
     this.flags = new FlagFiles(config.dataDir)
   }
 
   async start(): Promise<void> {
+    await this.networks.guardAll()
     for (const c of await this.listOwn('containers')) {
       const id = Number(c.Labels[ENVD_LABEL.env])
       const uid = Number(c.Labels[ENVD_LABEL.uid])
