@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { createServer, type Server } from 'node:net'
 import { networkInterfaces } from 'node:os'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { names } from '../../src/envd/backend/docker/labels'
 import { docker } from '../support/engine'
 import { useStore } from '../support/env'
@@ -61,7 +61,8 @@ describe('node isolation (issue 19)', () => {
   const ids: Record<'guarded' | 'open' | 'egress' | 'unguarded', number[]> = { guarded: [], open: [], egress: [], unguarded: [] }
 
   beforeAll(async () => {
-    env = useStore('embedded')
+    // The MongoDB store: its URL is one more thing of the operator's that must not reach a challenge.
+    env = useStore({ mongoUrl: inject('mongoUrl'), db: `levtest_envd_iso_${randomBytes(4).toString('hex')}` })
     listener = createServer((socket) => socket.end(`${MARK}\n`))
     await new Promise<void>((done) => listener.listen(0, '0.0.0.0', done))
     listenerPort = (listener.address() as { port: number }).port
@@ -156,6 +157,19 @@ describe('node isolation (issue 19)', () => {
     const ip = other.NetworkSettings.Networks[names.network(unguarded.instance, 605)].IPAddress
     expect(await probe(from, ip, 80, httpGet('/'))).toEqual({ reached: false, output: '' })
     expect(await probe(from, await gatewayOf(egress, 604), listenerPort)).toEqual({ reached: false, output: '' })
+  })
+
+  it("nothing of the operator's reaches a challenge container: no token, store URL, host path or other uid's flag", async () => {
+    const c = await containerOf(guarded.instance, ids.guarded[0], 'test')
+    const info = await docker.getContainer(c).inspect()
+    const seen = JSON.stringify([info.Config.Env, info.Config.Labels, info.Mounts, info.HostConfig.Binds, info.HostConfig.Mounts])
+    const inside = (await exec(c, ['sh', '-c', 'env; cat /proc/self/mountinfo'])).output
+    for (const secret of [TOKEN, inject('mongoUrl'), guarded.data, env.home, 'flag{six-o-two}']) {
+      expect(seen).not.toContain(secret)
+      expect(inside).not.toContain(secret)
+    }
+    expect(info.Mounts.map((m) => m.Type)).toEqual(['volume'])
+    expect(await exec(c, ['cat', '/flag/flag'])).toEqual({ code: 0, output: 'flag{six-o-one}' })
   })
 
   it('the rules are commented per network, survive a restart without doubling, and go with the network', async () => {

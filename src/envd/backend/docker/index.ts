@@ -7,6 +7,7 @@ import type { DeployRequest, EnvBackend, Placement, SweepResult } from '../backe
 import type { EnvContext } from './containers'
 import { deployContainers } from './deploy'
 import type { NodeFirewall } from './firewall'
+import { createFlagVolume } from './flag-volume'
 import { FlagFiles } from './flags'
 import { ENVD_LABEL, envdLabels, envLabels, labelFilter, names } from './labels'
 import { UidNetworks } from './networks'
@@ -74,14 +75,13 @@ export class DockerBackend implements EnvBackend {
     try {
       const network = await this.networks.acquire(uid, id)
       const edge = egress ? await this.networks.acquire('edge', id) : undefined
-      const wantsFlag = plan.services.some((s) => s.mounts.some((m) => m.kind === 'flag'))
-      const flagFolder = wantsFlag ? await this.flags.prepare(uid, challenge, request.flag) : undefined
+      const flagVolume = await this.flagVolume(request)
       await Promise.all(
         plan.volumes.map((v) =>
           this.docker.createVolume({ Name: names.volume(this.config.instance, id, v), Labels: this.labels('envd:volume', id, uid, challenge) }),
         ),
       )
-      const ctx: EnvContext = { instance: this.config.instance, id, uid, challenge, plan, network, flagFolder, hardening: this.config.hardening, bindIp: this.config.bindIp }
+      const ctx: EnvContext = { instance: this.config.instance, id, uid, challenge, plan, network, flagVolume, hardening: this.config.hardening, bindIp: this.config.bindIp }
       const flag = request.flag
       const redact = (text: string) => (flag ? text.split(flag).join('[flag]') : text)
       const tools = { ...this.config, docker: this.docker, ports: this.ports, redact }
@@ -90,6 +90,16 @@ export class DockerBackend implements EnvBackend {
       await this.destroy(id).catch(() => undefined)
       throw err
     }
+  }
+
+  /** The environment's flag volume, when a service mounts one. */
+  private async flagVolume({ id, uid, challenge, plan, flag }: DeployRequest): Promise<string | undefined> {
+    const wanting = plan.services.find((s) => s.mounts.some((m) => m.kind === 'flag'))
+    if (!wanting) return undefined
+    const name = names.flag(this.config.instance, id)
+    const labels = envdLabels(this.config.instance, 'envd:flag', envLabels(id, uid, challenge))
+    await createFlagVolume(this.docker, { name, labels, image: wanting.image, flag: await this.flags.prepare(uid, challenge, flag) })
+    return name
   }
 
   async healthy(id: number): Promise<boolean> {
