@@ -37,13 +37,14 @@ export interface Envd {
  */
 export async function startEnvd(input: EnvdInput | EnvdOptions, store: Store = storeFromEnv()): Promise<Envd> {
   const options = 'dataDir' in input ? input : resolveOptions(input)
+  const local = isLocal(engineAddress())
+  // Before anything is made: a node that cannot be isolated is refused with nothing to undo.
+  const firewall = options.nodeIsolation ? await nodeFirewall(options.instance, local) : undefined
   await mkdir(join(options.dataDir, 'compose'), { recursive: true })
   const unlock = await lockDataDir(options.dataDir)
   const docker = sharedDocker()
-  const local = isLocal(engineAddress())
   try {
     if (options.blockEgress) await docker.getImage(options.proxyImage).inspect()
-    const firewall = options.nodeIsolation ? await nodeFirewall(options.instance, local) : undefined
     const backend = new DockerBackend(docker, { ...options, local }, firewall)
     const app = buildApp(options)
     const environments = new Environments(
