@@ -45,8 +45,8 @@ export async function startEnvd(input: EnvdInput | EnvdOptions, store: Store = s
   const docker = sharedDocker()
   try {
     if (options.blockEgress) await docker.getImage(options.proxyImage).inspect()
-    const backend = new DockerBackend(docker, { ...options, local }, firewall)
     const app = buildApp(options)
+    const backend = new DockerBackend(docker, { ...options, local }, app.log.child({ component: 'backend' }), firewall)
     const environments = new Environments(
       new EnvRepository(store, options.instance),
       backend,

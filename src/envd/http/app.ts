@@ -1,5 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
 import type { Writable } from 'node:stream'
 import { requireToken } from './auth'
 import { environmentsPlugin, type EnvironmentsDeps } from './environments'
@@ -44,8 +45,11 @@ export interface ApiOptions extends EnvironmentsDeps {
   readonly token?: string
 }
 
-/** The routes: `/health` open, the seed's calls under `/env/` behind the token (when there is one). */
-export const api: FastifyPluginAsync<ApiOptions> = async (app, { token, ...deps }) => {
+/**
+ * The routes: `/health` open, the seed's calls under `/env/` behind the token (when there is
+ * one). Not encapsulated itself, so the decorators are the app's (`app.environments`).
+ */
+export const api = fp<ApiOptions>(async (app, { token, ...deps }) => {
   await app.register(environmentsPlugin, deps)
   await app.register(healthRoute)
   await app.register(
@@ -57,7 +61,7 @@ export const api: FastifyPluginAsync<ApiOptions> = async (app, { token, ...deps 
     },
     { prefix: '/env' },
   )
-}
+}, { name: 'levrt-envd-api', fastify: '5.x' })
 
 function notFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
   return reply.code(404).send(errorBody(`no route ${request.method} ${request.url.split('?')[0]}`))

@@ -2,6 +2,7 @@ import type Dockerode from 'dockerode'
 import { LABEL } from '../../../engine/labels'
 import { statusOf } from '../../../engine/status'
 import type { SubnetPool } from '../../../engine/subnets'
+import type { Logger } from '../../log'
 import type { Hardening } from '../../options'
 import type { DeployRequest, EnvBackend, Placement, SweepResult } from '../backend'
 import type { EnvContext } from './containers'
@@ -44,6 +45,7 @@ export class DockerBackend implements EnvBackend {
   constructor(
     private readonly docker: Dockerode,
     private readonly config: DockerBackendConfig,
+    private readonly log: Logger,
     /** Node isolation (none: `--no-node-isolation`). */
     private readonly firewall?: NodeFirewall,
   ) {
@@ -87,7 +89,10 @@ export class DockerBackend implements EnvBackend {
       const tools = { ...this.config, docker: this.docker, ports: this.ports, redact }
       return await deployContainers(tools, ctx, edge, placed, signal)
     } catch (err) {
-      await this.destroy(id).catch(() => undefined)
+      // The deploy's own error is the answer; a cleanup that fails too is said here, not lost.
+      await this.destroy(id).catch((cleanup: unknown) =>
+        this.log.error({ env: id, err: cleanup }, 'could not remove what a failed deploy made; the next sweep will'),
+      )
       throw err
     }
   }
