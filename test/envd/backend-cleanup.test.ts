@@ -20,7 +20,8 @@ function flakyEngine(): { docker: Dockerode; arm(on: boolean): void } {
   let armed = false
   const proxy = new Proxy(docker, {
     get(target, key, receiver) {
-      if (key === 'listContainers' && armed) return () => Promise.reject(new Error('engine busy: list timed out'))
+      if (key === 'listContainers' && armed)
+        return () => Promise.reject(new Error('engine busy: list timed out'))
       const value = Reflect.get(target, key, receiver)
       return typeof value === 'function' ? value.bind(target) : value
     },
@@ -40,7 +41,14 @@ describe('a failed deploy whose cleanup fails too', () => {
       warn: (obj: object, msg: string) => logged.push({ level: 'warn', obj, msg }),
       error: (obj: object, msg: string) => logged.push({ level: 'error', obj, msg }),
     }
-    const options = resolveOptions({ data, instance, nodeIp: '127.0.0.1', ports: portRange(10), maxTotal: 10, nodeIsolation: false })
+    const options = resolveOptions({
+      data,
+      instance,
+      nodeIp: '127.0.0.1',
+      ports: portRange(10),
+      maxTotal: 10,
+      nodeIsolation: false,
+    })
     const engine = flakyEngine()
     const backend = new DockerBackend(engine.docker, { ...options, local: true }, log)
     await backend.start()
@@ -50,10 +58,18 @@ describe('a failed deploy whose cleanup fails too', () => {
     )
     const placed = async () => engine.arm(true) // from here on, the engine's listings fail
 
-    const deploy = backend.deploy({ id: 1, uid: 77, challenge: 1, plan, flag: null }, placed, new AbortController().signal)
+    const deploy = backend.deploy(
+      { id: 1, uid: 77, challenge: 1, plan, flag: null },
+      placed,
+      new AbortController().signal,
+    )
     await expect(deploy).rejects.toThrow(/levrt-test\/not-built:1.0 is not on the engine/)
     expect(logged).toEqual([
-      { level: 'error', obj: { env: 1, err: expect.objectContaining({ message: 'engine busy: list timed out' }) }, msg: expect.stringMatching(/failed deploy/) },
+      {
+        level: 'error',
+        obj: { env: 1, err: expect.objectContaining({ message: 'engine busy: list timed out' }) },
+        msg: expect.stringMatching(/failed deploy/),
+      },
     ])
 
     engine.arm(false)

@@ -20,7 +20,8 @@ describe('envd over Fastify plugins', () => {
     svc = await startService({ token: TOKEN, maxPerUid: 1 })
   })
   afterAll(async () => {
-    for (const e of (await call(svc.url, 'GET', '/env/list', undefined, AUTH)).body) await call(svc.url, 'GET', `/env/delete/${e.id}`, undefined, AUTH)
+    for (const e of (await call(svc.url, 'GET', '/env/list', undefined, AUTH)).body)
+      await call(svc.url, 'GET', `/env/delete/${e.id}`, undefined, AUTH)
     await svc.close()
     expect(await engineObjects(svc.instance)).toEqual({ containers: 0, networks: 0, volumes: 0 })
     removeDir(svc.data)
@@ -41,18 +42,42 @@ describe('envd over Fastify plugins', () => {
     for (const path of ['/env/list', '/env/list?x=1', '/env/get/1', '/env/nope']) {
       expect((await call(svc.url, 'GET', path)).status).toBe(401)
     }
-    expect(await call(svc.url, 'GET', '/env/nope', undefined, AUTH)).toEqual({ status: 404, body: { status: -1, error: 'no route GET /env/nope' } })
+    expect(await call(svc.url, 'GET', '/env/nope', undefined, AUTH)).toEqual({
+      status: 404,
+      body: { status: -1, error: 'no route GET /env/nope' },
+    })
     expect((await call(svc.url, 'GET', '/env/list?x=1', undefined, AUTH)).status).toBe(200)
   })
 
   it('not found is 404, over a cap 429, a renew of what is not healthy 409', async () => {
-    expect(await call(svc.url, 'GET', '/env/get/999', undefined, AUTH)).toEqual({ status: 404, body: { status: -1, error: 'there is no environment 999' } })
-    const failed = await call(svc.url, 'POST', '/env/create', { uid: 5, challenge: 1, compose_file: 'exits.yaml' }, AUTH)
+    expect(await call(svc.url, 'GET', '/env/get/999', undefined, AUTH)).toEqual({
+      status: 404,
+      body: { status: -1, error: 'there is no environment 999' },
+    })
+    const failed = await call(
+      svc.url,
+      'POST',
+      '/env/create',
+      { uid: 5, challenge: 1, compose_file: 'exits.yaml' },
+      AUTH,
+    )
     expect((await settled(svc.url, failed.body.id, 60_000, AUTH)).body.status).toBe(2)
     const renew = await call(svc.url, 'POST', `/env/renew/${failed.body.id}`, {}, AUTH)
-    expect(renew).toEqual({ status: 409, body: { status: -1, error: expect.stringMatching(/is ERROR, not CREATED/) } })
-    expect((await call(svc.url, 'POST', '/env/create', { uid: 5, challenge: 1, compose_file: 'web.yaml' }, AUTH)).status).toBe(200)
-    const over = await call(svc.url, 'POST', '/env/create', { uid: 5, challenge: 2, compose_file: 'web.yaml' }, AUTH)
+    expect(renew).toEqual({
+      status: 409,
+      body: { status: -1, error: expect.stringMatching(/is ERROR, not CREATED/) },
+    })
+    expect(
+      (await call(svc.url, 'POST', '/env/create', { uid: 5, challenge: 1, compose_file: 'web.yaml' }, AUTH))
+        .status,
+    ).toBe(200)
+    const over = await call(
+      svc.url,
+      'POST',
+      '/env/create',
+      { uid: 5, challenge: 2, compose_file: 'web.yaml' },
+      AUTH,
+    )
     expect(over).toEqual({ status: 429, body: { status: -1, error: expect.stringMatching(/--max-per-uid/) } })
   })
 
@@ -64,6 +89,9 @@ describe('envd over Fastify plugins', () => {
       headers: AUTH,
       payload: { uid: 6, challenge: 1, compose_file: 'web.yaml' },
     })
-    expect({ status: reply.statusCode, body: reply.json() }).toEqual({ status: 503, body: { status: -1, error: 'the service is shutting down' } })
+    expect({ status: reply.statusCode, body: reply.json() }).toEqual({
+      status: 503,
+      body: { status: -1, error: 'the service is shutting down' },
+    })
   })
 })

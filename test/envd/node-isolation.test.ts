@@ -5,7 +5,17 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { names } from '../../src/envd/backend/docker/labels'
 import { docker } from '../support/engine'
 import { useStore } from '../support/env'
-import { call, containerOf, engineObjects, exec, nodeRules, removeDir, settled, startService, type Service } from './support'
+import {
+  call,
+  containerOf,
+  engineObjects,
+  exec,
+  nodeRules,
+  removeDir,
+  settled,
+  startService,
+  type Service,
+} from './support'
 
 /**
  * Issue 19, as a player with a shell in a challenge would try it: from inside an environment's
@@ -21,7 +31,10 @@ const MARK = `node-listener-${randomBytes(4).toString('hex')}`
 /** The node's own IPv4 addresses on its interfaces (not loopback, not the service's bridges). */
 function nodeAddresses(): string[] {
   const all = Object.entries(networkInterfaces()).filter(([name]) => !/^(br-|veth|lv)/.test(name))
-  return all.flatMap(([, a]) => a ?? []).filter((a) => a.family === 'IPv4' && !a.internal).map((a) => a.address)
+  return all
+    .flatMap(([, a]) => a ?? [])
+    .filter((a) => a.family === 'IPv4' && !a.internal)
+    .map((a) => a.address)
 }
 
 async function gatewayOf(svc: Service, uid: number): Promise<string> {
@@ -34,13 +47,24 @@ async function gatewayOf(svc: Service, uid: number): Promise<string> {
 }
 
 async function created(svc: Service, uid: number, flag?: string, compose = 'web.yaml'): Promise<number> {
-  const { body } = await call(svc.url, 'POST', '/env/create', { uid, challenge: 7, compose_file: compose, flag }, AUTH)
+  const { body } = await call(
+    svc.url,
+    'POST',
+    '/env/create',
+    { uid, challenge: 7, compose_file: compose, flag },
+    AUTH,
+  )
   expect((await settled(svc.url, body.id, 60_000, AUTH)).body.status).toBe(1)
   return body.id
 }
 
 /** From inside a container: a TCP connect to ip:port, then `request` written, and what comes back. */
-async function probe(container: string, ip: string, port: number, request = ''): Promise<{ reached: boolean; output: string }> {
+async function probe(
+  container: string,
+  ip: string,
+  port: number,
+  request = '',
+): Promise<{ reached: boolean; output: string }> {
   // busybox's `wget -T` crashes; bash's /dev/tcp is bounded by `timeout` instead.
   const script = `exec 3<>/dev/tcp/${ip}/${port} || exit 7; printf '${request}' >&3; timeout 1 cat <&3; exit 0`
   const { code, output } = await exec(container, ['timeout', '3', 'bash', '-c', script])
@@ -58,7 +82,12 @@ describe('node isolation (issue 19)', () => {
   let egress: Service // --block-egress
   let unguarded: Service // --no-node-isolation: the control that shows the probe can reach
   const apiPort = (svc: Service) => Number(new URL(svc.url).port)
-  const ids: Record<'guarded' | 'open' | 'egress' | 'unguarded', number[]> = { guarded: [], open: [], egress: [], unguarded: [] }
+  const ids: Record<'guarded' | 'open' | 'egress' | 'unguarded', number[]> = {
+    guarded: [],
+    open: [],
+    egress: [],
+    unguarded: [],
+  }
 
   beforeAll(async () => {
     // The MongoDB store: its URL is one more thing of the operator's that must not reach a challenge.
@@ -98,7 +127,9 @@ describe('node isolation (issue 19)', () => {
   it("the API listens on the node's addresses (what a container would try)", async () => {
     const [address] = nodeAddresses()
     expect(address).toBeDefined()
-    expect((await call(`http://${address}:${apiPort(guarded)}`, 'GET', '/env/list', undefined, AUTH)).status).toBe(200)
+    expect(
+      (await call(`http://${address}:${apiPort(guarded)}`, 'GET', '/env/list', undefined, AUTH)).status,
+    ).toBe(200)
     expect((await call(`http://${address}:${apiPort(open)}`, 'GET', '/env/list')).status).toBe(200)
   })
 
@@ -126,7 +157,11 @@ describe('node isolation (issue 19)', () => {
       from.map(async ({ svc, id, uid }) => {
         const c = await containerOf(svc.instance, id, 'test')
         const addresses = [await gatewayOf(svc, uid), ...nodeAddresses()]
-        return Promise.all(addresses.flatMap((ip) => targets.map(async (t) => ({ ip, port: t.port, ...(await probe(c, ip, t.port, t.request)) }))))
+        return Promise.all(
+          addresses.flatMap((ip) =>
+            targets.map(async (t) => ({ ip, port: t.port, ...(await probe(c, ip, t.port, t.request)) })),
+          ),
+        )
       }),
     )
     const reached = tries.flat().filter((t) => t.reached || t.output)
@@ -135,10 +170,15 @@ describe('node isolation (issue 19)', () => {
   })
 
   it('the published port still answers players, on loopback and on the node address', async () => {
-    for (const [svc, id] of [[guarded, ids.guarded[0]], [egress, ids.egress[0]]] as const) {
+    for (const [svc, id] of [
+      [guarded, ids.guarded[0]],
+      [egress, ids.egress[0]],
+    ] as const) {
       const { body } = await call(svc.url, 'GET', `/env/get/${id}`, undefined, AUTH)
       for (const host of ['127.0.0.1', ...nodeAddresses()]) {
-        expect(await fetch(`http://${host}:${body.node_port}/`).then((r) => r.text())).toContain('levkit/nginx')
+        expect(await fetch(`http://${host}:${body.node_port}/`).then((r) => r.text())).toContain(
+          'levkit/nginx',
+        )
       }
     }
   })
@@ -153,16 +193,27 @@ describe('node isolation (issue 19)', () => {
 
   it('--block-egress still leaves no way out: not to another network, not to the node', async () => {
     const from = await containerOf(egress.instance, ids.egress[0], 'test')
-    const other = await docker.getContainer(await containerOf(unguarded.instance, ids.unguarded[0], 'test')).inspect()
+    const other = await docker
+      .getContainer(await containerOf(unguarded.instance, ids.unguarded[0], 'test'))
+      .inspect()
     const ip = other.NetworkSettings.Networks[names.network(unguarded.instance, 605)].IPAddress
     expect(await probe(from, ip, 80, httpGet('/'))).toEqual({ reached: false, output: '' })
-    expect(await probe(from, await gatewayOf(egress, 604), listenerPort)).toEqual({ reached: false, output: '' })
+    expect(await probe(from, await gatewayOf(egress, 604), listenerPort)).toEqual({
+      reached: false,
+      output: '',
+    })
   })
 
   it("nothing of the operator's reaches a challenge container: no token, store URL, host path or other uid's flag", async () => {
     const c = await containerOf(guarded.instance, ids.guarded[0], 'test')
     const info = await docker.getContainer(c).inspect()
-    const seen = JSON.stringify([info.Config.Env, info.Config.Labels, info.Mounts, info.HostConfig.Binds, info.HostConfig.Mounts])
+    const seen = JSON.stringify([
+      info.Config.Env,
+      info.Config.Labels,
+      info.Mounts,
+      info.HostConfig.Binds,
+      info.HostConfig.Mounts,
+    ])
     const inside = (await exec(c, ['sh', '-c', 'env; cat /proc/self/mountinfo'])).output
     for (const secret of [TOKEN, inject('mongoUrl'), guarded.data, env.home, 'flag{six-o-two}']) {
       expect(seen).not.toContain(secret)
@@ -174,7 +225,10 @@ describe('node isolation (issue 19)', () => {
 
   it('the rules are commented per network, survive a restart without doubling, and go with the network', async () => {
     const rules = nodeRules(guarded.instance)
-    for (const uid of [601, 602]) expect(rules.filter((r) => r.includes(`levrt-envd:${names.network(guarded.instance, uid)}`))).toHaveLength(2)
+    for (const uid of [601, 602])
+      expect(
+        rules.filter((r) => r.includes(`levrt-envd:${names.network(guarded.instance, uid)}`)),
+      ).toHaveLength(2)
     expect(rules.filter((r) => r.startsWith('-A INPUT'))).toHaveLength(1)
     const { data, instance } = guarded
     await guarded.close()

@@ -56,7 +56,8 @@ describe('no open API by accident', () => {
   })
 
   it('loopback needs no token; any other address needs one or --insecure-no-token', () => {
-    for (const listen of ['127.0.0.1:5000', '127.8.9.1:1', '[::1]:5000', 'localhost:5000']) expect(resolveOptions({ listen }, {}).host).toBeDefined()
+    for (const listen of ['127.0.0.1:5000', '127.8.9.1:1', '[::1]:5000', 'localhost:5000'])
+      expect(resolveOptions({ listen }, {}).host).toBeDefined()
     for (const listen of ['0.0.0.0:5000', '[::]:5000', '192.0.2.2:5000']) {
       expect(() => resolveOptions({ listen }, {})).toThrow(/no token is set/)
       expect(resolveOptions({ listen }, { LEVRT_ENVD_TOKEN: 't' }).token).toBe('t')
@@ -78,7 +79,10 @@ describe('a node it cannot isolate', () => {
   it('not root: exit 2, saying iptables needs root', async () => {
     // The real iptables, run as nobody: what a service started by an ordinary user meets.
     const data = join(scratch, 'not-root')
-    writeFileSync(join(scratch, 'iptables'), '#!/bin/sh\nexec setpriv --reuid=65534 --regid=65534 --clear-groups /usr/sbin/iptables "$@"\n')
+    writeFileSync(
+      join(scratch, 'iptables'),
+      '#!/bin/sh\nexec setpriv --reuid=65534 --regid=65534 --clear-groups /usr/sbin/iptables "$@"\n',
+    )
     chmodSync(join(scratch, 'iptables'), 0o755)
     process.env.PATH = `${scratch}:/usr/bin:/bin`
     expect(await levrt('envd', '--data', data, '--listen', '127.0.0.1:0')).toBe(2)
@@ -91,7 +95,11 @@ describe('a node it cannot isolate', () => {
     const svc = await startService({ nodeIsolation: false })
     process.env.PATH = savedPath
     try {
-      const { body } = await call(svc.url, 'POST', '/env/create', { uid: 9, challenge: 1, compose_file: 'web.yaml' })
+      const { body } = await call(svc.url, 'POST', '/env/create', {
+        uid: 9,
+        challenge: 1,
+        compose_file: 'web.yaml',
+      })
       expect((await settled(svc.url, body.id)).body.status).toBe(1)
       expect(await engineObjects(svc.instance)).toMatchObject({ networks: 1 })
       expect(nodeRules(svc.instance)).toEqual([])

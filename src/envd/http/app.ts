@@ -49,19 +49,22 @@ export interface ApiOptions extends EnvironmentsDeps {
  * The routes: `/health` open, the seed's calls under `/env/` behind the token (when there is
  * one). Not encapsulated itself, so the decorators are the app's (`app.environments`).
  */
-export const api = fp<ApiOptions>(async (app, { token, ...deps }) => {
-  await app.register(environmentsPlugin, deps)
-  await app.register(healthRoute)
-  await app.register(
-    async (guarded) => {
-      if (token) await guarded.register(requireToken, { token })
-      // Here, so an unknown /env/... path is behind the token like the rest.
-      guarded.setNotFoundHandler(notFound)
-      await guarded.register(envRoutes)
-    },
-    { prefix: '/env' },
-  )
-}, { name: 'levrt-envd-api', fastify: '5.x' })
+export const api = fp<ApiOptions>(
+  async (app, { token, ...deps }) => {
+    await app.register(environmentsPlugin, deps)
+    await app.register(healthRoute)
+    await app.register(
+      async (guarded) => {
+        if (token) await guarded.register(requireToken, { token })
+        // Here, so an unknown /env/... path is behind the token like the rest.
+        guarded.setNotFoundHandler(notFound)
+        await guarded.register(envRoutes)
+      },
+      { prefix: '/env' },
+    )
+  },
+  { name: 'levrt-envd-api', fastify: '5.x' },
+)
 
 function notFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
   return reply.code(404).send(errorBody(`no route ${request.method} ${request.url.split('?')[0]}`))

@@ -22,7 +22,11 @@ export function domainStatus(err: unknown): 404 | 409 | 429 | 503 | undefined {
 }
 
 /** 4xx for what the request got wrong (nothing changed), 500 (logged) for our own failures. */
-export function handleError(err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function handleError(
+  err: FastifyError | Error,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
   if (err instanceof EnvdError) return reply.code(err.statusCode).send(errorBody(err.message))
   const domain = domainStatus(err)
   if (domain) return reply.code(domain).send(errorBody(err.message))

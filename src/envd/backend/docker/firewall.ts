@@ -99,7 +99,8 @@ export class NodeFirewall {
   }
 
   private async drop(net: Guarded): Promise<void> {
-    for (const r of ruleSpecs(net)) while (await this.has(this.chain, r)) await this.iptables(['-D', this.chain, ...r])
+    for (const r of ruleSpecs(net))
+      while (await this.has(this.chain, r)) await this.iptables(['-D', this.chain, ...r])
   }
 
   private async has(chain: string, rule: readonly string[]): Promise<boolean> {

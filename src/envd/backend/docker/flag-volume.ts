@@ -13,7 +13,12 @@ const MOUNT = '/levrt-flag'
  */
 export async function createFlagVolume(
   docker: Dockerode,
-  spec: { readonly name: string; readonly labels: Record<string, string>; readonly image: string; readonly flag: string | null },
+  spec: {
+    readonly name: string
+    readonly labels: Record<string, string>
+    readonly image: string
+    readonly flag: string | null
+  },
 ): Promise<void> {
   await docker.createVolume({ Name: spec.name, Labels: spec.labels })
   if (spec.flag === null) return

@@ -31,7 +31,9 @@ export function iptablesFailure(err: unknown): NodeIsolationError {
   if (e.code === 'EACCES') return new NodeIsolationError('iptables cannot be run by this user')
   const said = e.stderr || e.message
   if (/permission denied|must be root|operation not permitted/i.test(said)) {
-    return new NodeIsolationError(`iptables needs root (CAP_NET_ADMIN), and this process is not: ${firstLine(said)}`)
+    return new NodeIsolationError(
+      `iptables needs root (CAP_NET_ADMIN), and this process is not: ${firstLine(said)}`,
+    )
   }
   return new NodeIsolationError(`iptables failed: ${firstLine(said)}`)
 }
