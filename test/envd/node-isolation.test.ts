@@ -166,6 +166,9 @@ describe('node isolation (issue 19)', () => {
     )
     const reached = tries.flat().filter((t) => t.reached || t.output)
     expect(reached).toEqual([])
+    // The rules are IPv4's: there is no IPv6 inside to go around them.
+    const c = await containerOf(guarded.instance, ids.guarded[0], 'test')
+    expect((await exec(c, ['cat', '/proc/sys/net/ipv6/conf/all/disable_ipv6'])).output.trim()).toBe('1')
     expect((await call(open.url, 'GET', '/env/list')).body).toHaveLength(1) // the delete above never arrived
   })
 

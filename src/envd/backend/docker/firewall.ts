@@ -40,14 +40,18 @@ export class NodeFirewall {
     })
   }
 
-  /** Installs the network's rules, unless they are there already (a restart). */
+  /**
+   * Installs the network's rules, unless they are there already (a restart); rules of an earlier
+   * network of the same name (another bridge) are replaced.
+   */
   isolate(net: Guarded): Promise<void> {
     return this.lock.run(async () => {
+      await this.ensureChain()
       const rules = ruleSpecs(net)
       const present = await Promise.all(rules.map((r) => this.has(this.chain, r)))
-      if (present.every(Boolean)) return
-      await this.ensureChain()
-      await this.drop(net)
+      const stale = (await this.listed()).filter((n) => n.name === net.name && n.iface !== net.iface)
+      if (present.every(Boolean) && !stale.length) return
+      for (const n of [...stale, net]) await this.drop(n)
       for (const r of rules) await this.iptables(['-A', this.chain, ...r])
     })
   }
