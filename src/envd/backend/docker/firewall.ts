@@ -46,88 +46,94 @@ export class NodeFirewall {
    */
   isolate(net: Guarded): Promise<void> {
     return this.lock.run(async () => {
-      await this.ensureChain()
-      const rules = ruleSpecs(net)
-      const present = await Promise.all(rules.map((r) => this.has(this.chain, r)))
-      const stale = (await this.listed()).filter((n) => n.name === net.name && n.iface !== net.iface)
-      if (present.every(Boolean) && !stale.length) return
-      for (const n of [...stale, net]) await this.drop(n)
-      for (const r of rules) await this.iptables(['-A', this.chain, ...r])
+      const found = await this.rules()
+      if (!found) await this.iptables(['-N', this.chain])
+      await this.ensureJump()
+      const mine = (found?.ours ?? []).filter((r) => r.name === net.name)
+      const want = ruleSpecs(net.name, net.iface)
+      if (
+        mine.length === want.length &&
+        mine.every((r, i) => r.iface === net.iface && r.target === want[i].target)
+      )
+        return
+      for (const r of mine) await this.iptables(['-D', this.chain, ...ruleSpec(r)])
+      for (const r of want) await this.iptables(['-A', this.chain, ...ruleSpec(r)])
     })
   }
 
   /** Removes the rules of the network called `name` (the chain too once empty). */
   release(name: string): Promise<void> {
-    return this.lock.run(async () => {
-      for (const n of (await this.listed()).filter((n) => n.name === name)) await this.drop(n)
-      await this.dropChainIfEmpty()
-    })
+    return this.lock.run(async () => void (await this.removeWhere((r) => r.name === name)))
   }
 
   /** Removes the rules of every network `keep` does not claim; answers the networks it freed. */
   sweep(keep: (name: string) => boolean): Promise<string[]> {
-    return this.lock.run(async () => {
-      const stale = (await this.listed()).filter((n) => !keep(n.name))
-      for (const n of stale) await this.drop(n)
-      await this.dropChainIfEmpty()
-      return [...new Set(stale.map((n) => n.name))]
-    })
+    return this.lock.run(async () => [
+      ...new Set((await this.removeWhere((r) => !keep(r.name))).map((r) => r.name)),
+    ])
   }
 
-  /** The networks that have rules in the chain (none when it does not exist). */
+  /** The networks that have rules in the chain, a line each (none when it does not exist). */
   async listed(): Promise<Guarded[]> {
-    if (!(await this.chainExists())) return []
-    const lines = (await this.iptables(['-S', this.chain])).split('\n')
-    return lines.flatMap((line) => {
-      const m = new RegExp(`-i (\\S+) .*--comment "?${RULE_TAG}([^"\\s]+)"?`).exec(line)
-      return m ? [{ iface: m[1], name: m[2] }] : []
+    return ((await this.rules())?.ours ?? []).map(({ name, iface }) => ({ name, iface }))
+  }
+
+  private async removeWhere(match: (r: Rule) => boolean): Promise<Rule[]> {
+    const found = await this.rules()
+    if (!found) return []
+    const gone = found.ours.filter(match)
+    for (const r of gone) await this.iptables(['-D', this.chain, ...ruleSpec(r)])
+    if (found.count === gone.length) {
+      while (await this.succeeds(['-C', 'INPUT', ...this.jump()]))
+        await this.iptables(['-D', 'INPUT', ...this.jump()])
+      await this.iptables(['-X', this.chain])
+    }
+    return gone
+  }
+
+  /** The chain's rules (ours parsed, `count` of all of them), or undefined when there is no chain. */
+  private async rules(): Promise<{ ours: Rule[]; count: number } | undefined> {
+    const text = await this.iptables(['-S', this.chain]).catch(() => undefined)
+    if (text === undefined) return undefined
+    const lines = text.split('\n').filter((l) => l.startsWith('-A '))
+    const ours = lines.flatMap((line): Rule[] => {
+      const m = new RegExp(`-i (\\S+) .*--comment "?${RULE_TAG}([^"\\s]+)"? -j (RETURN|DROP)$`).exec(line)
+      return m ? [{ iface: m[1], name: m[2], target: m[3] as Rule['target'] }] : []
     })
+    return { ours, count: lines.length }
   }
 
   private jump(): string[] {
     return ['-m', 'comment', '--comment', `${RULE_TAG}instance=${this.instance}`, '-j', this.chain]
   }
 
-  private async ensureChain(): Promise<void> {
-    if (!(await this.chainExists())) await this.iptables(['-N', this.chain])
-    // First in INPUT: an operator's broad ACCEPT further down must not let a challenge through.
-    if (!(await this.has('INPUT', this.jump()))) await this.iptables(['-I', 'INPUT', '1', ...this.jump()])
+  /** First in INPUT: an operator's broad ACCEPT further down must not let a challenge through. */
+  private async ensureJump(): Promise<void> {
+    if (!(await this.succeeds(['-C', 'INPUT', ...this.jump()])))
+      await this.iptables(['-I', 'INPUT', '1', ...this.jump()])
   }
 
-  private async dropChainIfEmpty(): Promise<void> {
-    if (!(await this.chainExists())) return
-    const rules = (await this.iptables(['-S', this.chain])).split('\n').filter((l) => l.startsWith('-A '))
-    if (rules.length) return
-    while (await this.has('INPUT', this.jump())) await this.iptables(['-D', 'INPUT', ...this.jump()])
-    await this.iptables(['-X', this.chain])
-  }
-
-  private async drop(net: Guarded): Promise<void> {
-    for (const r of ruleSpecs(net))
-      while (await this.has(this.chain, r)) await this.iptables(['-D', this.chain, ...r])
-  }
-
-  private async has(chain: string, rule: readonly string[]): Promise<boolean> {
-    if (chain !== 'INPUT' && !(await this.chainExists())) return false
-    return this.iptables(['-C', chain, ...rule]).then(
-      () => true,
-      () => false,
-    )
-  }
-
-  private chainExists(): Promise<boolean> {
-    return this.iptables(['-n', '-L', this.chain]).then(
+  private succeeds(args: readonly string[]): Promise<boolean> {
+    return this.iptables(args).then(
       () => true,
       () => false,
     )
   }
 }
 
+interface Rule extends Guarded {
+  readonly target: 'RETURN' | 'DROP'
+}
+
 /** Replies to the node's own connections go on (to INPUT's own rules); anything else is dropped. */
-function ruleSpecs(net: Guarded): string[][] {
-  const comment = ['-m', 'comment', '--comment', `${RULE_TAG}${net.name}`]
+function ruleSpecs(name: string, iface: string): Rule[] {
   return [
-    ['-i', net.iface, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', ...comment, '-j', 'RETURN'],
-    ['-i', net.iface, ...comment, '-j', 'DROP'],
+    { name, iface, target: 'RETURN' },
+    { name, iface, target: 'DROP' },
   ]
+}
+
+function ruleSpec(r: Rule): string[] {
+  const state = r.target === 'RETURN' ? ['-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED'] : []
+  return ['-i', r.iface, ...state, '-m', 'comment', '--comment', `${RULE_TAG}${r.name}`, '-j', r.target]
 }
