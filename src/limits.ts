@@ -1,3 +1,4 @@
+import { memoryBytes, MIN_MEMORY_BYTES } from './docker/memory'
 import { OptionsError } from './errors'
 
 /**
@@ -20,30 +21,15 @@ export interface ResourceLimits {
   readonly pids?: number
 }
 
-/** The engine refuses less (Docker: "Minimum memory limit allowed is 6MB"). */
-export const MIN_MEMORY_BYTES = 6 * 1024 * 1024
 /** setTimeout's longest delay. */
 export const MAX_TIMER_MS = 2 ** 31 - 1
 
-const UNITS = { k: 1024, m: 1024 ** 2, g: 1024 ** 3 } as const
+export { MIN_MEMORY_BYTES }
 
 export function parseMemory(value: unknown, option = 'memory'): number | undefined {
   if (value === undefined) return undefined
-  let bytes: number | undefined
-  if (typeof value === 'number') bytes = value
-  else if (typeof value === 'string') {
-    const m = /^(\d+(?:\.\d+)?)([kmg])$/i.exec(value.trim())
-    if (m) bytes = Number(m[1]) * UNITS[m[2].toLowerCase() as keyof typeof UNITS]
-  }
-  if (bytes === undefined || !Number.isFinite(bytes)) {
-    throw new OptionsError(
-      option,
-      `${JSON.stringify(value)} is not a memory size (bytes, or like '512m', '2g')`,
-    )
-  }
-  bytes = Math.floor(bytes)
-  if (bytes < MIN_MEMORY_BYTES)
-    throw new OptionsError(option, `${JSON.stringify(value)} is below the engine's minimum of 6m`)
+  const bytes = memoryBytes(value)
+  if (typeof bytes !== 'number') throw new OptionsError(option, bytes.reason)
   return bytes
 }
 

@@ -23,6 +23,8 @@ interface EnvdFlags {
   proxyImage: string
   instance: string
   subnetPool?: string
+  insecureNoToken?: boolean
+  nodeIsolation: boolean
   logLevel: string
 }
 
@@ -34,7 +36,8 @@ export function envdCommand(finish: (code: ExitCode) => void): Command {
     .description(
       'Serves POST /env/create, GET /env/get/<id>, POST /env/renew/<id>, GET /env/delete/<id>, GET /env/list and GET /health. ' +
         'Compose files are read from <data>/compose/, flags written under <data>/flags/; state goes to the levrt store ' +
-        '(LEV_MONGO_URL, else the embedded store in LEV_HOME). With LEVRT_ENVD_TOKEN set, requests need Authorization: Bearer <token>. ' +
+        '(LEV_MONGO_URL, else the embedded store in LEV_HOME). With LEVRT_ENVD_TOKEN set, requests need Authorization: Bearer <token>; ' +
+        'a --listen address other than loopback needs it. Challenge containers cannot reach the node itself (iptables INPUT rules). ' +
         'SIGINT/SIGTERM close the server; environments keep running and are picked up by the next start.',
     )
     .option('--listen <address:port>', 'where the HTTP API listens', '127.0.0.1:5000')
@@ -56,13 +59,15 @@ export function envdCommand(finish: (code: ExitCode) => void): Command {
     .option('--proxy-image <image>', 'the forwarder image for --block-egress (needs busybox nc)', 'levrt/busybox:latest')
     .option('--instance <name>', 'names this service on the engine and in the store (several services, one engine)', 'default')
     .option('--subnet-pool <range:prefix>', 'address pool of the uid networks (default LEVRT_ENVD_SUBNET_POOL, else 10.78.0.0/16:27)')
+    .option('--insecure-no-token', 'listen on a non-loopback address without LEVRT_ENVD_TOKEN (something else guards the API)')
+    .option('--no-node-isolation', 'install no firewall rules: challenge containers may reach the node (you firewall it yourself)')
     .option('--log-level <level>', 'pino log level', 'info')
     .action(async (flags: EnvdFlags) => finish(await serve(flags)))
 }
 
 async function serve(flags: EnvdFlags): Promise<ExitCode> {
   // Loaded here: `levrt --help` need not load Fastify, the engine and the store.
-  const { startEnvd, resolveOptions, EnvdOptionsError } = await import('../envd')
+  const { startEnvd, resolveOptions, EnvdOptionsError, NodeIsolationError } = await import('../envd')
   let options
   try {
     options = resolveOptions(flags)
@@ -74,6 +79,8 @@ async function serve(flags: EnvdFlags): Promise<ExitCode> {
   try {
     envd = await startEnvd(options)
   } catch (err) {
+    // Refusing to run without node isolation is a set-up problem, like a bad option.
+    if (err instanceof NodeIsolationError) throw new UsageError(err.message)
     process.stderr.write(`levrt envd: ${describeFailure(err)}\n`)
     return EXIT.failed
   }

@@ -11,3 +11,28 @@ export class EnvdError extends Error {
     super(message)
   }
 }
+
+/*
+ * What the state machine refuses, in its own words: `http/errors.ts` decides the status of each.
+ * Each is thrown before anything changes.
+ */
+
+/** No environment has that id. */
+export class NotFoundError extends Error {
+  override readonly name = 'NotFoundError'
+}
+
+/** The environment is not in a state that allows it (renewing one that is not healthy). */
+export class ConflictError extends Error {
+  override readonly name = 'ConflictError'
+}
+
+/** A cap (per uid, in total) is reached. */
+export class OverCapError extends Error {
+  override readonly name = 'OverCapError'
+}
+
+/** The service takes no such work now (it is shutting down). */
+export class RefusedError extends Error {
+  override readonly name = 'RefusedError'
+}

@@ -1,12 +1,14 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
-import { connectDocker, engineAddress } from '../docker/connection'
+import { connectDocker, engineAddress, isLocalAddress } from '../docker/connection'
 import { storeFromEnv, type Store } from '../store'
 import { DockerBackend } from './backend/docker'
+import { NodeFirewall } from './backend/docker/firewall'
+import { iptables, NodeIsolationError } from './backend/docker/iptables'
 import { ComposePolicy } from './compose/policy'
 import { lockDataDir } from './data-lock'
-import { buildApp } from './http/app'
+import { api, buildApp } from './http/app'
 import { resolveOptions, type EnvdInput, type EnvdOptions } from './options'
 import { Reaper } from './state/reaper'
 import { EnvRepository } from './state/repository'
@@ -15,6 +17,7 @@ import { Environments } from './state/service'
 export { resolveOptions, EnvdOptionsError, type EnvdInput, type EnvdOptions } from './options'
 export { ENV_COLLECTION } from './state/repository'
 export { ENVD_LABEL } from './backend/docker/labels'
+export { NodeIsolationError } from './backend/docker/iptables'
 
 /** A running environment service. */
 export interface Envd {
@@ -34,30 +37,38 @@ export interface Envd {
  */
 export async function startEnvd(input: EnvdInput | EnvdOptions, store: Store = storeFromEnv()): Promise<Envd> {
   const options = 'dataDir' in input ? input : resolveOptions(input)
+  const local = isLocalAddress(engineAddress())
+  // Before anything is made: a node that cannot be isolated is refused with nothing to undo.
+  const firewall = options.nodeIsolation ? await nodeFirewall(options.instance, local) : undefined
   await mkdir(join(options.dataDir, 'compose'), { recursive: true })
   const unlock = await lockDataDir(options.dataDir)
   const docker = connectDocker()
-  const address = engineAddress()
   try {
     if (options.blockEgress) await docker.getImage(options.proxyImage).inspect()
-    const backend = new DockerBackend(docker, { ...options, local: address.startsWith('unix://') || address.startsWith('npipe://') })
-    let environments: Environments | undefined
-    const app = buildApp(options, (log) => {
-      environments = new Environments(
-        new EnvRepository(store, options.instance),
-        backend,
-        new ComposePolicy(options.hardening.capAllow),
-        { composeRoot: join(options.dataDir, 'compose'), maxPerUid: options.maxPerUid, maxTotal: options.maxTotal, maxLifetimeMs: options.maxLifetimeMs },
-        log.child({ component: 'envd' }),
-      )
-      return { environments, engineAlive: () => backend.ping() }
-    })
+    const app = buildApp(options)
+    const backend = new DockerBackend(docker, { ...options, local }, app.log.child({ component: 'backend' }), firewall)
+    const environments = new Environments(
+      new EnvRepository(store, options.instance),
+      backend,
+      new ComposePolicy(options.hardening.capAllow),
+      { composeRoot: join(options.dataDir, 'compose'), maxPerUid: options.maxPerUid, maxTotal: options.maxTotal, maxLifetimeMs: options.maxLifetimeMs },
+      app.log.child({ component: 'envd' }),
+    )
+    await app.register(api, { environments, engineAlive: () => backend.ping(), token: options.token })
     await app.ready()
-    return await serve(options, app, environments!, unlock)
+    return await serve(options, app, environments, unlock)
   } catch (err) {
     await unlock()
     throw err
   }
+}
+
+/** The node's firewall, once it is known to work here: rules on this host only guard a local engine. */
+async function nodeFirewall(instance: string, local: boolean): Promise<NodeFirewall> {
+  if (!local) throw new NodeIsolationError(`the engine is not on this host (${engineAddress()}), so rules installed here would not guard it`)
+  const firewall = new NodeFirewall(iptables(), instance)
+  await firewall.check()
+  return firewall
 }
 
 async function serve(options: EnvdOptions, app: FastifyInstance, environments: Environments, unlock: () => Promise<void>): Promise<Envd> {

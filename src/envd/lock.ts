@@ -23,4 +23,9 @@ export class KeyedMutex<K> {
     void settled.then(() => this.tails.get(key) === settled && this.tails.delete(key))
     return result
   }
+
+  /** Resolves once everything begun so far, under every key, has settled. */
+  async idle(): Promise<void> {
+    await Promise.all([...this.tails.values()])
+  }
 }

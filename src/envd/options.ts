@@ -2,8 +2,12 @@ import { isIPv4 } from 'node:net'
 import { networkInterfaces } from 'node:os'
 import { resolve } from 'node:path'
 import type { Writable } from 'node:stream'
-import { parseMemory } from '../limits'
+import { memoryBytes } from '../docker/memory'
 import { parsePool, type SubnetPool } from '../docker/subnets'
+import { checkExposure, parseListen } from './listen'
+import { EnvdOptionsError } from './options-error'
+
+export { EnvdOptionsError } from './options-error'
 
 /** Per-uid networks: 2048 subnets of 30 addresses. `LEVRT_ENVD_SUBNET_POOL=10.78.0.0/16:27` changes it. */
 export const DEFAULT_ENVD_POOL: SubnetPool = { range: '10.78.0.0/16', prefix: 27 }
@@ -56,19 +60,14 @@ export interface EnvdOptions {
   readonly instance: string
   /** With it, every request but /health needs `Authorization: Bearer <token>`. */
   readonly token?: string
+  /**
+   * Traffic from the service's networks to the node itself is dropped (iptables INPUT), but for
+   * replies to connections the node opened. Off only when the operator firewalls the node.
+   */
+  readonly nodeIsolation: boolean
   readonly logLevel: string
   /** Where pino writes (default stdout). */
   readonly logStream?: Writable
-}
-
-export class EnvdOptionsError extends Error {
-  override readonly name = 'EnvdOptionsError'
-  constructor(
-    readonly option: string,
-    reason: string,
-  ) {
-    super(`${option}: ${reason}`)
-  }
 }
 
 /** What the command line (or a caller) gives; everything has a default. */
@@ -92,13 +91,21 @@ export interface EnvdInput {
   proxyImage?: string
   instance?: string
   subnetPool?: string
+  /** Default `LEVRT_ENVD_TOKEN`. */
+  token?: string
+  /** Listen on a non-loopback address without a token. */
+  insecureNoToken?: boolean
+  /** False: install no firewall rules (`--no-node-isolation`). */
+  nodeIsolation?: boolean
   logLevel?: string
   logStream?: Writable
 }
 
 /** Checks and completes the options; throws EnvdOptionsError naming the bad one. */
 export function resolveOptions(input: EnvdInput, env: NodeJS.ProcessEnv = process.env): EnvdOptions {
-  const { host, port } = parseListen(input.listen ?? '127.0.0.1:5000')
+  const listen = parseListen(input.listen ?? '127.0.0.1:5000')
+  const token = input.token ?? (env.LEVRT_ENVD_TOKEN || undefined)
+  checkExposure(listen, token, input.insecureNoToken ?? false)
   const ports = parsePortRange(input.ports ?? '30000-31999')
   const maxTotal = positiveInt(input.maxTotal ?? 1000, '--max-total')
   if (maxTotal > ports.last - ports.first + 1) throw new EnvdOptionsError('--max-total', `${maxTotal} is more than the ${ports.last - ports.first + 1} ports of --ports`)
@@ -112,8 +119,8 @@ export function resolveOptions(input: EnvdInput, env: NodeJS.ProcessEnv = proces
     throw new EnvdOptionsError('--subnet-pool', (err as { reason?: string }).reason ?? String(err))
   }
   return {
-    host,
-    port,
+    host: listen.host,
+    port: listen.port,
     dataDir: resolve(input.data ?? './data'),
     nodeIp: input.nodeIp ?? defaultNodeIp(),
     bindIp: ipv4(input.bindIp ?? '0.0.0.0', '--bind-ip'),
@@ -134,18 +141,11 @@ export function resolveOptions(input: EnvdInput, env: NodeJS.ProcessEnv = proces
     blockEgress: input.blockEgress ?? false,
     proxyImage: input.proxyImage ?? 'levrt/busybox:latest',
     instance,
-    token: env.LEVRT_ENVD_TOKEN || undefined,
+    token,
+    nodeIsolation: input.nodeIsolation ?? true,
     logLevel: input.logLevel ?? 'info',
     logStream: input.logStream,
   }
-}
-
-function parseListen(text: string): { host: string; port: number } {
-  const m = /^(.+):(\d+)$/.exec(text)
-  if (!m) throw new EnvdOptionsError('--listen', `${JSON.stringify(text)} is not ADDRESS:PORT`)
-  const port = Number(m[2])
-  if (port > 65535) throw new EnvdOptionsError('--listen', `port ${port} is out of range`)
-  return { host: m[1].replace(/^\[(.*)\]$/, '$1'), port }
 }
 
 export function parsePortRange(text: string): { first: number; last: number } {
@@ -172,11 +172,9 @@ function positiveInt(value: number | string, option: string): number {
 }
 
 function memory(text: string): number {
-  try {
-    return parseMemory(/^\d+$/.test(text) ? Number(text) : text, '--memory')!
-  } catch (err) {
-    throw new EnvdOptionsError('--memory', (err as { reason?: string }).reason ?? String(err))
-  }
+  const bytes = memoryBytes(/^\d+$/.test(text) ? Number(text) : text)
+  if (typeof bytes !== 'number') throw new EnvdOptionsError('--memory', bytes.reason)
+  return bytes
 }
 
 function capList(text: string, option: string): string[] {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { names } from '../../src/envd/backend/docker/labels'
 import { docker } from '../support/engine'
 import { useStore } from '../support/env'
-import { call, containerOf, engineObjects, exec, removeDir, settled, startService, type Service } from './support'
+import { call, containerOf, engineObjects, exec, nodeRules, removeDir, settled, startService, type Service } from './support'
 
 /** Creates an environment and waits until it is CREATED; returns its id. */
 async function created(svc: Service, uid: number, composeFile = 'web.yaml'): Promise<number> {
@@ -55,6 +55,7 @@ describe('per-uid networks', () => {
       .then((cs) => Promise.all(cs.map((c) => docker.getContainer(c.Id).remove({ force: true }))))
     await svc.close()
     expect(await engineObjects(svc.instance)).toEqual({ containers: 0, networks: 0, volumes: 0 })
+    expect(nodeRules(svc.instance)).toEqual([])
     removeDir(svc.data)
     env.restore()
   })
@@ -121,6 +122,7 @@ describe('--block-egress', () => {
       for (const e of (await call(svc.url, 'GET', '/env/list')).body) await call(svc.url, 'GET', `/env/delete/${e.id}`)
       await svc.close()
       expect(await engineObjects(svc.instance)).toEqual({ containers: 0, networks: 0, volumes: 0 })
+      expect(nodeRules(svc.instance)).toEqual([])
       removeDir(svc.data)
     }
     env.restore()

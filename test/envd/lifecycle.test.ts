@@ -31,7 +31,8 @@ describe('environment lifecycle', () => {
   it('expiry reclaims an environment within one reap period', async () => {
     const svc = await startService({ reapEvery: 1 })
     try {
-      const { body } = await create(svc, { expire: inSeconds(2) })
+      // Long enough to be CREATED first on a loaded machine (creating takes 1-3 s there).
+      const { body } = await create(svc, { expire: inSeconds(5) })
       expect((await settled(svc.url, body.id)).body.status).toBe(1)
       const expire = Date.parse((await call(svc.url, 'GET', `/env/get/${body.id}`)).body.expire)
       // Reclaimed (DELETED, and nothing left on the engine) by one reap period after the expiry, with slack for the teardown.

@@ -64,7 +64,8 @@ describe('compose policy', () => {
     // The merged environment, the named volume, and the other service by its name (a private link).
     expect((await exec(web, ['sh', '-c', 'echo "$MODE"; touch /var/cache/app/ok && echo mounted'])).output).toBe('test\nmounted\n')
     expect((await exec(web, ['getent', 'hosts', 'db'])).code).toBe(0)
-    expect(await engineObjects(svc.instance, 1)).toMatchObject({ containers: 2, volumes: 1 })
+    // The named volume, and the flag's own.
+    expect(await engineObjects(svc.instance, 1)).toMatchObject({ containers: 2, volumes: 2 })
     expect((await call(svc.url, 'GET', '/env/delete/1')).body).toEqual({ status: 3 })
     expect(await engineObjects(svc.instance, 1)).toEqual({ containers: 0, networks: 0, volumes: 0 })
   })

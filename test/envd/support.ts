@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { cpSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -5,6 +6,8 @@ import { join, resolve } from 'node:path'
 import { PassThrough } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { startEnvd, type Envd, type EnvdInput } from '../../src/envd'
+import { NodeFirewall } from '../../src/envd/backend/docker/firewall'
+import { iptables } from '../../src/envd/backend/docker/iptables'
 import { ENVD_LABEL } from '../../src/envd/backend/docker/labels'
 import { docker } from '../support/engine'
 
@@ -82,10 +85,10 @@ export async function call(url: string, method: 'GET' | 'POST', path: string, bo
 }
 
 /** Polls `get` until the status is no longer CREATING (0). */
-export async function settled(url: string, id: number, ms = 60_000): Promise<Reply> {
+export async function settled(url: string, id: number, ms = 60_000, headers: Record<string, string> = {}): Promise<Reply> {
   const deadline = Date.now() + ms
   for (;;) {
-    const reply = await call(url, 'GET', `/env/get/${id}`)
+    const reply = await call(url, 'GET', `/env/get/${id}`, undefined, headers)
     if (reply.status !== 200 || reply.body.status !== 0 || Date.now() > deadline) return reply
     await sleep(50)
   }
@@ -145,4 +148,12 @@ export async function untagTestBusybox(): Promise<void> {
 
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true })
+}
+
+/** This instance's node-isolation rules: every `iptables -S` line naming its chain. */
+export function nodeRules(instance: string): string[] {
+  const chain = new NodeFirewall(iptables(), instance).chain
+  return execFileSync('iptables', ['-w', '-S'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => line.includes(chain))
 }

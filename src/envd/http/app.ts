@@ -1,22 +1,23 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
 import type { Writable } from 'node:stream'
 import { requireToken } from './auth'
+import { environmentsPlugin, type EnvironmentsDeps } from './environments'
 import { errorBody, handleError } from './errors'
-import { envRoutes, type RouteDeps } from './routes'
+import { envRoutes, healthRoute } from './routes'
 
 export interface AppOptions {
-  readonly token?: string
   readonly logLevel: string
   readonly logStream?: Writable
 }
 
 /**
- * The HTTP service: Fastify with its pino request logs (method, url, status, time; never a body,
- * so never a flag), schemas on every route, and JSON errors. `routes` gets the app's logger,
- * so what the service logs goes the same way as the request logs.
+ * The HTTP server without routes: Fastify with its pino request logs (method, url, status, time;
+ * never a body, so never a flag) and JSON errors. Its logger is what the service logs through,
+ * so the routes (`api`) are registered once the environments exist.
  */
-export function buildApp(options: AppOptions, routes: (log: FastifyInstance['log']) => RouteDeps): FastifyInstance {
+export function buildApp(options: AppOptions): FastifyInstance {
   const app = Fastify({
     logger: { level: options.logLevel, ...(options.logStream ? { stream: options.logStream } : {}) },
     // No coercion and no silent removal: a field is what the schema says, or the request is refused.
@@ -34,9 +35,37 @@ export function buildApp(options: AppOptions, routes: (log: FastifyInstance['log
     parseJson(request, text, done)
   })
 
-  if (options.token) requireToken(app, options.token)
   app.setErrorHandler(handleError)
-  app.setNotFoundHandler((request, reply) => reply.code(404).send(errorBody(`no route ${request.method} ${request.url.split('?')[0]}`)))
-  void app.register(envRoutes, routes(app.log))
+  app.setNotFoundHandler(notFound)
   return app
+}
+
+export interface ApiOptions extends EnvironmentsDeps {
+  /** With it, everything under `/env/` needs `Authorization: Bearer <token>`. */
+  readonly token?: string
+}
+
+/**
+ * The routes: `/health` open, the seed's calls under `/env/` behind the token (when there is
+ * one). Not encapsulated itself, so the decorators are the app's (`app.environments`).
+ */
+export const api = fp<ApiOptions>(
+  async (app, { token, ...deps }) => {
+    await app.register(environmentsPlugin, deps)
+    await app.register(healthRoute)
+    await app.register(
+      async (guarded) => {
+        if (token) await guarded.register(requireToken, { token })
+        // Here, so an unknown /env/... path is behind the token like the rest.
+        guarded.setNotFoundHandler(notFound)
+        await guarded.register(envRoutes)
+      },
+      { prefix: '/env' },
+    )
+  },
+  { name: 'levrt-envd-api', fastify: '5.x' },
+)
+
+function notFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return reply.code(404).send(errorBody(`no route ${request.method} ${request.url.split('?')[0]}`))
 }

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { EnvdError } from '../errors'
+import { ConflictError, EnvdError, NotFoundError, OverCapError, RefusedError } from '../errors'
 import { FIELD_RULES } from './schemas'
 
 /** Every error answer: the seed's "program error" status and a message saying what is wrong. */
@@ -12,11 +12,28 @@ export function errorBody(message: string): ErrorBody {
   return { status: -1, error: message }
 }
 
+/** The status of each of the state machine's refusals. */
+export function domainStatus(err: unknown): 404 | 409 | 429 | 503 | undefined {
+  if (err instanceof NotFoundError) return 404
+  if (err instanceof ConflictError) return 409
+  if (err instanceof OverCapError) return 429
+  if (err instanceof RefusedError) return 503
+  return undefined
+}
+
 /** 4xx for what the request got wrong (nothing changed), 500 (logged) for our own failures. */
-export function handleError(err: FastifyError | EnvdError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function handleError(
+  err: FastifyError | Error,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
   if (err instanceof EnvdError) return reply.code(err.statusCode).send(errorBody(err.message))
-  if (err.validation) return reply.code(400).send(errorBody(validationMessage(err)))
-  const status = err.statusCode ?? 500
+  const domain = domainStatus(err)
+  if (domain) return reply.code(domain).send(errorBody(err.message))
+  // Fastify's own (validation, body too large...) carry their status; anything else is ours: 500.
+  const fastify = err as FastifyError
+  if (fastify.validation) return reply.code(400).send(errorBody(validationMessage(fastify)))
+  const status = fastify.statusCode ?? 500
   if (status < 500) return reply.code(status).send(errorBody(err.message))
   request.log.error({ err }, 'request failed')
   return reply.code(status).send(errorBody(`internal error: ${err.message}`))

@@ -1,14 +1,8 @@
 import type { EnvBackend } from '../backend/backend'
 import type { ComposePlan } from '../compose/plan'
+import type { Logger } from '../log'
 import type { EnvRepository } from './repository'
 import { STATUS, type EnvRecord } from './types'
-
-/** What the service logs through (pino's shape). */
-export interface Logger {
-  info(obj: object, msg: string): void
-  warn(obj: object, msg: string): void
-  error(obj: object, msg: string): void
-}
 
 /**
  * Runs deploys behind the requests: CREATING -> CREATED once the backend says the port accepts
@@ -23,10 +17,6 @@ export class Launcher {
     private readonly repo: EnvRepository,
     private readonly log: Logger,
   ) {}
-
-  get inFlight(): number {
-    return this.running.size
-  }
 
   launch(record: EnvRecord, plan: ComposePlan, flag: string | null | undefined): void {
     const abort = new AbortController()

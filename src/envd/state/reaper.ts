@@ -1,4 +1,4 @@
-import type { Logger } from './launcher'
+import type { Logger } from '../log'
 
 /**
  * Calls `reap` every `everyMs` (the seed reclaims every 30 s), never two at once: a slow reap

@@ -1,4 +1,5 @@
 import type { Store, StoredDoc } from '../../store'
+import { KeyedMutex } from '../lock'
 import { STATUS, type EnvRecord, type StoredStatus } from './types'
 
 /** Where environments are kept in the levrt store, and the id counter beside them. */
@@ -12,7 +13,7 @@ export const META_COLLECTION = 'levrt/envd-meta@1.0'
  * state never lands before an earlier one.
  */
 export class EnvRepository {
-  private readonly chains = new Map<number, Promise<void>>()
+  private readonly saves = new KeyedMutex<number>()
 
   constructor(
     private readonly store: Store,
@@ -31,7 +32,7 @@ export class EnvRepository {
   /** Every environment that is not DELETED: the service's working set. */
   async loadUndeleted(): Promise<EnvRecord[]> {
     const coll = this.store.collection(this.envs)
-    await (coll as { createIndex?: (spec: Record<string, 1>) => Promise<unknown> }).createIndex?.({ status: 1 })
+    await coll.createIndex({ status: 1 })
     const docs = await coll.find({ status: { $in: [STATUS.creating, STATUS.created, STATUS.error] } }).toArray()
     return docs.map(fromDoc)
   }
@@ -54,16 +55,12 @@ export class EnvRepository {
   /** Writes the record's current state (after those saved before it). */
   save(record: EnvRecord): Promise<void> {
     const doc = toDoc(record)
-    const next = (this.chains.get(record.id) ?? Promise.resolve()).then(() => this.store.save(this.envs, String(record.id), doc))
-    const settled = next.catch(() => undefined)
-    this.chains.set(record.id, settled)
-    void settled.then(() => this.chains.get(record.id) === settled && this.chains.delete(record.id))
-    return next
+    return this.saves.run(record.id, () => this.store.save(this.envs, String(record.id), doc))
   }
 
   /** Resolves once every save begun so far has settled. */
-  async flush(): Promise<void> {
-    await Promise.all([...this.chains.values()])
+  flush(): Promise<void> {
+    return this.saves.idle()
   }
 }
 

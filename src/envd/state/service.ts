@@ -2,10 +2,11 @@ import type { EnvBackend } from '../backend/backend'
 import { loadCompose, resolveComposePath } from '../compose/load'
 import type { ComposePlan } from '../compose/plan'
 import type { ComposePolicy } from '../compose/policy'
-import { EnvdError } from '../errors'
+import { ConflictError, NotFoundError, OverCapError, RefusedError } from '../errors'
 import { Mutex } from '../lock'
 import { formatIso } from '../time'
-import { Launcher, type Logger } from './launcher'
+import type { Logger } from '../log'
+import { Launcher } from './launcher'
 import type { EnvRepository } from './repository'
 import { isLive, STATUS, type EnvRecord, type EnvView } from './types'
 
@@ -69,14 +70,14 @@ export class Environments {
 
   async create(input: CreateInput): Promise<{ id: number }> {
     const now = Date.now()
-    const expire = this.clampExpire(input.expire ?? new Date(now + DEFAULT_LIFETIME_MS), now, now)
+    const expire = this.clampExpire(input.expire ?? new Date(now + DEFAULT_LIFETIME_MS), now)
     const plan = await this.plan(input.composeFile)
     const record = await this.admission.run(async () => {
-      if (this.closing) throw new EnvdError(503, 'the service is shutting down')
+      if (this.closing) throw new RefusedError('the service is shutting down')
       const live = [...this.records.values()].filter(isLive)
-      if (live.length >= this.limits.maxTotal) throw new EnvdError(429, `${live.length} environments are live, the most this service runs (--max-total)`)
+      if (live.length >= this.limits.maxTotal) throw new OverCapError(`${live.length} environments are live, the most this service runs (--max-total)`)
       const ofUid = live.filter((r) => r.uid === input.uid).length
-      if (ofUid >= this.limits.maxPerUid) throw new EnvdError(429, `uid ${input.uid} has ${ofUid} live environments, the most allowed (--max-per-uid)`)
+      if (ofUid >= this.limits.maxPerUid) throw new OverCapError(`uid ${input.uid} has ${ofUid} live environments, the most allowed (--max-per-uid)`)
       const id = this.lastId + 1
       await this.repo.saveLastId(id)
       this.lastId = id
@@ -100,12 +101,12 @@ export class Environments {
   /** Extends a CREATED environment whose containers all run; anything else is refused (-1). */
   async renew(id: number, expire: Date | undefined): Promise<{ expire: string; status: 1 }> {
     const r = await this.find(id)
-    if (r.status !== STATUS.created) throw new EnvdError(409, `environment ${id} is ${statusName(r.status)}, not CREATED: only a healthy environment is renewed`)
-    if (!(await this.backend.healthy(id))) throw new EnvdError(409, `environment ${id} is not healthy: not all its containers are running`)
+    if (r.status !== STATUS.created) throw new ConflictError(`environment ${id} is ${statusName(r.status)}, not CREATED: only a healthy environment is renewed`)
+    if (!(await this.backend.healthy(id))) throw new ConflictError(`environment ${id} is not healthy: not all its containers are running`)
     const now = Date.now()
     const ceiling = r.created.getTime() + this.limits.maxLifetimeMs
-    if (ceiling <= now) throw new EnvdError(409, `environment ${id} has reached its lifetime ceiling (${formatIso(new Date(ceiling))}, --max-lifetime)`)
-    r.expire = this.clampExpire(expire ?? new Date(now + DEFAULT_LIFETIME_MS), now, r.created.getTime())
+    if (ceiling <= now) throw new ConflictError(`environment ${id} has reached its lifetime ceiling (${formatIso(new Date(ceiling))}, --max-lifetime)`)
+    r.expire = this.clampExpire(expire ?? new Date(now + DEFAULT_LIFETIME_MS), r.created.getTime())
     await this.repo.save(r)
     return { expire: formatIso(r.expire), status: STATUS.created }
   }
@@ -158,7 +159,7 @@ export class Environments {
 
   private async find(id: number): Promise<EnvRecord> {
     const r = this.records.get(id) ?? (await this.repo.find(id))
-    if (!r) throw new EnvdError(404, `there is no environment ${id}`)
+    if (!r) throw new NotFoundError(`there is no environment ${id}`)
     return r
   }
 
@@ -179,7 +180,7 @@ export class Environments {
    * past is taken as written (the seed's own examples send 2020 dates): the environment is
    * expired, and the next reap reclaims it.
    */
-  private clampExpire(expire: Date, _now: number, created: number): Date {
+  private clampExpire(expire: Date, created: number): Date {
     return new Date(Math.min(expire.getTime(), created + this.limits.maxLifetimeMs))
   }
 }

@@ -11,8 +11,8 @@ export interface EnvContext {
   readonly challenge: number
   readonly plan: ComposePlan
   readonly network: string
-  /** The host folder mounted at flag volumes. */
-  readonly flagFolder?: string
+  /** The engine volume mounted at flag volumes. */
+  readonly flagVolume?: string
   readonly hardening: Hardening
   readonly bindIp: string
 }
@@ -50,7 +50,12 @@ export function serviceOptions(ctx: EnvContext, service: PlanService, hostPort: 
   const key = portKey(ctx.plan)
   const siblings = ctx.plan.services.filter((s) => s.name !== service.name)
   const mounts: Dockerode.MountSettings[] = service.mounts.flatMap((m): Dockerode.MountSettings[] => {
-    if (m.kind === 'flag') return ctx.flagFolder ? [{ Type: 'bind', Source: ctx.flagFolder, Target: m.target, ReadOnly: true }] : []
+    if (m.kind === 'flag') {
+      // NoCopy: an empty flag volume stays empty (not filled from the image's folder). The
+      // typings want every field of VolumeOptions; the API takes any of them.
+      const options = { NoCopy: true } as Dockerode.MountSettings['VolumeOptions']
+      return ctx.flagVolume ? [{ Type: 'volume', Source: ctx.flagVolume, Target: m.target, ReadOnly: true, VolumeOptions: options }] : []
+    }
     if (m.kind === 'volume') return [{ Type: 'volume', Source: names.volume(ctx.instance, ctx.id, m.volume), Target: m.target, ReadOnly: m.readOnly }]
     return [{ Type: 'tmpfs', Source: '', Target: m.target }]
   })

@@ -1,11 +1,11 @@
-import { chmod, mkdir, readdir, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 
 /**
- * The flag of each uid+challenge, in a folder of its own under `<data>/flags/` that is
- * bind-mounted read-only at every flag volume of that uid's environments of that challenge
- * (so `/flag/flag` inside). The flag never goes into labels, the container's environment or
- * the store. A bind mount needs the folder on the engine's host: see the README for remote nodes.
+ * The flag of each uid+challenge, kept under `<data>/flags/` (readable by the service's user
+ * only) so that a deploy a restart cut short resumes with it; each environment gets a copy in
+ * a flag volume of its own (`flag-volume.ts`). The flag never goes into labels, the container's
+ * environment or the store.
  */
 export class FlagFiles {
   constructor(private readonly dataDir: string) {}
@@ -18,20 +18,19 @@ export class FlagFiles {
     return join(this.root, `${uid}-${challenge}`)
   }
 
-  /**
-   * Writes (a string), empties (null) or keeps (undefined) the folder's flag; returns the folder.
-   * Written in place (not renamed over), so environments already running see the new flag.
-   */
-  async prepare(uid: number, challenge: number, flag: string | null | undefined): Promise<string> {
-    // Only the service's user may list the flags; each folder is readable inside its containers.
+  /** Writes (a string), empties (null) or keeps (undefined) the flag; answers what it now is. */
+  async prepare(uid: number, challenge: number, flag: string | null | undefined): Promise<string | null> {
     await mkdir(this.root, { recursive: true, mode: 0o700 })
     const folder = this.folder(uid, challenge)
-    await mkdir(folder, { recursive: true, mode: 0o755 })
-    await chmod(folder, 0o755)
+    await mkdir(folder, { recursive: true, mode: 0o700 })
     const file = join(folder, 'flag')
     if (flag === null) await rm(file, { force: true })
-    else if (flag !== undefined) await writeFile(file, flag, { mode: 0o644 })
-    return folder
+    else if (flag !== undefined) await writeFile(file, flag, { mode: 0o600 })
+    if (flag !== undefined) return flag
+    return readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return null
+      throw err
+    })
   }
 
   /** The uid+challenge pairs that have a flag folder. */

@@ -2,10 +2,13 @@ import type Dockerode from 'dockerode'
 import { LABEL } from '../../../docker/labels'
 import { statusOf } from '../../../docker/status'
 import type { SubnetPool } from '../../../docker/subnets'
+import type { Logger } from '../../log'
 import type { Hardening } from '../../options'
 import type { DeployRequest, EnvBackend, Placement, SweepResult } from '../backend'
 import type { EnvContext } from './containers'
 import { deployContainers } from './deploy'
+import type { NodeFirewall } from './firewall'
+import { createFlagVolume } from './flag-volume'
 import { FlagFiles } from './flags'
 import { ENVD_LABEL, envdLabels, envLabels, labelFilter, names } from './labels'
 import { UidNetworks } from './networks'
@@ -42,13 +45,17 @@ export class DockerBackend implements EnvBackend {
   constructor(
     private readonly docker: Dockerode,
     private readonly config: DockerBackendConfig,
+    private readonly log: Logger,
+    /** Node isolation (none: `--no-node-isolation`). */
+    private readonly firewall?: NodeFirewall,
   ) {
     this.ports = new PortAllocator(config.ports.first, config.ports.last)
-    this.networks = new UidNetworks(docker, config.instance, config.pool, config.blockEgress)
+    this.networks = new UidNetworks(docker, config.instance, config.pool, config.blockEgress, firewall)
     this.flags = new FlagFiles(config.dataDir)
   }
 
   async start(): Promise<void> {
+    await this.networks.guardAll()
     for (const c of await this.listOwn('containers')) {
       const id = Number(c.Labels[ENVD_LABEL.env])
       const uid = Number(c.Labels[ENVD_LABEL.uid])
@@ -70,22 +77,34 @@ export class DockerBackend implements EnvBackend {
     try {
       const network = await this.networks.acquire(uid, id)
       const edge = egress ? await this.networks.acquire('edge', id) : undefined
-      const wantsFlag = plan.services.some((s) => s.mounts.some((m) => m.kind === 'flag'))
-      const flagFolder = wantsFlag ? await this.flags.prepare(uid, challenge, request.flag) : undefined
+      const flagVolume = await this.flagVolume(request)
       await Promise.all(
         plan.volumes.map((v) =>
           this.docker.createVolume({ Name: names.volume(this.config.instance, id, v), Labels: this.labels('envd:volume', id, uid, challenge) }),
         ),
       )
-      const ctx: EnvContext = { instance: this.config.instance, id, uid, challenge, plan, network, flagFolder, hardening: this.config.hardening, bindIp: this.config.bindIp }
+      const ctx: EnvContext = { instance: this.config.instance, id, uid, challenge, plan, network, flagVolume, hardening: this.config.hardening, bindIp: this.config.bindIp }
       const flag = request.flag
       const redact = (text: string) => (flag ? text.split(flag).join('[flag]') : text)
       const tools = { ...this.config, docker: this.docker, ports: this.ports, redact }
       return await deployContainers(tools, ctx, edge, placed, signal)
     } catch (err) {
-      await this.destroy(id).catch(() => undefined)
+      // The deploy's own error is the answer; a cleanup that fails too is said here, not lost.
+      await this.destroy(id).catch((cleanup: unknown) =>
+        this.log.error({ env: id, err: cleanup }, 'could not remove what a failed deploy made; the next sweep will'),
+      )
       throw err
     }
+  }
+
+  /** The environment's flag volume, when a service mounts one. */
+  private async flagVolume({ id, uid, challenge, plan, flag }: DeployRequest): Promise<string | undefined> {
+    const wanting = plan.services.find((s) => s.mounts.some((m) => m.kind === 'flag'))
+    if (!wanting) return undefined
+    const name = names.flag(this.config.instance, id)
+    const labels = envdLabels(this.config.instance, 'envd:flag', envLabels(id, uid, challenge))
+    await createFlagVolume(this.docker, { name, labels, image: wanting.image, flag: await this.flags.prepare(uid, challenge, flag) })
+    return name
   }
 
   async healthy(id: number): Promise<boolean> {

@@ -15,7 +15,7 @@ export const ENVD_LABEL = {
   port: 'io.levrt.envd.port',
 } as const
 
-export type EnvdRole = `envd:service:${string}` | 'envd:proxy' | 'envd:network' | 'envd:edge' | 'envd:volume'
+export type EnvdRole = `envd:service:${string}` | 'envd:proxy' | 'envd:network' | 'envd:edge' | 'envd:volume' | 'envd:flag'
 
 export function envdLabels(instance: string, role: EnvdRole, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
   return { [LABEL.managed]: LABEL_SCHEMA, [LABEL.role]: role, [ENVD_LABEL.instance]: instance, ...extra }
@@ -35,6 +35,7 @@ export const names = {
   container: (instance: string, id: number, service: string) => `levrt-envd-${instance}-${id}-${service}`,
   proxy: (instance: string, id: number) => `levrt-envd-${instance}-${id}--proxy`,
   volume: (instance: string, id: number, volume: string) => `levrt-envd-${instance}-${id}-${volume}`,
+  flag: (instance: string, id: number) => `levrt-envd-${instance}-${id}--flag`,
   network: (instance: string, uid: number) => `levrt-envd-${instance}-u${uid}`,
   edge: (instance: string) => `levrt-envd-${instance}-edge`,
 }

@@ -3,6 +3,7 @@ import { createPooledNetwork } from '../../../docker/network-create'
 import { statusOf } from '../../../docker/status'
 import type { SubnetPool } from '../../../docker/subnets'
 import { KeyedMutex } from '../../lock'
+import type { NodeFirewall } from './firewall'
 import { ENVD_LABEL, envdLabels, labelFilter, names } from './labels'
 
 type Key = number | 'edge'
@@ -24,6 +25,8 @@ export class UidNetworks {
     private readonly instance: string,
     private readonly pool: SubnetPool,
     private readonly internal: boolean,
+    /** Node isolation's rules, installed before a network is handed out; none when it is off. */
+    private readonly firewall: NodeFirewall | undefined,
   ) {}
 
   name(key: Key): string {
@@ -40,15 +43,25 @@ export class UidNetworks {
     return this.locks.run(key, async () => {
       this.usersOf(key).add(id)
       const name = this.name(key)
-      if (await this.exists(name)) return name
+      const found = await this.inspect(name)
+      if (found) return this.guarded(found)
       const labels = envdLabels(this.instance, key === 'edge' ? 'envd:edge' : 'envd:network', key === 'edge' ? {} : { [ENVD_LABEL.uid]: String(key) })
       try {
         await createPooledNetwork(this.docker, name, labels, { pool: this.pool, internal: key !== 'edge' && this.internal })
       } catch (err) {
-        if (!(await this.exists(name))) throw err // 409: made meanwhile by an earlier instance of us
+        if (!(await this.inspect(name))) throw err // 409: made meanwhile by an earlier instance of us
       }
-      return name
+      const made = await this.inspect(name)
+      if (!made) throw new Error(`network ${name} vanished as it was created`)
+      return this.guarded(made)
     })
+  }
+
+  /** Installs node isolation for every network of this instance (again, after a restart). */
+  async guardAll(): Promise<void> {
+    if (!this.firewall) return
+    const found = await this.docker.listNetworks({ filters: labelFilter({ [ENVD_LABEL.instance]: this.instance }) })
+    for (const n of found) await this.guarded(n)
   }
 
   /** Uncounts `id`; the last user out removes the network. */
@@ -74,6 +87,9 @@ export class UidNetworks {
         })
       }),
     )
+    // Rules of networks gone while the service was down (or of a removal cut short).
+    const inUse = new Set([...this.users].filter(([, ids]) => ids.size).map(([key]) => this.name(key)))
+    await this.firewall?.sweep((name) => inUse.has(name))
   }
 
   private usersOf(key: Key): Set<number> {
@@ -82,12 +98,18 @@ export class UidNetworks {
     return set
   }
 
-  private async exists(name: string): Promise<boolean> {
+  private async guarded(info: Pick<Dockerode.NetworkInspectInfo, 'Name' | 'Id' | 'Options'>): Promise<string> {
+    // The engine names a user network's bridge `br-<first 12 of its id>` unless told otherwise.
+    const iface = info.Options?.['com.docker.network.bridge.name'] ?? `br-${info.Id.slice(0, 12)}`
+    await this.firewall?.isolate({ name: info.Name, iface })
+    return info.Name
+  }
+
+  private async inspect(name: string): Promise<Dockerode.NetworkInspectInfo | undefined> {
     try {
-      await this.docker.getNetwork(name).inspect()
-      return true
+      return (await this.docker.getNetwork(name).inspect()) as Dockerode.NetworkInspectInfo
     } catch (err) {
-      if (statusOf(err) === 404) return false
+      if (statusOf(err) === 404) return undefined
       throw err
     }
   }
@@ -102,5 +124,6 @@ export class UidNetworks {
     } catch (err) {
       if (statusOf(err) !== 404) throw err
     }
+    await this.firewall?.release(name)
   }
 }

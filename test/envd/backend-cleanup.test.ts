@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto'
+import { join } from 'node:path'
+import type Dockerode from 'dockerode'
+import { afterAll, describe, expect, it } from 'vitest'
+import { resolveOptions } from '../../src/envd'
+import { DockerBackend } from '../../src/envd/backend/docker'
+import { loadCompose } from '../../src/envd/compose/load'
+import { ComposePolicy } from '../../src/envd/compose/policy'
+import { docker } from '../support/engine'
+import { dataDir, engineObjects, FIXTURES, portRange, removeDir } from './support'
+
+/**
+ * Issue 13, item 8: the cleanup after a failed deploy used to drop its own failure without a
+ * word. The deploy fails for real (an image the engine does not have); the cleanup's first call
+ * to the engine is made to fail, the way an engine under load answers; the operator must be told.
+ */
+
+/** The real engine, but `listContainers` fails while `armed`. */
+function flakyEngine(): { docker: Dockerode; arm(on: boolean): void } {
+  let armed = false
+  const proxy = new Proxy(docker, {
+    get(target, key, receiver) {
+      if (key === 'listContainers' && armed)
+        return () => Promise.reject(new Error('engine busy: list timed out'))
+      const value = Reflect.get(target, key, receiver)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+  return { docker: proxy, arm: (on) => void (armed = on) }
+}
+
+describe('a failed deploy whose cleanup fails too', () => {
+  const data = dataDir()
+  const instance = `t${randomBytes(4).toString('hex')}`
+  afterAll(() => removeDir(data))
+
+  it('rejects with the deploy error and logs the cleanup failure where it happens', async () => {
+    const logged: { level: string; obj: object; msg: string }[] = []
+    const log = {
+      info: (obj: object, msg: string) => logged.push({ level: 'info', obj, msg }),
+      warn: (obj: object, msg: string) => logged.push({ level: 'warn', obj, msg }),
+      error: (obj: object, msg: string) => logged.push({ level: 'error', obj, msg }),
+    }
+    const options = resolveOptions({
+      data,
+      instance,
+      nodeIp: '127.0.0.1',
+      ports: portRange(10),
+      maxTotal: 10,
+      nodeIsolation: false,
+    })
+    const engine = flakyEngine()
+    const backend = new DockerBackend(engine.docker, { ...options, local: true }, log)
+    await backend.start()
+    const plan = new ComposePolicy(options.hardening.capAllow).plan(
+      await loadCompose(join(FIXTURES, 'missing-image.yaml'), 'missing-image.yaml'),
+      'missing-image.yaml',
+    )
+    const placed = async () => engine.arm(true) // from here on, the engine's listings fail
+
+    const deploy = backend.deploy(
+      { id: 1, uid: 77, challenge: 1, plan, flag: null },
+      placed,
+      new AbortController().signal,
+    )
+    await expect(deploy).rejects.toThrow(/levrt-test\/not-built:1.0 is not on the engine/)
+    expect(logged).toEqual([
+      {
+        level: 'error',
+        obj: { env: 1, err: expect.objectContaining({ message: 'engine busy: list timed out' }) },
+        msg: expect.stringMatching(/failed deploy/),
+      },
+    ])
+
+    engine.arm(false)
+    expect(await engineObjects(instance)).toMatchObject({ networks: 1 }) // what the failed cleanup left
+    await backend.destroy(1)
+    await backend.sweep(() => false)
+    expect(await engineObjects(instance)).toEqual({ containers: 0, networks: 0, volumes: 0 })
+  })
+})
