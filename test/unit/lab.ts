@@ -7,6 +7,8 @@ import { quietSink } from '../../src/log/quiet'
 import { EmbeddedStore } from '../../src/store/embedded'
 import { MemoryEngine, type Script } from '../support/memory-engine'
 
+export { rejection } from '../support/async'
+
 export interface Lab {
   readonly engine: MemoryEngine
   readonly ctx: Context
@@ -25,14 +27,4 @@ export function lab(script?: Script): Lab {
   const engine = new MemoryEngine(script)
   const ctx = contextOf({ engine, home, store: new EmbeddedStore(home), log: quietSink })
   return { engine, ctx, home }
-}
-
-/** The rejection of a promise that must reject. */
-export async function rejection(p: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await p
-  } catch (err) {
-    return err
-  }
-  throw new Error('expected a rejection')
 }
