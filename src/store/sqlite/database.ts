@@ -1,7 +1,7 @@
 import type Sqlite from 'better-sqlite3'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { readRegistry, type IndexSpec } from './indexes'
+import { readRegistry, type IndexSpec } from './registry'
 import { schemaNames } from './paths'
 
 export type Connection = Sqlite.Database

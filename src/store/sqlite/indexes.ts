@@ -1,27 +1,10 @@
 import type { IndexKeys, IndexOptions } from '../store'
 import type { CollectionState, Connection, StoreDatabase } from './database'
+import type { IndexSpec } from './registry'
 import { OBJECT_ELEMENT, pathLiteral, shapeExpr, splitPath, valueExpr } from './paths'
-
-/** One index as `createIndex` declared it, kept in the `lev_indexes` table. */
-export interface IndexSpec {
-  readonly name: string
-  readonly keys: readonly (readonly [path: string, direction: 1 | -1])[]
-}
 
 /** Options MongoDB honours that would change answers or writes here: refused, not ignored. */
 const UNSUPPORTED = ['unique', 'sparse', 'partialFilterExpression', 'expireAfterSeconds', 'collation', 'hidden', 'wildcardProjection']
-
-/** The declared indexes of every collection. */
-export function readRegistry(conn: Connection): Map<string, IndexSpec[]> {
-  const rows = conn.prepare('SELECT coll, name, keys FROM lev_indexes ORDER BY rowid').all() as { coll: string; name: string; keys: string }[]
-  const byCollection = new Map<string, IndexSpec[]>()
-  for (const r of rows) {
-    const list = byCollection.get(r.coll) ?? []
-    list.push({ name: r.name, keys: JSON.parse(r.keys) as IndexSpec['keys'] })
-    byCollection.set(r.coll, list)
-  }
-  return byCollection
-}
 
 /** The field paths (other than `_id`) some index of the collection covers. */
 export function indexedPaths(specs: readonly IndexSpec[]): Set<string> {
@@ -77,7 +60,7 @@ export function createIndex(db: StoreDatabase, state: CollectionState, spec: Ind
  *   kept by triggers, so that `{ ports: 443 }` finds `ports: [22, 443]` through an index. The
  *   triggers live in the database, so every process's writes keep it, whichever made it.
  * Documents with an array part-way along the path (`a.b` over `a: [{ b }]`) are not in it: the
- * shape index finds them, and mingo decides.
+ * shape index finds them, and the matcher decides.
  */
 function indexPath(conn: Connection, state: CollectionState, path: string): void {
   const parts = splitPath(path) as readonly string[]
@@ -88,7 +71,7 @@ function indexPath(conn: Connection, state: CollectionState, path: string): void
   conn.exec(`CREATE INDEX IF NOT EXISTS ${names.shape(path)} ON ${state.table} (${shape}) WHERE ${shape} IS NOT NULL`)
   if (conn.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(`m:${state.name}:${path}`)) return
   const select = (doc: string, rid: string, table = '') =>
-    `SELECT ${ELEMENT_VALUE}, ${rid} FROM ${table}json_each(${doc}, ${at}) AS e WHERE json_type(${doc}, ${at}) = 'array' AND e.type NOT IN ('array', 'null')`
+    `SELECT DISTINCT ${ELEMENT_VALUE}, ${rid} FROM ${table}json_each(${doc}, ${at}) AS e WHERE json_type(${doc}, ${at}) = 'array' AND e.type NOT IN ('array', 'null')`
   // Rows go by the old document's elements (the primary key), not by a second index on rid:
   // one B-tree fewer to write on every save.
   const remove = `DELETE FROM ${elements} WHERE rid = old.rid AND v IN (SELECT ${ELEMENT_VALUE} FROM json_each(old.doc, ${at}) AS e WHERE json_type(old.doc, ${at}) = 'array')`

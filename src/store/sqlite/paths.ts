@@ -10,9 +10,8 @@
 /** The path's components ('_lev.key' -> ['_lev', 'key']), or undefined when SQL cannot address it. */
 export function splitPath(path: string): readonly string[] | undefined {
   const parts = path.split('.')
-  // A JSON path label cannot hold a double quote; `$`-names are operators, never stored fields.
-  const addressable = parts.every((p) => p !== '' && !p.includes('"') && !p.startsWith('$') && !/[\u0000-\u001f]/.test(p))
-  return addressable ? parts : undefined
+  // `$`-names are operators, never stored fields; any other name is a quoted JSON path label.
+  return parts.every((p) => p !== '' && !p.startsWith('$')) ? parts : undefined
 }
 
 /** A string as an SQL literal. */
@@ -25,9 +24,13 @@ export function sqlName(name: string): string {
   return `"${name.replace(/"/g, '""')}"`
 }
 
-/** `$."a"."b"`: labels are quoted so that names such as `0` or `a-b` stay object keys. */
+/**
+ * `$."a"."b"`: labels are quoted so that names such as `0` or `a-b` stay object keys, and
+ * escaped as JSON writes them (SQLite compares a quoted label with the key's stored JSON text,
+ * so `C:\\Windows` must be written as the document's JSON has it).
+ */
 export function jsonPath(parts: readonly string[]): string {
-  return `$${parts.map((p) => `."${p}"`).join('')}`
+  return `$${parts.map((p) => `.${JSON.stringify(p)}`).join('')}`
 }
 
 /**

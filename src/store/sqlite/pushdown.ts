@@ -3,7 +3,7 @@ import { OBJECT_ELEMENT, pathLiteral, shapeCodes, shapeExpr, splitPath, valueExp
 
 /**
  * MongoDB filters as a SQL prefilter: the rows it selects are a superset of the documents the
- * filter matches (mingo then applies the filter exactly), never fewer. What it does not
+ * filter matches (the matcher, ../mql, then applies the filter exactly), never fewer. What it does not
  * understand ($regex, $exists, $elemMatch, Dates, null...) it leaves out, which only widens the
  * candidates. Pushed down: equality, $in and ranges on strings and numbers (equality on
  * booleans), on `_id` and on any other field path, and $and/$or of those.
@@ -28,7 +28,7 @@ export interface Pushdown {
   /** An SQL boolean expression over the row (`id`, `doc`). */
   readonly where: string
   readonly params: SqlValue[]
-  /** The rows are exactly the matches: no need to test them with mingo. */
+  /** The rows are exactly the matches: no need to test them with the matcher. */
   readonly exact: boolean
 }
 
@@ -49,7 +49,7 @@ export function pushdown(filter: Filter, ctx: PushdownContext): Pushdown {
 /**
  * ORDER BY for a sort SQL can do as MongoDB does: `_id`, or indexed paths holding only numbers,
  * strings and null (SQL orders those as MongoDB does: null and missing first, then numbers, then
- * strings by UTF-8 bytes). Undefined when mingo must sort. Ties go by `_id`.
+ * strings by UTF-8 bytes). Undefined when the matcher's sort must sort. Ties go by `_id`.
  */
 export function orderBy(sort: Sort | undefined, ctx: PushdownContext): string | undefined {
   const keys = Object.entries(sort ?? {})
@@ -91,8 +91,7 @@ function fieldClause(path: string, value: unknown, ctx: PushdownContext): Pushdo
   const scalar = and(ops.map((op) => opSql(valueExpr(parts), op)))
   if (shape === 'pure' || shape === 'booleans') {
     // Equality on strings is exact here; numbers too when no boolean hides as 0/1. Ranges are
-    // left to mingo (it orders strings by UTF-16 units, SQL by bytes: the answers must not
-    // depend on whether a path is indexed).
+    // checked again by the matcher (both order strings by UTF-8 bytes; the prefilter only narrows).
     const exact = complete && ops.every((op) => op.kind === 'in' && (onlyStrings(op) || (shape === 'pure' && op.values.every((v) => typeof v === 'number'))))
     return { ...scalar, exact }
   }
@@ -127,7 +126,7 @@ function fieldClause(path: string, value: unknown, ctx: PushdownContext): Pushdo
   }
 }
 
-/** The conditions SQL can check on one value; `complete` is false when some were left to mingo. */
+/** The conditions SQL can check on one value; `complete` is false when some were left to the matcher. */
 function scalarOps(value: unknown): { ops: Op[]; complete: boolean } {
   if (!isOperatorObject(value)) return isScalar(value) ? { ops: [{ kind: 'in', values: [value] }], complete: true } : { ops: [], complete: false }
   const ops: Op[] = []

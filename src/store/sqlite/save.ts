@@ -21,7 +21,10 @@ export function saveDocument(db: StoreDatabase, collection: string, id: string, 
     // EJSON relaxed: numbers, strings and booleans stay plain JSON that SQL can compare and index;
     // Dates and other BSON types keep their type as {"$date": ...} and such.
     const text = EJSON.stringify(doc, { relaxed: true })
-    state.statement(conn, `INSERT INTO ${state.table} (id, doc) VALUES (?, jsonb(?)) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`).run(id, text)
+    // Not an upsert: its conflict clause would override the multikey triggers' INSERT OR IGNORE
+    // (SQLite applies the outer statement's conflict resolution to the triggers' statements).
+    if (before === undefined) state.statement(conn, `INSERT INTO ${state.table} (id, doc) VALUES (?, jsonb(?))`).run(id, text)
+    else state.statement(conn, `UPDATE ${state.table} SET doc = jsonb(?) WHERE id = ?`).run(text, id)
   })
   state.committed()
 }
