@@ -20,7 +20,8 @@ export function findCommand(finish: (code: ExitCode) => void): Command {
     .summary('print stored documents as JSON lines')
     .description(
       'Prints the documents of a collection that match a MongoDB filter, one JSON line each (EJSON relaxed: a ' +
-        'date is {"$date": "..."}, and the filter may use the same form). Reads the store the SDK writes to: ' +
+        'date is {"$date": "..."}, and the filter may use extended JSON: {"$date": ...}, {"$oid": ...}, ' +
+        '{"$regex": ..., "$options": ...}). Reads the store the SDK writes to: ' +
         'MongoDB when LEV_MONGO_URL is set, else the embedded store in LEV_HOME (default ~/.levrt), through ' +
         "the same query path as doc.coll.find (the embedded store's indexes included).",
     )
@@ -41,7 +42,8 @@ export function findCommand(finish: (code: ExitCode) => void): Command {
         finish(EXIT.done)
       } catch (err) {
         process.stderr.write(`levrt find: ${describeFailure(err)}\n`)
-        finish(EXIT.failed)
+        // A query the store refuses (QueryError) is a problem of the command line: nothing was read.
+        finish((err as { code?: unknown }).code === 'LEV_QUERY' ? EXIT.usage : EXIT.failed)
       }
     })
 }
