@@ -10,7 +10,12 @@ import type { Filter, FindOptions, ResultCollection, StoredDoc } from '../src/st
 import { EmbeddedStore } from '../src/store/embedded'
 import { levrtObjects } from './support/engine'
 import { documents, filters, options, PATHS } from './support/mql-arbitraries'
-import { DEVIATIONS, matchDeviations, shapeDeviations, type Deviation } from './support/test-server-deviations'
+import {
+  DEVIATIONS,
+  matchDeviations,
+  shapeDeviations,
+  type Deviation,
+} from './support/test-server-deviations'
 import { isDeepStrictEqual } from 'node:util'
 
 /**
@@ -25,7 +30,8 @@ const SEEDS = (process.env.LEV_DIFF_SEEDS ?? '1,2').split(',').map(Number)
 const QUERIES = Number(process.env.LEV_DIFF_QUERIES ?? 2000)
 
 /** Documents as any store gives them back, for comparison (-0 is 0, a Date its instant). */
-const normal = (docs: readonly StoredDoc[]) => EJSON.parse(EJSON.stringify(docs, { relaxed: true }), { relaxed: true }) as unknown
+const normal = (docs: readonly StoredDoc[]) =>
+  EJSON.parse(EJSON.stringify(docs, { relaxed: true }), { relaxed: true }) as unknown
 
 let client: MongoClient
 let db: Db
@@ -58,11 +64,17 @@ describe.each(SEEDS)('seed %i', (seed) => {
     const flat: typeof all = []
     const target = db.collection<{ _id: string }>(name)
     for (const d of all) {
-      const stored = await target.insertOne(d).then(() => true, (err: Error) => /nested arrays are not supported/.test(err.message) || Promise.reject(err))
+      const stored = await target.insertOne(d).then(
+        () => true,
+        (err: Error) => /nested arrays are not supported/.test(err.message) || Promise.reject(err),
+      )
       if (stored === true && (await target.countDocuments({ _id: d._id })) === 1) flat.push(d)
     }
     server = target as unknown as ResultCollection
-    for (const [k, set] of [['flat', flat], ['all', all]] as const) {
+    for (const [k, set] of [
+      ['flat', flat],
+      ['all', all],
+    ] as const) {
       for (const [n, into] of [plain, indexed].entries()) {
         const home = mkdtempSync(join(tmpdir(), 'levrt-diff-'))
         homes.push(home)
@@ -80,7 +92,7 @@ describe.each(SEEDS)('seed %i', (seed) => {
     for (const s of stores) s.close()
   })
 
-  it(`answers ${QUERIES} generated finds and counts as the test server does, with and without indexes`, async () => {
+  it(`answers ${QUERIES} generated finds and counts as the test server does, indexed or not`, async () => {
     let refused = 0
     const seen = new Map<Deviation, number>()
     /**
@@ -89,7 +101,8 @@ describe.each(SEEDS)('seed %i', (seed) => {
      * only through a sort or projection corner.
      */
     const deviation = async (filter: Filter, opts: FindOptions): Promise<Deviation[]> => {
-      const ids = async (c: ResultCollection) => new Set((await c.find(filter, { projection: { _id: 1 } }).toArray()).map((d) => d._id))
+      const ids = async (c: ResultCollection) =>
+        new Set((await c.find(filter, { projection: { _id: 1 } }).toArray()).map((d) => d._id))
       const [mine, theirs] = await Promise.all([ids(plain.flat), ids(server)])
       const differing = [...mine, ...theirs].filter((id) => !(mine.has(id) && theirs.has(id)))
       const docs = byId(differing.length > 0 ? differing : [...mine])
@@ -120,13 +133,16 @@ describe.each(SEEDS)('seed %i', (seed) => {
       { seed, numRuns: QUERIES, endOnFailure: true },
     )
     const listed = [...seen].map(([d, n]) => `${n} × ${DEVIATIONS[d]}`).join(', ') || 'none'
-    console.log(`seed ${seed}: ${QUERIES} queries; the test server refused ${refused} (not implemented); listed deviations: ${listed}`)
+    console.log(
+      `seed ${seed}: ${QUERIES} queries; the test server refused ${refused} (not implemented); ` +
+        `listed deviations: ${listed}`,
+    )
   }, 240_000)
 })
 
 const UNSUPPORTED = 'not implemented by the test server'
 
-/** FerretDB refuses some of MongoDB's language (code 238, NotImplemented): only the embedded stores are compared then. */
+/** FerretDB refuses some of the language (code 238, NotImplemented): the embedded stores are compared then. */
 function unsupported(err: unknown): typeof UNSUPPORTED {
   if (err instanceof MongoServerError && err.code === 238) return UNSUPPORTED
   throw err

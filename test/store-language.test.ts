@@ -76,13 +76,22 @@ describe('queries outside the supported language', () => {
 
   it.each(refused)('refuses find(%j, %j) with QueryError', async (filter, options, message) => {
     const coll = store.collection('lang/refused@1.0')
-    const err = await coll.find(filter, options).toArray().then(() => undefined, (e: unknown) => e)
+    const err = await coll
+      .find(filter, options)
+      .toArray()
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      )
     expect(err).toBeInstanceOf(QueryError)
     expect((err as QueryError).code).toBe('LEV_QUERY')
     expect((err as Error).message).toMatch(message)
     // Refused before any read: a collection that does not exist refuses it the same way.
-    await expect(store.collection('lang/none@1.0').find(filter, options).toArray()).rejects.toThrow(QueryError)
-    if (Object.keys(options).length === 0) await expect(coll.countDocuments(filter)).rejects.toThrow(QueryError)
+    await expect(store.collection('lang/none@1.0').find(filter, options).toArray()).rejects.toThrow(
+      QueryError,
+    )
+    if (Object.keys(options).length === 0)
+      await expect(coll.countDocuments(filter)).rejects.toThrow(QueryError)
   })
 })
 
@@ -96,23 +105,63 @@ describe('writes with an index on every path', () => {
     os: { name: 'linux', tags: ['a', 'a'] },
     mixed: [1, '1', { x: 1 }, [1, 1], [1, 1]],
   })
-  const paths = ['ports', 'svc', 'svc.port', 'svc.name', 'seen', 'flags', 'os', 'os.tags', 'os.name', 'mixed', 'mixed.x']
+  const paths = [
+    'ports',
+    'svc',
+    'svc.port',
+    'svc.name',
+    'seen',
+    'flags',
+    'os',
+    'os.tags',
+    'os.name',
+    'mixed',
+    'mixed.x',
+  ]
 
   it('inserts, merges and re-saves documents holding repeated values, sub-documents and Dates', async () => {
     const plain = new EmbeddedStore(home())
     const indexed = new EmbeddedStore(home())
-    const run = { image: 'x', containerId: 'c', exitCode: 0, startedAt: DATE, endedAt: DATE, oomKilled: false, key: 'k', ok: true }
+    const run = {
+      image: 'x',
+      containerId: 'c',
+      exitCode: 0,
+      startedAt: DATE,
+      endedAt: DATE,
+      oomKilled: false,
+      key: 'k',
+      ok: true,
+    }
     try {
       for (const p of paths) await indexed.collection('lang/writes@1.0').createIndex({ [p]: 1 })
       for (const store of [plain, indexed]) {
         for (let n = 0; n < 5; n++) await store.save('lang/writes@1.0', String(n), fields(n), run) // insert
-        for (let n = 0; n < 5; n++) await store.save('lang/writes@1.0', String(n), { ports: [n, n, 443] }) // merge
-        for (let n = 0; n < 5; n++) await store.save('lang/writes@1.0', String(n), fields(n + 1), run) // re-save
+        const save = (n: number, f: StoredDoc, r?: typeof run) =>
+          store.save('lang/writes@1.0', String(n), f, r)
+        for (let n = 0; n < 5; n++) await save(n, { ports: [n, n, 443] }) // merge
+        for (let n = 0; n < 5; n++) await save(n, fields(n + 1), run) // re-save
         await store.save('lang/writes@1.0', '2', fields(2)) // and back
       }
-      const filters: Filter[] = [{ ports: 22 }, { ports: 3 }, { 'svc.port': 22 }, { seen: DATE }, { flags: null }, { 'os.tags': 'a' }, { mixed: [1, 1] }, { 'mixed.x': 1 }, { ports: { $gt: 2, $lt: 5 } }]
+      const filters: Filter[] = [
+        { ports: 22 },
+        { ports: 3 },
+        { 'svc.port': 22 },
+        { seen: DATE },
+        { flags: null },
+        { 'os.tags': 'a' },
+        { mixed: [1, 1] },
+        { 'mixed.x': 1 },
+        { ports: { $gt: 2, $lt: 5 } },
+      ]
       for (const f of filters) {
-        const [p, i] = await Promise.all([plain, indexed].map((s) => s.collection('lang/writes@1.0').find(f, { projection: { _id: 1 } }).toArray()))
+        const [p, i] = await Promise.all(
+          [plain, indexed].map((s) =>
+            s
+              .collection('lang/writes@1.0')
+              .find(f, { projection: { _id: 1 } })
+              .toArray(),
+          ),
+        )
         expect([f, i]).toEqual([f, p])
         expect(await indexed.collection('lang/writes@1.0').countDocuments(f)).toBe(p.length)
       }
@@ -127,7 +176,13 @@ describe('writes with an index on every path', () => {
 describe('levrt find with extended JSON, on both stores', () => {
   const OID = new ObjectId('0123456789abcdef01234567')
   const docs: StoredDoc[] = [
-    { _id: '0', host: 'mail.example', seen: new Date('2024-05-01T00:00:00Z'), files: { 'C:\\Windows': 1 }, owner: OID },
+    {
+      _id: '0',
+      host: 'mail.example',
+      seen: new Date('2024-05-01T00:00:00Z'),
+      files: { 'C:\\Windows': 1 },
+      owner: OID,
+    },
     { _id: '1', host: 'smtp.example', seen: new Date('2023-05-01T00:00:00Z'), files: { 'C:Windows': 1 } },
     { _id: '2', host: 'MAIL2', seen: 'yesterday' },
   ]
@@ -163,16 +218,28 @@ describe('levrt find with extended JSON, on both stores', () => {
   const levrt = (which: 'embedded' | 'mongodb', ...args: string[]) =>
     run(TSX, ['src/cli/levrt.ts', 'find', 'lang/find@1.0', ...args], { cwd: ROOT, env: env[which] }).then(
       (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+      (e: { code: number; stdout: string; stderr: string }) => ({
+        code: e.code,
+        stdout: e.stdout,
+        stderr: e.stderr,
+      }),
     )
-  const ids = (stdout: string) => stdout.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { _id: string })._id)
+  const ids = (stdout: string) =>
+    stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => (JSON.parse(l) as { _id: string })._id)
 
-  it.each(queries)('levrt find %s', async (filter, expected) => {
-    for (const which of ['embedded', 'mongodb'] as const) {
-      const r = await levrt(which, filter, '--sort', '{"_id": 1}')
-      expect([which, r.code, r.stderr, ids(r.stdout)]).toEqual([which, 0, '', expected])
-    }
-  }, 60_000)
+  it.each(queries)(
+    'levrt find %s',
+    async (filter, expected) => {
+      for (const which of ['embedded', 'mongodb'] as const) {
+        const r = await levrt(which, filter, '--sort', '{"_id": 1}')
+        expect([which, r.code, r.stderr, ids(r.stdout)]).toEqual([which, 0, '', expected])
+      }
+    },
+    60_000,
+  )
 
   it('refuses a query outside the language with exit code 2 and the reason', async () => {
     const r = await levrt('embedded', '{"$where": "this.host"}')

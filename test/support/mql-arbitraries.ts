@@ -24,12 +24,20 @@ export const scalar: fc.Arbitrary<unknown> = fc.oneof(
 )
 
 const { value } = fc.letrec<{ value: unknown; sub: Record<string, unknown>; arr: unknown[] }>((tie) => ({
-  value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, { arbitrary: scalar, weight: 4 }, { arbitrary: tie('sub'), weight: 2 }, { arbitrary: tie('arr'), weight: 2 }),
+  value: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    { arbitrary: scalar, weight: 4 },
+    { arbitrary: tie('sub'), weight: 2 },
+    { arbitrary: tie('arr'), weight: 2 },
+  ),
   sub: fc.record({ x: tie('value'), y: tie('value') }, { requiredKeys: [] }),
   arr: fc.array(tie('value'), { maxLength: 3, depthIdentifier: 'arr' }),
 }))
 
-export const documents: fc.Arbitrary<Record<string, unknown>[]> = fc.array(fc.record({ a: value, b: value, c: value }, { requiredKeys: [] }), { minLength: 20, maxLength: 40 })
+export const documents: fc.Arbitrary<Record<string, unknown>[]> = fc.array(
+  fc.record({ a: value, b: value, c: value }, { requiredKeys: [] }),
+  { minLength: 20, maxLength: 40 },
+)
 
 const path = fc.constantFrom(...PATHS)
 /** Values a query compares with: mostly scalars, sometimes a small array or sub-document. */
@@ -72,20 +80,42 @@ export const filters: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   { arbitrary: clause, weight: 6 },
   { arbitrary: fc.constant({}), weight: 1 },
   { arbitrary: fc.tuple(clause, clause).map(([p, q]) => ({ ...p, ...q })), weight: 2 },
-  { arbitrary: fc.constantFrom('$and', '$or', '$nor').chain((op) => fc.array(clause, { minLength: 1, maxLength: 3 }).map((fs) => ({ [op]: fs }))), weight: 2 },
+  {
+    arbitrary: fc
+      .constantFrom('$and', '$or', '$nor')
+      .chain((op) => fc.array(clause, { minLength: 1, maxLength: 3 }).map((fs) => ({ [op]: fs }))),
+    weight: 2,
+  },
 )
 
 const projection: fc.Arbitrary<Record<string, unknown> | undefined> = fc.oneof(
   fc.constant(undefined),
-  fc.uniqueArray(fc.constantFrom(...TOP, 'a.x', 'b.y'), { minLength: 1, maxLength: 2, selector: (p) => p.split('.')[0] }).map((ps) => Object.fromEntries(ps.map((p) => [p, 1]))),
-  fc.uniqueArray(fc.constantFrom(...TOP, 'a.x', 'b.y'), { minLength: 1, maxLength: 2, selector: (p) => p.split('.')[0] }).map((ps) => Object.fromEntries(ps.map((p) => [p, 0]))),
+  fc
+    .uniqueArray(fc.constantFrom(...TOP, 'a.x', 'b.y'), {
+      minLength: 1,
+      maxLength: 2,
+      selector: (p) => p.split('.')[0],
+    })
+    .map((ps) => Object.fromEntries(ps.map((p) => [p, 1]))),
+  fc
+    .uniqueArray(fc.constantFrom(...TOP, 'a.x', 'b.y'), {
+      minLength: 1,
+      maxLength: 2,
+      selector: (p) => p.split('.')[0],
+    })
+    .map((ps) => Object.fromEntries(ps.map((p) => [p, 0]))),
   fc.tuple(fc.constantFrom(...TOP), fc.constantFrom(1, -1, 2)).map(([p, n]) => ({ [p]: { $slice: n } })),
 )
 
 /** find's options; every sort ends with `_id`, so that the order of ties is defined on every store. */
 export const options = fc.record(
   {
-    sort: fc.uniqueArray(fc.tuple(path, fc.constantFrom(1 as const, -1 as const)), { maxLength: 2, selector: ([p]) => p }).map((keys) => ({ ...Object.fromEntries(keys), _id: 1 as const })),
+    sort: fc
+      .uniqueArray(fc.tuple(path, fc.constantFrom(1 as const, -1 as const)), {
+        maxLength: 2,
+        selector: ([p]) => p,
+      })
+      .map((keys) => ({ ...Object.fromEntries(keys), _id: 1 as const })),
     skip: fc.integer({ min: 0, max: 5 }),
     limit: fc.integer({ min: 0, max: 10 }),
     projection,

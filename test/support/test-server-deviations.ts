@@ -13,7 +13,7 @@ export const DEVIATIONS = {
   nestedArrays: 'arrays in arrays cannot be stored',
   /** It cannot store a field name holding a double quote ("malformed JSON"). */
   quotedNames: 'field names with a double quote cannot be stored',
-  /** `$ne`, `$nin` and `$not` over values reached through an array of sub-documents (`'a.b'` over `a: [{ b: [...] }]`). */
+  /** `$ne`, `$nin` and `$not` over values reached through an array (`'a.b'` over `a: [{ b: [...] }]`). */
   negatedThroughArray: '$ne, $nin or $not through an array of sub-documents',
   /** `$all` over values reached through an array of sub-documents finds nothing on FerretDB. */
   allThroughArray: '$all through an array of sub-documents',
@@ -31,7 +31,10 @@ export const DEVIATIONS = {
    * for null and fields equal to an array: any document with an array there is a corner.
    */
   elemMatch: '$elemMatch over an array',
-  /** `$ne` / `$nin` with a sub-document or array operand: FerretDB matches documents without the field even beside `$exists: true`. */
+  /**
+   * `$ne` / `$nin` with a sub-document or array operand: FerretDB matches documents without the
+   * field even beside `$exists: true`.
+   */
   negatedDocument: '$ne or $nin with a sub-document or an array',
   /** Sorting by a dotted path through an array: FerretDB sorts such documents as missing. */
   sortThroughArray: 'sort by a dotted path through an array',
@@ -74,10 +77,11 @@ function clauses(filter: Filter): [string, unknown][] {
   )
 }
 
-/** An array before the last component that is empty, or holds a non-document or a document without the rest of the path. */
+/** An array before the last component: empty, or holding a non-document or a document without the rest. */
 function partWay(v: unknown, parts: readonly string[]): boolean {
   if (parts.length === 0) return false
-  if (Array.isArray(v)) return v.length === 0 || v.some((e) => !isDoc(e) || e[parts[0]] === undefined || partWay(e, parts))
+  if (Array.isArray(v))
+    return v.length === 0 || v.some((e) => !isDoc(e) || e[parts[0]] === undefined || partWay(e, parts))
   return isDoc(v) && v[parts[0]] !== undefined && partWay(v[parts[0]], parts.slice(1))
 }
 
@@ -96,7 +100,10 @@ function arrayOnTheWay(v: unknown, parts: readonly string[]): boolean {
 function negatesDocument(condition: unknown): boolean {
   if (!isDoc(condition)) return false
   const operands = [condition.$ne, ...(Array.isArray(condition.$nin) ? condition.$nin : [])]
-  return operands.some((o) => (isDoc(o) && !(o instanceof Date)) || Array.isArray(o)) || negatesDocument(condition.$not)
+  return (
+    operands.some((o) => (isDoc(o) && !(o instanceof Date)) || Array.isArray(o)) ||
+    negatesDocument(condition.$not)
+  )
 }
 
 function isDoc(v: unknown): v is Record<string, unknown> {

@@ -32,7 +32,8 @@ function compileDocument(filter: Filter): Matcher {
 }
 
 function logical(op: '$and' | '$or' | '$nor', value: unknown): Matcher {
-  if (!Array.isArray(value) || value.length === 0) throw new QueryError(`${op} takes a non-empty array of filters`)
+  if (!Array.isArray(value) || value.length === 0)
+    throw new QueryError(`${op} takes a non-empty array of filters`)
   const subs = value.map((f) => {
     if (!isPlainObject(f)) throw new QueryError(`${op} takes filters (objects), got ${describe(f)}`)
     return compileDocument(f)
@@ -44,7 +45,8 @@ function logical(op: '$and' | '$or' | '$nor', value: unknown): Matcher {
 
 function field(path: string, condition: unknown): Matcher {
   const parts = path.split('.')
-  if (parts.some((p) => p === '')) throw new QueryError(`${JSON.stringify(path)} is not a field path (an empty component)`)
+  if (parts.some((p) => p === ''))
+    throw new QueryError(`${JSON.stringify(path)} is not a field path (an empty component)`)
   const test = conditionTest(condition)
   return (doc) => test(reach(doc, parts))
 }
@@ -61,7 +63,8 @@ function isOperatorObject(v: unknown): v is Record<string, unknown> {
   const keys = Object.keys(v)
   if (keys.length === 0 || !keys[0].startsWith('$')) return false
   const plain = keys.find((k) => !k.startsWith('$'))
-  if (plain !== undefined) throw new QueryError(`an object mixes operators and the field ${JSON.stringify(plain)}`)
+  if (plain !== undefined)
+    throw new QueryError(`an object mixes operators and the field ${JSON.stringify(plain)}`)
   return true
 }
 
@@ -102,7 +105,8 @@ function operator(op: string, arg: unknown, all: Record<string, unknown>): Test 
       return (r) => r.some((x) => x.value !== MISSING && test(x.value))
     }
     case '$size':
-      if (typeof arg !== 'number' || !Number.isInteger(arg) || arg < 0) throw new QueryError(`$size takes a whole number ≥ 0 (got ${describe(arg)})`)
+      if (typeof arg !== 'number' || !Number.isInteger(arg) || arg < 0)
+        throw new QueryError(`$size takes a whole number ≥ 0 (got ${describe(arg)})`)
       return (r) => r.some((x) => !x.expanded && Array.isArray(x.value) && x.value.length === arg)
     case '$all':
       return allTest(arg)
@@ -110,7 +114,8 @@ function operator(op: string, arg: unknown, all: Record<string, unknown>): Test 
       return elemMatchTest(arg)
     case '$not':
       if (isRegex(arg)) return not(regexTest(toRegExp(arg), arg))
-      if (!isPlainObject(arg) || Object.keys(arg).length === 0 || !isOperatorObject(arg)) throw new QueryError('$not takes a regular expression or an object of operators')
+      if (!isPlainObject(arg) || Object.keys(arg).length === 0 || !isOperatorObject(arg))
+        throw new QueryError('$not takes a regular expression or an object of operators')
       return not(operators(arg))
     case '$regex':
       return regexTest(toRegExp(arg, all.$options ?? ''), arg)
@@ -124,8 +129,10 @@ function operator(op: string, arg: unknown, all: Record<string, unknown>): Test 
 /** A value to compare with: a BSON value this store orders (undefined is null, as the driver sends it). */
 function literal(v: unknown, where: string): unknown {
   if (v === undefined) return null
-  if (rank(v) === undefined) throw new QueryError(`the embedded store cannot compare with ${describe(v)} (in ${where})`)
-  if (isPlainObject(v) || Array.isArray(v)) for (const x of Object.values(v)) if (x !== undefined) literal(x, where)
+  if (rank(v) === undefined)
+    throw new QueryError(`the embedded store cannot compare with ${describe(v)} (in ${where})`)
+  if (isPlainObject(v) || Array.isArray(v))
+    for (const x of Object.values(v)) if (x !== undefined) literal(x, where)
   return v
 }
 
@@ -169,7 +176,10 @@ function inTest(arg: unknown, op: string): Test {
 
 /** Strings the expression matches (and stored regular expressions equal to it). */
 function regexTest(re: RegExp, given: unknown): Test {
-  return (r) => r.some((x) => (typeof x.value === 'string' ? re.test(x.value) : isRegex(x.value) && equal(x.value, given)))
+  return (r) =>
+    r.some((x) =>
+      typeof x.value === 'string' ? re.test(x.value) : isRegex(x.value) && equal(x.value, given),
+    )
 }
 
 function allTest(arg: unknown): Test {
@@ -180,7 +190,9 @@ function allTest(arg: unknown): Test {
       if (Object.keys(v).length !== 1) throw new QueryError('$all takes { $elemMatch } objects alone')
       return elemMatchTest(v.$elemMatch)
     }
-    return conditionTest(isOperatorObject(v) ? fail(`$all takes values or { $elemMatch } (got ${describe(v)})`) : v)
+    return conditionTest(
+      isOperatorObject(v) ? fail(`$all takes values or { $elemMatch } (got ${describe(v)})`) : v,
+    )
   })
   return (r) => tests.every((t) => t(r))
 }
@@ -189,7 +201,12 @@ function allTest(arg: unknown): Test {
 function elemMatchTest(arg: unknown): Test {
   if (!isPlainObject(arg)) throw new QueryError(`$elemMatch takes an object (got ${describe(arg)})`)
   const keys = Object.keys(arg)
-  const valueForm = keys.length > 0 && keys.every((k) => k.startsWith('$') && !['$and', '$or', '$nor', '$where', '$expr', '$text', '$comment'].includes(k))
+  const valueForm =
+    keys.length > 0 &&
+    keys.every(
+      (k) =>
+        k.startsWith('$') && !['$and', '$or', '$nor', '$where', '$expr', '$text', '$comment'].includes(k),
+    )
   let element: (e: unknown) => boolean
   if (valueForm) {
     const test = operators(arg)
@@ -203,11 +220,14 @@ function elemMatchTest(arg: unknown): Test {
 
 /** `{ $mod: [divisor, remainder] }`: numbers whose integer part has that remainder. */
 function modTest(arg: unknown): Test {
-  const valid = Array.isArray(arg) && arg.length === 2 && arg.every((n) => typeof n === 'number' && Number.isFinite(n))
-  if (!valid) throw new QueryError(`$mod takes [divisor, remainder], two finite numbers (got ${describe(arg)})`)
+  const valid =
+    Array.isArray(arg) && arg.length === 2 && arg.every((n) => typeof n === 'number' && Number.isFinite(n))
+  if (!valid)
+    throw new QueryError(`$mod takes [divisor, remainder], two finite numbers (got ${describe(arg)})`)
   const [d, rem] = (arg as number[]).map(Math.trunc)
   if (d === 0) throw new QueryError('$mod cannot divide by 0')
-  return (r) => r.some((x) => typeof x.value === 'number' && Number.isFinite(x.value) && Math.trunc(x.value) % d === rem)
+  return (r) =>
+    r.some((x) => typeof x.value === 'number' && Number.isFinite(x.value) && Math.trunc(x.value) % d === rem)
 }
 
 function fail(message: string): never {

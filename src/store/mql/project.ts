@@ -19,7 +19,8 @@ interface Node {
 
 export function compileProjection(projection: unknown): Projector {
   if (projection === undefined || projection === null) return (doc) => doc
-  if (!isPlainObject(projection)) throw new QueryError(`a projection is an object (got ${describe(projection)})`)
+  if (!isPlainObject(projection))
+    throw new QueryError(`a projection is an object (got ${describe(projection)})`)
   const root: Node = { children: new Map() }
   let including = false
   let excluding = false
@@ -29,7 +30,8 @@ export function compileProjection(projection: unknown): Projector {
     if (path !== '_id' && leaf === 'exclude') excluding = true
     add(root, path, leaf)
   }
-  if (including && excluding) throw new QueryError('a projection cannot mix inclusion and exclusion (but for _id)')
+  if (including && excluding)
+    throw new QueryError('a projection cannot mix inclusion and exclusion (but for _id)')
   if (!root.children.size) return (doc) => doc
   // `{ _id: 1 }` alone is an inclusion too.
   if (including || (root.children.size === 1 && root.children.get('_id')?.leaf === 'include')) {
@@ -41,15 +43,22 @@ export function compileProjection(projection: unknown): Projector {
 
 function leafOf(path: string, value: unknown): Node['leaf'] {
   if (typeof value === 'number' || typeof value === 'boolean') return value ? 'include' : 'exclude'
-  if (isPlainObject(value) && Object.keys(value).length === 1 && '$slice' in value) return slice(path, value.$slice)
-  throw new QueryError(`the embedded store supports projections of 1, 0 and { $slice } only (got ${JSON.stringify(path)}: ${describe(value)})`)
+  if (isPlainObject(value) && Object.keys(value).length === 1 && '$slice' in value)
+    return slice(path, value.$slice)
+  throw new QueryError(
+    'the embedded store supports projections of 1, 0 and { $slice } only ' +
+      `(got ${JSON.stringify(path)}: ${describe(value)})`,
+  )
 }
 
 function slice(path: string, arg: unknown): Slice {
   const whole = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n)
   if (whole(arg)) return arg >= 0 ? { skip: 0, limit: arg } : { skip: arg, limit: undefined }
-  if (Array.isArray(arg) && arg.length === 2 && whole(arg[0]) && whole(arg[1]) && arg[1] > 0) return { skip: arg[0], limit: arg[1] }
-  throw new QueryError(`$slice takes n or [skip, n > 0], whole numbers (got ${JSON.stringify(path)}: ${describe(arg)})`)
+  if (Array.isArray(arg) && arg.length === 2 && whole(arg[0]) && whole(arg[1]) && arg[1] > 0)
+    return { skip: arg[0], limit: arg[1] }
+  throw new QueryError(
+    `$slice takes n or [skip, n > 0], whole numbers (got ${JSON.stringify(path)}: ${describe(arg)})`,
+  )
 }
 
 function isSlice(leaf: Node['leaf']): leaf is Slice {
@@ -58,14 +67,16 @@ function isSlice(leaf: Node['leaf']): leaf is Slice {
 
 function add(root: Node, path: string, leaf: Node['leaf']): void {
   const parts = path.split('.')
-  if (parts.some((p) => p === '' || p.startsWith('$'))) throw new QueryError(`cannot project ${JSON.stringify(path)}`)
+  if (parts.some((p) => p === '' || p.startsWith('$')))
+    throw new QueryError(`cannot project ${JSON.stringify(path)}`)
   let node = root
   for (const [i, p] of parts.entries()) {
     if (node.leaf !== undefined) throw new QueryError(`projection paths collide at ${JSON.stringify(path)}`)
     let child = node.children.get(p)
     if (!child) node.children.set(p, (child = { children: new Map() }))
     node = child
-    if (i === parts.length - 1 && (node.leaf !== undefined || node.children.size)) throw new QueryError(`projection paths collide at ${JSON.stringify(path)}`)
+    if (i === parts.length - 1 && (node.leaf !== undefined || node.children.size))
+      throw new QueryError(`projection paths collide at ${JSON.stringify(path)}`)
   }
   node.leaf = leaf
 }

@@ -25,7 +25,11 @@ export function compileFind(filter: unknown, options: unknown): CompiledFind {
   const opts = options ?? {}
   if (!isPlainObject(opts)) throw new QueryError(`find options are an object (got ${describe(options)})`)
   const unknown = Object.keys(opts).filter((k) => !OPTIONS.has(k) && opts[k] !== undefined)
-  if (unknown.length) throw new QueryError(`the embedded store does not support the find option ${unknown.join(', ')} (projection, sort, skip and limit are)`)
+  if (unknown.length)
+    throw new QueryError(
+      `the embedded store does not support the find option ${unknown.join(', ')} ` +
+        '(projection, sort, skip and limit are)',
+    )
   const match = compileFilter(filter)
   sortKeysOf(opts.sort)
   const project = compileProjection(opts.projection)
@@ -56,6 +60,7 @@ function count(v: unknown, what: string): number {
 }
 
 function wholeNumber(v: unknown, what: string): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new QueryError(`${what} takes a whole number (got ${describe(v)})`)
+  if (typeof v !== 'number' || !Number.isSafeInteger(v))
+    throw new QueryError(`${what} takes a whole number (got ${describe(v)})`)
   return v
 }

@@ -24,7 +24,10 @@ export function toRegExp(pattern: unknown, options: unknown = ''): RegExp {
   const flags = new Set<string>()
   for (const o of given + options) {
     if (o === 'u') continue // PCRE's UTF mode: always on here
-    if (!FLAGS[o]) throw new QueryError(`the embedded store does not support the regex option ${JSON.stringify(o)} (i, m and s are)`)
+    if (!FLAGS[o])
+      throw new QueryError(
+        `the embedded store does not support the regex option ${JSON.stringify(o)} (i, m and s are)`,
+      )
     flags.add(FLAGS[o])
   }
   const f = [...flags].join('')

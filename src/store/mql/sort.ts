@@ -13,11 +13,16 @@ export type Comparator = (a: StoredDoc, b: StoredDoc) => number
 
 export function sortKeysOf(sort: unknown): (readonly [parts: readonly string[], dir: 1 | -1])[] {
   if (sort === undefined || sort === null) return []
-  if (!isPlainObject(sort)) throw new QueryError(`a sort is an object of field paths to 1 or -1 (got ${describe(sort)})`)
+  if (!isPlainObject(sort))
+    throw new QueryError(`a sort is an object of field paths to 1 or -1 (got ${describe(sort)})`)
   return Object.entries(sort).map(([path, dir]) => {
-    if (dir !== 1 && dir !== -1) throw new QueryError(`the embedded store sorts by 1 or -1 per field (got ${JSON.stringify(path)}: ${describe(dir)})`)
+    if (dir !== 1 && dir !== -1)
+      throw new QueryError(
+        `the embedded store sorts by 1 or -1 per field (got ${JSON.stringify(path)}: ${describe(dir)})`,
+      )
     const parts = path.split('.')
-    if (parts.some((p) => p === '' || p.startsWith('$'))) throw new QueryError(`cannot sort by ${JSON.stringify(path)}`)
+    if (parts.some((p) => p === '' || p.startsWith('$')))
+      throw new QueryError(`cannot sort by ${JSON.stringify(path)}`)
     return [parts, dir] as const
   })
 }
@@ -26,7 +31,10 @@ export function sortKeysOf(sort: unknown): (readonly [parts: readonly string[], 
 export function sortDocuments(docs: readonly StoredDoc[], sort: unknown): StoredDoc[] {
   const keys = sortKeysOf(sort)
   if (keys.length === 0) return [...docs]
-  const decorated = docs.map((doc) => ({ doc, keys: keys.map(([parts, dir]) => extreme(sortKeys(doc, parts), dir)) }))
+  const decorated = docs.map((doc) => ({
+    doc,
+    keys: keys.map(([parts, dir]) => extreme(sortKeys(doc, parts), dir)),
+  }))
   decorated.sort((a, b) => {
     for (let i = 0; i < keys.length; i++) {
       const c = compare(a.keys[i], b.keys[i])

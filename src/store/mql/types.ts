@@ -3,7 +3,10 @@ import { QueryError } from '../query-error'
 import { isPlainObject } from './order'
 import { describe } from './regex'
 
-/** `$type` by alias or BSON type number; a number stored as a JavaScript number is an int when it fits 32 bits. */
+/**
+ * `$type` by alias or BSON type number. A JavaScript number is an int when it fits 32 bits (the
+ * driver stores it so), else a double.
+ */
 const TYPES: Record<string, (v: unknown) => boolean> = {
   double: (v) => typeof v === 'number' && !isInt32(v),
   string: (v) => typeof v === 'string',
@@ -22,7 +25,22 @@ const TYPES: Record<string, (v: unknown) => boolean> = {
   number: (v) => typeof v === 'number',
 }
 
-const NUMBERS: Record<number, string> = { 1: 'double', 2: 'string', 3: 'object', 4: 'array', 5: 'binData', 7: 'objectId', 8: 'bool', 9: 'date', 10: 'null', 11: 'regex', 16: 'int', 17: 'timestamp', 18: 'long', 19: 'decimal' }
+const NUMBERS: Record<number, string> = {
+  1: 'double',
+  2: 'string',
+  3: 'object',
+  4: 'array',
+  5: 'binData',
+  7: 'objectId',
+  8: 'bool',
+  9: 'date',
+  10: 'null',
+  11: 'regex',
+  16: 'int',
+  17: 'timestamp',
+  18: 'long',
+  19: 'decimal',
+}
 
 function isInt32(v: number): boolean {
   return Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 31 && !Object.is(v, -0)

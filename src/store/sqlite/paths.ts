@@ -52,7 +52,11 @@ export function pathLiteral(parts: readonly string[]): string {
  * NaN, Infinity, a Decimal128 or a sub-document), n+2 a boolean. NULL: missing, null, a number
  * or a string, which `valueExpr` alone compares as MongoDB does.
  */
-export const shapeCodes = (parts: readonly string[]) => ({ leafArray: parts.length, object: parts.length + 1, boolean: parts.length + 2 })
+export const shapeCodes = (parts: readonly string[]) => ({
+  leafArray: parts.length,
+  object: parts.length + 1,
+  boolean: parts.length + 2,
+})
 
 /**
  * Where `valueExpr` cannot tell the whole truth about a document (see `shapeCodes`). Indexed as a
@@ -61,7 +65,8 @@ export const shapeCodes = (parts: readonly string[]) => ({ leafArray: parts.leng
  */
 export function shapeExpr(parts: readonly string[]): string {
   const when: string[] = []
-  for (let i = 1; i <= parts.length; i++) when.push(`WHEN json_type(doc, ${pathLiteral(parts.slice(0, i))}) = 'array' THEN ${i}`)
+  for (let i = 1; i <= parts.length; i++)
+    when.push(`WHEN json_type(doc, ${pathLiteral(parts.slice(0, i))}) = 'array' THEN ${i}`)
   const leaf = pathLiteral(parts)
   const codes = shapeCodes(parts)
   when.push(`WHEN json_type(doc, ${leaf}) = 'object' THEN ${codes.object}`)
@@ -83,6 +88,7 @@ export function schemaNames(collection: string) {
     index: (name: string) => sqlName(`i:${collection}:${name}`),
     shape: (path: string) => sqlName(`k:${collection}:${path}`),
     elements: (path: string) => sqlName(`m:${collection}:${path}`),
-    trigger: (path: string, event: 'insert' | 'update' | 'delete') => sqlName(`m:${collection}:${path}:${event}`),
+    trigger: (path: string, event: 'insert' | 'update' | 'delete') =>
+      sqlName(`m:${collection}:${path}:${event}`),
   }
 }

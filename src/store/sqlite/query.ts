@@ -26,7 +26,14 @@ interface Plan {
  * order. Made inside the read transaction: what it knows of the indexed paths' contents (the
  * shape probes) holds for the rows it reads.
  */
-export function plan(db: StoreDatabase, conn: Connection, state: CollectionState, filter: Filter, sort: Sort | undefined, select: string): Plan {
+export function plan(
+  db: StoreDatabase,
+  conn: Connection,
+  state: CollectionState,
+  filter: Filter,
+  sort: Sort | undefined,
+  select: string,
+): Plan {
   const ctx = shapeContext(db, conn, state)
   const where = pushdown(filter, ctx)
   const order = orderBy(sort, ctx)
@@ -65,11 +72,21 @@ export async function find(db: StoreDatabase, state: CollectionState, q: Compile
   })
 }
 
-export async function count(db: StoreDatabase, state: CollectionState, filter: Filter, match: Matcher): Promise<number> {
+export async function count(
+  db: StoreDatabase,
+  state: CollectionState,
+  filter: Filter,
+  match: Matcher,
+): Promise<number> {
   return db.read(async (conn) => {
     if (!state.hasTable(conn)) return 0
     const counted = plan(db, conn, state, filter, undefined, 'count(*) AS n')
-    if (counted.exact) return (state.statement(conn, counted.sql.replace(/ ORDER BY rid$/, '')).get(...counted.params) as { n: number }).n
+    if (counted.exact)
+      return (
+        state.statement(conn, counted.sql.replace(/ ORDER BY rid$/, '')).get(...counted.params) as {
+          n: number
+        }
+      ).n
     const p = plan(db, conn, state, filter, undefined, 'json(doc) AS doc')
     let n = 0
     const slicer = new Slicer()
@@ -94,11 +111,18 @@ class Slicer {
 }
 
 /** SQLite's plan for a find (EXPLAIN QUERY PLAN), one line per step: for tests. */
-export async function explain(db: StoreDatabase, state: CollectionState, filter: Filter, options: FindOptions): Promise<string[]> {
+export async function explain(
+  db: StoreDatabase,
+  state: CollectionState,
+  filter: Filter,
+  options: FindOptions,
+): Promise<string[]> {
   return db.read((conn) => {
     if (!state.hasTable(conn)) return []
     const p = plan(db, conn, state, filter, options.sort, 'json(doc) AS doc')
-    return (conn.prepare(`EXPLAIN QUERY PLAN ${p.sql}`).all(...p.params) as { detail: string }[]).map((r) => r.detail)
+    return (conn.prepare(`EXPLAIN QUERY PLAN ${p.sql}`).all(...p.params) as { detail: string }[]).map(
+      (r) => r.detail,
+    )
   })
 }
 
@@ -119,7 +143,9 @@ function shapeContext(db: StoreDatabase, conn: Connection, state: CollectionStat
       if (shape === undefined) {
         const k = shapeExpr(parts)
         const { object, boolean } = shapeCodes(parts)
-        const sql = `SELECT EXISTS (SELECT 1 FROM ${state.table} WHERE ${k} BETWEEN 1 AND ${object}) AS mixed, EXISTS (SELECT 1 FROM ${state.table} WHERE ${k} = ${boolean}) AS booleans`
+        const sql =
+          `SELECT EXISTS (SELECT 1 FROM ${state.table} WHERE ${k} BETWEEN 1 AND ${object}) AS mixed, ` +
+          `EXISTS (SELECT 1 FROM ${state.table} WHERE ${k} = ${boolean}) AS booleans`
         const probe = state.statement(conn, sql).get() as { mixed: number; booleans: number }
         shape = probe.mixed ? 'mixed' : probe.booleans ? 'booleans' : 'pure'
         known.set(path, shape)

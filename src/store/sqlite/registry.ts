@@ -8,7 +8,11 @@ export interface IndexSpec {
 
 /** The declared indexes of every collection. */
 export function readRegistry(conn: Sqlite.Database): Map<string, IndexSpec[]> {
-  const rows = conn.prepare('SELECT coll, name, keys FROM lev_indexes ORDER BY rowid').all() as { coll: string; name: string; keys: string }[]
+  const rows = conn.prepare('SELECT coll, name, keys FROM lev_indexes ORDER BY rowid').all() as {
+    coll: string
+    name: string
+    keys: string
+  }[]
   const byCollection = new Map<string, IndexSpec[]>()
   for (const r of rows) {
     const list = byCollection.get(r.coll) ?? []
@@ -17,4 +21,3 @@ export function readRegistry(conn: Sqlite.Database): Map<string, IndexSpec[]> {
   }
   return byCollection
 }
-
