@@ -4,20 +4,7 @@ import { EmbeddedStore } from './embedded'
 import { MongoStore } from './mongo'
 import type { Store } from './store'
 
-export {
-  MAX_DOCUMENT_BYTES,
-  RUN_FIELD,
-  type ResultCollection,
-  type RunRecord,
-  type Store,
-  type StoredDoc,
-  type Filter,
-  type Projection,
-  type Sort,
-  type FindOptions,
-  type IndexKeys,
-  type IndexOptions,
-} from './store'
+export { MAX_DOCUMENT_BYTES, RUN_FIELD, type ResultCollection, type RunRecord, type Store, type StoredDoc, type Filter, type Projection, type Sort, type FindOptions, type IndexKeys, type IndexOptions } from './store'
 
 const stores = new Map<string, Store>()
 
