@@ -7,7 +7,6 @@ import fc from 'fast-check'
  */
 
 export const TOP = ['a', 'b', 'c'] as const
-const SUB = ['x', 'y'] as const
 /** The paths queries, sorts and projections use (and the indexed store indexes). */
 export const PATHS = ['a', 'b', 'c', 'a.x', 'a.y', 'b.x', 'c.x', 'a.x.y'] as const
 
