@@ -19,7 +19,7 @@ export interface CompiledFind {
   finish(docs: readonly StoredDoc[]): StoredDoc[]
 }
 
-const OPTIONS = new Set(['projection', 'sort', 'skip', 'limit'])
+const OPTIONS: ReadonlySet<string> = new Set(['projection', 'sort', 'skip', 'limit'])
 
 export function compileFind(filter: unknown, options: unknown): CompiledFind {
   const opts = options ?? {}
