@@ -2,7 +2,7 @@ import { BSONRegExp } from 'bson'
 import { QueryError } from '../query-error'
 
 /** MongoDB's regex options that JavaScript has the same meaning for. */
-const FLAGS: Record<string, string> = { i: 'i', m: 'm', s: 's' }
+const FLAGS: Readonly<Record<string, string>> = { i: 'i', m: 'm', s: 's' }
 
 export function isRegex(v: unknown): v is RegExp | BSONRegExp {
   return v instanceof RegExp || v instanceof BSONRegExp

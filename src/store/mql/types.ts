@@ -7,7 +7,7 @@ import { describe } from './regex'
  * `$type` by alias or BSON type number. A JavaScript number is an int when it fits 32 bits (the
  * driver stores it so), else a double.
  */
-const TYPES: Record<string, (v: unknown) => boolean> = {
+const TYPES: Readonly<Record<string, (v: unknown) => boolean>> = {
   double: (v) => typeof v === 'number' && !isInt32(v),
   string: (v) => typeof v === 'string',
   object: isPlainObject,
@@ -25,7 +25,7 @@ const TYPES: Record<string, (v: unknown) => boolean> = {
   number: (v) => typeof v === 'number',
 }
 
-const NUMBERS: Record<number, string> = {
+const NUMBERS: Readonly<Record<number, string>> = {
   1: 'double',
   2: 'string',
   3: 'object',

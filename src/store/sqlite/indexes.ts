@@ -4,7 +4,7 @@ import type { IndexSpec } from './registry'
 import { OBJECT_ELEMENT, pathLiteral, shapeExpr, splitPath, valueExpr } from './paths'
 
 /** Options MongoDB honours that would change answers or writes here: refused, not ignored. */
-const UNSUPPORTED = [
+const UNSUPPORTED: readonly string[] = [
   'unique',
   'sparse',
   'partialFilterExpression',

@@ -27,7 +27,7 @@ export interface PushdownContext {
 export interface Pushdown {
   /** An SQL boolean expression over the row (`id`, `doc`). */
   readonly where: string
-  readonly params: SqlValue[]
+  readonly params: readonly SqlValue[]
   /** The rows are exactly the matches: no need to test them with the matcher. */
   readonly exact: boolean
 }
@@ -170,7 +170,7 @@ function scalarOps(value: unknown): { ops: Op[]; complete: boolean } {
   return { ops, complete }
 }
 
-const CMP: Record<string, '>' | '>=' | '<' | '<=' | undefined> = {
+const CMP: Readonly<Record<string, '>' | '>=' | '<' | '<=' | undefined>> = {
   $gt: '>',
   $gte: '>=',
   $lt: '<',
