@@ -192,7 +192,6 @@ export class CollectionState {
 
 function connect(file: string, reader = false): Connection {
   // Loaded on first use: commands that never touch the embedded store do not load the addon.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const Database = require('better-sqlite3') as typeof Sqlite
   const conn = new Database(file, { timeout: BUSY_MS })
   // 32 MiB of pages (SQLite's default is 2 MiB): index pages of large collections.
