@@ -1,6 +1,5 @@
 import Sqlite from 'better-sqlite3'
 import { EJSON } from 'bson'
-import { Query } from 'mingo'
 import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -9,6 +8,7 @@ import { promisify } from 'node:util'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { StoreError } from '../src/index'
 import { EmbeddedStore } from '../src/store/embedded'
+import { compileFilter } from '../src/store/mql/filter'
 import type { EmbeddedCollection } from '../src/store/sqlite/collection'
 import { rejection } from './support/async'
 import { snapshot, writeLegacy } from './fixtures/legacy-layout'
@@ -48,7 +48,12 @@ const inspect = <T>(fn: (db: Sqlite.Database) => T): T => {
 describe('scale', () => {
   const N = 100_000
   const host = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`
-  const scan = (i: number) => ({ host: host(i), ports: i % 97 === 0 ? [22, 443] : [22, 80], service: ['http', 'https', 'ssh'][i % 3], seen: new Date(1.7e12 + i) })
+  const scan = (i: number) => ({
+    host: host(i),
+    ports: i % 97 === 0 ? [22, 443] : [22, 80],
+    service: ['http', 'https', 'ssh'][i % 3],
+    seen: new Date(1.7e12 + i),
+  })
 
   it('holds 100 000 runs in one collection and answers indexed and filtered queries (the file store failed with EMFILE)', async () => {
     const c = coll('scale/scan@1.0')
@@ -65,7 +70,9 @@ describe('scale', () => {
     const one = await c.findOne({ host: host(77_777) })
     expect(performance.now() - t1).toBeLessThan(50)
     expect(one).toEqual({ _id: hex(77_777), ...scan(77_777) })
-    expect((await c.explain({ host: host(77_777) })).join('\n')).toMatch(/USING INDEX i:scale\/scan@1\.0:host_1/)
+    expect((await c.explain({ host: host(77_777) })).join('\n')).toMatch(
+      /USING INDEX i:scale\/scan@1\.0:host_1/,
+    )
 
     const found = await c.find({ ports: 443, service: 'http' }, { projection: { _id: 1 } }).toArray()
     const expected = Array.from({ length: N }, (_, i) => i).filter((i) => i % 97 === 0 && i % 3 === 0)
@@ -88,23 +95,42 @@ describe('several processes', () => {
   const WORKERS = 4
   const SAVES = 300
   const worker = (w: number) =>
-    run(process.execPath, ['-r', join(ROOT, 'node_modules/ts-node/register/transpile-only.js'), 'test/fixtures/store-worker.ts', String(w), String(SAVES), String(WORKERS)], {
-      cwd: ROOT,
-      env: { ...process.env, LEV_HOME: home },
-    })
+    run(
+      process.execPath,
+      [
+        '-r',
+        join(ROOT, 'node_modules/ts-node/register/transpile-only.js'),
+        'test/fixtures/store-worker.ts',
+        String(w),
+        String(SAVES),
+        String(WORKERS),
+      ],
+      {
+        cwd: ROOT,
+        env: { ...process.env, LEV_HOME: home },
+      },
+    )
 
   it('write and read one LEV_HOME at once: nothing lost, nothing torn, the old layout imported once', async () => {
     const legacy = writeLegacy(home, { 'mp/legacy@1.0': 25 })
     const outputs = await Promise.all(Array.from({ length: WORKERS }, (_, w) => worker(w)))
-    const reports = outputs.map((o) => JSON.parse(o.stdout.trim()) as { worker: number; imported: { documents: number } | null })
-    expect(reports.filter((r) => r.imported !== null).map((r) => r.imported)).toEqual([{ collections: 1, documents: 25, skipped: 0 }])
+    const reports = outputs.map(
+      (o) => JSON.parse(o.stdout.trim()) as { worker: number; imported: { documents: number } | null },
+    )
+    expect(reports.filter((r) => r.imported !== null).map((r) => r.imported)).toEqual([
+      { collections: 1, documents: 25, skipped: 0 },
+    ])
 
     const own = coll('mp/own@1.0')
     expect(await own.countDocuments({})).toBe(WORKERS * SAVES)
     for (let w = 0; w < WORKERS; w++) {
       const docs = await own.find({ w }, { sort: { i: 1 } }).toArray()
       expect(docs.map((d) => d.i)).toEqual(Array.from({ length: SAVES }, (_, i) => i))
-      for (const d of docs) expect([(d.body as string).length, d.at]).toEqual([50 + ((d.i as number) % 200), new Date(d.i as number)])
+      for (const d of docs)
+        expect([(d.body as string).length, d.at]).toEqual([
+          50 + ((d.i as number) % 200),
+          new Date(d.i as number),
+        ])
     }
     // Every worker merged its fields into the same 8 documents: every field is there.
     const shared = await coll('mp/shared@1.0').find({}).toArray()
@@ -113,7 +139,9 @@ describe('several processes', () => {
     expect(fields).toHaveLength(WORKERS * SAVES)
     expect(new Set(fields).size).toBe(WORKERS * SAVES)
     // The index all four asked for at once was made once.
-    expect(inspect((db) => db.prepare("SELECT count(*) AS n FROM lev_indexes WHERE coll = 'mp/own@1.0'").get())).toEqual({ n: 1 })
+    expect(
+      inspect((db) => db.prepare("SELECT count(*) AS n FROM lev_indexes WHERE coll = 'mp/own@1.0'").get()),
+    ).toEqual({ n: 1 })
     expect(await coll('mp/legacy@1.0').countDocuments({})).toBe(25)
     expect(snapshot(home)).toEqual(legacy.files)
     expect(inspect((db) => db.pragma('journal_mode', { simple: true }))).toBe('wal')
@@ -128,20 +156,29 @@ describe('the old layout (LEV_HOME/store/<collection>/<id>.json)', () => {
     writeFileSync(join(folder, `${hex(98)}.json.123.tmp`), '{}') // the old store's temp file
     const files = snapshot(home)
 
-    const docs = await coll('talentsec/nmap@1.0').find({}, { sort: { _id: 1 } }).toArray()
+    const docs = await coll('talentsec/nmap@1.0')
+      .find({}, { sort: { _id: 1 } })
+      .toArray()
     expect(docs).toEqual(legacy.docs['talentsec/nmap@1.0'])
     expect(docs[0].when).toBeInstanceOf(Date)
-    expect(await coll('ns|talentsec/nmap@1.0').findOne({ n: 1 })).toEqual(legacy.docs['ns|talentsec/nmap@1.0'][1])
+    expect(await coll('ns|talentsec/nmap@1.0').findOne({ n: 1 })).toEqual(
+      legacy.docs['ns|talentsec/nmap@1.0'][1],
+    )
     expect(store.imported).toEqual({ collections: 2, documents: 5, skipped: 1 })
     expect(snapshot(home)).toEqual(files)
 
     // Imported documents are documents like any: merges go into them.
     await store.save('talentsec/nmap@1.0', hex(0), { extra: true })
-    expect(await coll('talentsec/nmap@1.0').findOne({ _id: hex(0) }, { projection: { extra: 1, n: 1, _id: 0 } })).toEqual({ n: 0, extra: true })
+    expect(
+      await coll('talentsec/nmap@1.0').findOne({ _id: hex(0) }, { projection: { extra: 1, n: 1, _id: 0 } }),
+    ).toEqual({ n: 0, extra: true })
 
     // Opened again (by this or another process): nothing imported twice, nothing imported late.
     store.close()
-    writeFileSync(join(folder, `${hex(50)}.json`), EJSON.stringify({ _id: hex(50), n: 50 }, { relaxed: true }))
+    writeFileSync(
+      join(folder, `${hex(50)}.json`),
+      EJSON.stringify({ _id: hex(50), n: 50 }, { relaxed: true }),
+    )
     store = new EmbeddedStore(home)
     expect(await coll('talentsec/nmap@1.0').countDocuments({})).toBe(3)
     expect(store.imported).toBeUndefined()
@@ -152,12 +189,28 @@ describe('indexes', () => {
   it('createIndex is idempotent, and a query on an indexed path searches the index instead of reading the collection', async () => {
     const c = coll('ix/probe@1.0')
     for (let i = 0; i < 50; i++) {
-      const run = { image: 'img', containerId: 'c', exitCode: 0, startedAt: new Date(), endedAt: new Date(), oomKilled: false, key: `k${i % 5}`, ok: i % 2 === 0 }
+      const run = {
+        image: 'img',
+        containerId: 'c',
+        exitCode: 0,
+        startedAt: new Date(),
+        endedAt: new Date(),
+        oomKilled: false,
+        key: `k${i % 5}`,
+        ok: i % 2 === 0,
+      }
       await store.save('ix/probe@1.0', hex(i), { host: `h${i}`, ports: [22, 1000 + i] }, run)
     }
     expect((await c.explain({ host: 'h7' })).join('\n')).toMatch(/^SCAN /m)
 
-    const objects = () => inspect((db) => (db.prepare("SELECT name FROM sqlite_master WHERE name LIKE '_:ix/probe@1.0:%' ORDER BY name").pluck().all() as string[]))
+    const objects = () =>
+      inspect(
+        (db) =>
+          db
+            .prepare("SELECT name FROM sqlite_master WHERE name LIKE '_:ix/probe@1.0:%' ORDER BY name")
+            .pluck()
+            .all() as string[],
+      )
     expect(await c.createIndex({ host: 1 })).toBe('host_1')
     const once = objects()
     expect(await c.createIndex({ host: 1 })).toBe('host_1')
@@ -168,7 +221,9 @@ describe('indexes', () => {
     await expect(c.createIndex({ host: 1 }, { unique: true } as never)).rejects.toThrow(/unique/)
     expect(await c.createIndex({ _id: 1 })).toBe('_id_')
 
-    expect((await c.explain({ host: 'h7' })).join('\n')).toMatch(/SEARCH c:ix\/probe@1\.0 USING INDEX i:ix\/probe@1\.0:host_1 \(<expr>=\?\)/)
+    expect((await c.explain({ host: 'h7' })).join('\n')).toMatch(
+      /SEARCH c:ix\/probe@1\.0 USING INDEX i:ix\/probe@1\.0:host_1 \(<expr>=\?\)/,
+    )
     expect((await c.explain({ _id: hex(3) })).join('\n')).toMatch(/USING INDEX sqlite_autoindex/)
 
     // History's lookup: the newest run of a key, straight from the index, no sort.
@@ -176,19 +231,45 @@ describe('indexes', () => {
     const latest = await c.explain({ '_lev.key': 'k3' }, { sort: { _id: -1 }, limit: 1 })
     expect(latest.join('\n')).toMatch(/USING INDEX i:ix\/probe@1\.0:_lev\.key_1 \(<expr>=\?\)/)
     expect(latest.join('\n')).not.toMatch(/TEMP B-TREE/)
-    expect(await c.find({ '_lev.key': 'k3' }, { sort: { _id: -1 }, limit: 1, projection: { _id: 1 } }).toArray()).toEqual([{ _id: hex(48) }])
-    expect(await c.find({ '_lev.key': 'k3', '_lev.ok': true, _id: { $lt: hex(48) } }, { sort: { _id: -1 }, limit: 1, projection: { _id: 1 } }).toArray()).toEqual([{ _id: hex(38) }])
+    expect(
+      await c.find({ '_lev.key': 'k3' }, { sort: { _id: -1 }, limit: 1, projection: { _id: 1 } }).toArray(),
+    ).toEqual([{ _id: hex(48) }])
+    expect(
+      await c
+        .find(
+          { '_lev.key': 'k3', '_lev.ok': true, _id: { $lt: hex(48) } },
+          { sort: { _id: -1 }, limit: 1, projection: { _id: 1 } },
+        )
+        .toArray(),
+    ).toEqual([{ _id: hex(38) }])
 
     // An array field: its elements are indexed (the multikey table), so `{ ports: 1007 }` finds [22, 1007].
     await c.createIndex({ ports: 1 })
-    expect((await c.explain({ ports: 1007 })).join('\n')).toMatch(/SEARCH m:ix\/probe@1\.0:ports USING PRIMARY KEY \(v=\?\)/)
-    expect(await c.find({ ports: 1007 }, { projection: { host: 1, _id: 0 } }).toArray()).toEqual([{ host: 'h7' }])
-    expect(await c.find({ ports: { $gte: 1047 } }, { projection: { host: 1, _id: 0 } }).toArray()).toEqual([{ host: 'h47' }, { host: 'h48' }, { host: 'h49' }])
+    expect((await c.explain({ ports: 1007 })).join('\n')).toMatch(
+      /SEARCH m:ix\/probe@1\.0:ports USING PRIMARY KEY \(v=\?\)/,
+    )
+    expect(await c.find({ ports: 1007 }, { projection: { host: 1, _id: 0 } }).toArray()).toEqual([
+      { host: 'h7' },
+    ])
+    expect(await c.find({ ports: { $gte: 1047 } }, { projection: { host: 1, _id: 0 } }).toArray()).toEqual([
+      { host: 'h47' },
+      { host: 'h48' },
+      { host: 'h49' },
+    ])
     // A merge that replaces the array: its old elements leave the multikey table, the new ones enter.
     await store.save('ix/probe@1.0', hex(7), { ports: [5, 6] })
     expect(await c.find({ ports: 1007 }).toArray()).toEqual([])
-    expect(await c.find({ ports: 6 }, { projection: { host: 1, _id: 0 } }).toArray()).toEqual([{ host: 'h7' }])
-    const elements = inspect((db) => db.prepare(`SELECT v FROM "m:ix/probe@1.0:ports" WHERE rid = (SELECT rid FROM "c:ix/probe@1.0" WHERE id = ?) ORDER BY v`).pluck().all(hex(7)))
+    expect(await c.find({ ports: 6 }, { projection: { host: 1, _id: 0 } }).toArray()).toEqual([
+      { host: 'h7' },
+    ])
+    const elements = inspect((db) =>
+      db
+        .prepare(
+          `SELECT v FROM "m:ix/probe@1.0:ports" WHERE rid = (SELECT rid FROM "c:ix/probe@1.0" WHERE id = ?) ORDER BY v`,
+        )
+        .pluck()
+        .all(hex(7)),
+    )
     expect(elements).toEqual([5, 6])
   })
 
@@ -209,20 +290,27 @@ describe('indexes', () => {
 })
 
 describe('the SQL prefilter', () => {
-  it('never drops a match: random documents and filters answer as mingo over every document, indexed or not', async () => {
+  it('never drops a match: random documents and filters answer as the matcher over every document, indexed or not', async () => {
     let seed = 42
     const rnd = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n
     const pick = <T>(xs: readonly T[]): T => xs[rnd(xs.length)]
     const scalars = [0, 1, 2, 2.5, -3, 443, 2 ** 60, 'a', 'b', 'B', '', 'é', true, false, null]
     const value = (depth = 0): unknown => {
       switch (rnd(depth > 1 ? 6 : 9)) {
-        case 0: return undefined // missing
-        case 1: return new Date(rnd(3) * 1000)
-        case 2: return pick([Infinity, -Infinity, NaN])
-        case 6: return Array.from({ length: rnd(4) }, () => value(depth + 1))
-        case 7: return { x: value(depth + 1), y: value(depth + 1) }
-        case 8: return [{ x: value(depth + 1) }, { x: value(depth + 1) }]
-        default: return pick(scalars)
+        case 0:
+          return undefined // missing
+        case 1:
+          return new Date(rnd(3) * 1000)
+        case 2:
+          return pick([Infinity, -Infinity, NaN])
+        case 6:
+          return Array.from({ length: rnd(4) }, () => value(depth + 1))
+        case 7:
+          return { x: value(depth + 1), y: value(depth + 1) }
+        case 8:
+          return [{ x: value(depth + 1) }, { x: value(depth + 1) }]
+        default:
+          return pick(scalars)
       }
     }
     const docs = Array.from({ length: 300 }, (_, i) => {
@@ -235,11 +323,16 @@ describe('the SQL prefilter', () => {
     const condition = (): unknown => {
       const v = () => pick(scalars.filter((s) => s !== null))
       switch (rnd(6)) {
-        case 0: return { $in: [v(), v()] }
-        case 1: return { [pick(['$gt', '$gte', '$lt', '$lte'])]: v() }
-        case 2: return { $gt: v(), $lt: v() }
-        case 3: return { $eq: v() }
-        default: return v()
+        case 0:
+          return { $in: [v(), v()] }
+        case 1:
+          return { [pick(['$gt', '$gte', '$lt', '$lte'])]: v() }
+        case 2:
+          return { $gt: v(), $lt: v() }
+        case 3:
+          return { $eq: v() }
+        default:
+          return v()
       }
     }
     const filters = Array.from({ length: 150 }, () => {
@@ -249,8 +342,21 @@ describe('the SQL prefilter', () => {
     const c = coll('rand/x@1.0')
     const check = async () => {
       for (const f of filters) {
-        const expected = new Query(f, {}).find<Record<string, unknown>>(docs.map((d) => EJSON.parse(EJSON.stringify(d, { relaxed: true }), { relaxed: true }) as Record<string, unknown>)).all().map((d) => d._id)
-        expect([f, (await c.find(f, { projection: { _id: 1 } }).toArray()).map((d) => d._id)]).toEqual([f, expected])
+        const match = compileFilter(f)
+        const expected = docs
+          .map(
+            (d) =>
+              EJSON.parse(EJSON.stringify(d, { relaxed: true }), { relaxed: true }) as Record<
+                string,
+                unknown
+              >,
+          )
+          .filter(match)
+          .map((d) => d._id)
+        expect([f, (await c.find(f, { projection: { _id: 1 } }).toArray()).map((d) => d._id)]).toEqual([
+          f,
+          expected,
+        ])
         expect([f, await c.countDocuments(f)]).toEqual([f, expected.length])
       }
     }
@@ -267,7 +373,9 @@ describe('writes', () => {
     expect((err as Error).message).toMatch(/over the 16777216-byte limit/)
     expect(await coll('big/doc@1.0').findOne({ _id: hex(1) })).toBeNull()
     await store.save('big/doc@1.0', hex(2), { small: 1 })
-    await expect(store.save('big/doc@1.0', hex(2), { blob: 'x'.repeat(17 << 20) })).rejects.toThrow(StoreError)
+    await expect(store.save('big/doc@1.0', hex(2), { blob: 'x'.repeat(17 << 20) })).rejects.toThrow(
+      StoreError,
+    )
     expect(await coll('big/doc@1.0').findOne({ _id: hex(2) })).toEqual({ _id: hex(2), small: 1 })
   })
 

@@ -1,7 +1,16 @@
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { readFileSync } from 'node:fs'
-import { Cr, remote, ResultTooLargeError, type Document, type Filter, type Projection, type ResultCollection, type StoredDoc } from '../src/index'
+import {
+  Cr,
+  remote,
+  ResultTooLargeError,
+  type Document,
+  type Filter,
+  type Projection,
+  type ResultCollection,
+  type StoredDoc,
+} from '../src/index'
 import type { FindOptions } from '../src/store'
 import { rejection } from './support/async'
 import { storeFromEnv } from '../src/store'
@@ -60,7 +69,11 @@ describe.each(stores)('the %s store', (_, which) => {
 
   it('keeps bookkeeping out of get() but stores it with the document', async () => {
     const raw = await doc.coll.findOne({ _id: doc.filters._id })
-    expect(raw).toMatchObject({ _id: doc.filters._id, ...fields, _lev: { image: 'levrt/busybox', exitCode: 4 } })
+    expect(raw).toMatchObject({
+      _id: doc.filters._id,
+      ...fields,
+      _lev: { image: 'levrt/busybox', exitCode: 4 },
+    })
     expect((raw?._lev as { startedAt: unknown }).startedAt).toBeInstanceOf(Date)
     expect(await doc.get({}, { _id: 1, target: 1 })).toEqual({ _id: doc.filters._id, target: 'example.com' })
   })
@@ -68,13 +81,21 @@ describe.each(stores)('the %s store', (_, which) => {
   it('merges later saves over earlier ones, field by field', async () => {
     const store = storeFromEnv()
     await store.save(doc.coll.collectionName, doc.filters._id, { count: 4, extra: [1] })
-    expect(await doc.get({}, { count: 1, extra: 1, target: 1 })).toEqual({ count: 4, extra: [1], target: 'example.com' })
+    expect(await doc.get({}, { count: 1, extra: 1, target: 1 })).toEqual({
+      count: 4,
+      extra: [1],
+      target: 'example.com',
+    })
     await store.save(doc.coll.collectionName, doc.filters._id, { count: 3, extra: null })
     expect(await doc.get({}, { count: 1, extra: 1 })).toEqual({ count: 3, extra: null })
   })
 
   it('refuses a document over 16 MiB with ResultTooLargeError, keeping it whole on disk', async () => {
-    const err = await rejection(new Cr('levrt/node:20', 'test/big@1.0', { entry: remote((lev) => lev.set({ blob: 'x'.repeat(17 << 20) })) }))
+    const err = await rejection(
+      new Cr('levrt/node:20', 'test/big@1.0', {
+        entry: remote((lev) => lev.set({ blob: 'x'.repeat(17 << 20) })),
+      }),
+    )
     expect(err).toBeInstanceOf(ResultTooLargeError)
     const { bytes, limit, path } = err as ResultTooLargeError
     expect(bytes).toBeGreaterThan(limit)
@@ -87,7 +108,9 @@ describe.each(stores)('the %s store', (_, which) => {
     expect(other.coll.collectionName).toBe(doc.coll.collectionName)
     expect(await other.get()).toEqual({})
     expect(await doc.coll.countDocuments({})).toBeGreaterThanOrEqual(2)
-    expect(await doc.coll.find({ target: 'example.com' }, { projection: { _id: 1 } }).toArray()).toEqual([{ _id: doc.filters._id }])
+    expect(await doc.coll.find({ target: 'example.com' }, { projection: { _id: 1 } }).toArray()).toEqual([
+      { _id: doc.filters._id },
+    ])
   })
 })
 
@@ -96,12 +119,62 @@ describe.each(stores)('the %s store', (_, which) => {
 const TABLE = 'test/table@1.0'
 const id = (n: number) => n.toString(16).padStart(24, '0')
 const rows: Record<number, Record<string, unknown>> = {
-  1: { host: 'alpha', ports: [22, 80], service: 'http', score: 7.5, seen: new Date('2024-01-01T00:00:00Z'), svc: [{ name: 'ssh', port: 22 }, { name: 'http', port: 80 }], meta: { os: 'linux', score: 3 }, tags: ['a', 'b'] },
-  2: { host: 'bravo', ports: [443], service: 'https', score: 9, seen: new Date('2024-02-01T00:00:00Z'), svc: [{ name: 'https', port: 443 }], meta: { os: 'windows', score: 5 }, open: true },
-  3: { host: 'charlie', ports: [], service: 'none', score: 1, seen: new Date('2023-12-01T00:00:00Z'), meta: { os: 'linux' } },
-  4: { host: 'delta', ports: 8080, service: 'http', score: -2, seen: new Date('2024-03-01T00:00:00Z'), meta: { os: 'bsd', score: 7 }, open: false },
-  5: { host: 'echo', ports: [80, 443, 8443], service: 'https', seen: new Date('2024-04-01T00:00:00Z'), meta: { os: 'linux', score: 4 }, tags: ['b'] },
-  6: { host: 'Foxtrot', ports: ['80'], service: null, score: 3.25, seen: new Date('2024-05-01T00:00:00Z'), meta: [{ os: 'linux', score: 9 }] },
+  1: {
+    host: 'alpha',
+    ports: [22, 80],
+    service: 'http',
+    score: 7.5,
+    seen: new Date('2024-01-01T00:00:00Z'),
+    svc: [
+      { name: 'ssh', port: 22 },
+      { name: 'http', port: 80 },
+    ],
+    meta: { os: 'linux', score: 3 },
+    tags: ['a', 'b'],
+  },
+  2: {
+    host: 'bravo',
+    ports: [443],
+    service: 'https',
+    score: 9,
+    seen: new Date('2024-02-01T00:00:00Z'),
+    svc: [{ name: 'https', port: 443 }],
+    meta: { os: 'windows', score: 5 },
+    open: true,
+  },
+  3: {
+    host: 'charlie',
+    ports: [],
+    service: 'none',
+    score: 1,
+    seen: new Date('2023-12-01T00:00:00Z'),
+    meta: { os: 'linux' },
+  },
+  4: {
+    host: 'delta',
+    ports: 8080,
+    service: 'http',
+    score: -2,
+    seen: new Date('2024-03-01T00:00:00Z'),
+    meta: { os: 'bsd', score: 7 },
+    open: false,
+  },
+  5: {
+    host: 'echo',
+    ports: [80, 443, 8443],
+    service: 'https',
+    seen: new Date('2024-04-01T00:00:00Z'),
+    meta: { os: 'linux', score: 4 },
+    tags: ['b'],
+  },
+  6: {
+    host: 'Foxtrot',
+    ports: ['80'],
+    service: null,
+    score: 3.25,
+    seen: new Date('2024-05-01T00:00:00Z'),
+    meta: [{ os: 'linux', score: 9 }],
+  },
 }
 
 // [filter, options, the documents found, in order when sorted]
@@ -138,7 +211,11 @@ const finds: [Filter, FindOptions, number[]][] = [
   [{}, { sort: { _id: 1 }, skip: 4 }, [5, 6]],
   [{ host: { $in: ['alpha', 'bravo', 'delta', 'echo'] } }, { sort: { ports: 1 } }, [1, 5, 2, 4]],
   // Not Foxtrot: FerretDB sorts a dotted path through an array (meta: [{ score: 9 }]) as missing.
-  [{ 'meta.score': { $exists: true }, host: { $ne: 'Foxtrot' } }, { sort: { 'meta.score': 1 } }, [1, 5, 2, 4]],
+  [
+    { 'meta.score': { $exists: true }, host: { $ne: 'Foxtrot' } },
+    { sort: { 'meta.score': 1 } },
+    [1, 5, 2, 4],
+  ],
   [{ service: { $in: ['http', 'https'] } }, { sort: { service: 1, score: -1 } }, [1, 4, 2, 5]],
 ]
 
@@ -173,10 +250,18 @@ describe.each(stores)('doc.coll on the %s store', (_, which) => {
       expect(await coll.countDocuments(filter)).toBe(expected)
     })
     it(`${when}: findOne with sort, projections`, async () => {
-      expect(await coll.findOne({ service: 'http' }, { sort: { score: 1 }, projection: { host: 1, _id: 0 } })).toEqual({ host: 'delta' })
+      expect(
+        await coll.findOne({ service: 'http' }, { sort: { score: 1 }, projection: { host: 1, _id: 0 } }),
+      ).toEqual({ host: 'delta' })
       expect(await coll.findOne({ host: 'zulu' })).toBeNull()
-      expect(await coll.findOne({ host: 'alpha' }, { projection: { ports: 1, 'meta.os': 1, _id: 0 } })).toEqual({ ports: [22, 80], meta: { os: 'linux' } })
-      expect(await coll.find({ service: 'https' }, { projection: { host: 1, _id: 0 }, sort: { host: -1 } }).toArray()).toEqual([{ host: 'echo' }, { host: 'bravo' }])
+      expect(
+        await coll.findOne({ host: 'alpha' }, { projection: { ports: 1, 'meta.os': 1, _id: 0 } }),
+      ).toEqual({ ports: [22, 80], meta: { os: 'linux' } })
+      expect(
+        await coll
+          .find({ service: 'https' }, { projection: { host: 1, _id: 0 }, sort: { host: -1 } })
+          .toArray(),
+      ).toEqual([{ host: 'echo' }, { host: 'bravo' }])
       const [dated] = await coll.find({ host: 'delta' }, { projection: { seen: 1 } }).toArray()
       expect(dated).toEqual({ _id: id(4), seen: new Date('2024-03-01T00:00:00Z') })
       expect(dated.seen).toBeInstanceOf(Date)

@@ -58,7 +58,9 @@ export class MongoStore implements Store {
       const coll = this.db(client).collection<{ _id: string }>(collection)
       // A run's final save nearly always creates its document, and servers insert faster than
       // they upsert (FerretDB by 1.3-1.9x for 8 MB); merging is the fallback.
-      const created = run ? await coll.insertOne({ _id: id, ...set }).then(() => true, ignoreDuplicate) : false
+      const created = run
+        ? await coll.insertOne({ _id: id, ...set }).then(() => true, ignoreDuplicate)
+        : false
       if (!created) await coll.updateOne({ _id: id }, { $set: set }, { upsert: true })
     } catch (err) {
       throw new StoreError(`could not write to ${collection} at ${this.location}`, err, isUnreachable(err))
@@ -76,7 +78,10 @@ export class MongoStore implements Store {
   }
 
   private call(name: string, method: string | symbol, args: unknown[]): unknown {
-    const live = this.db(this.acquire()).collection(name) as unknown as Record<string | symbol, (...a: unknown[]) => unknown>
+    const live = this.db(this.acquire()).collection(name) as unknown as Record<
+      string | symbol,
+      (...a: unknown[]) => unknown
+    >
     let result: unknown
     try {
       result = live[method](...args)
@@ -87,7 +92,8 @@ export class MongoStore implements Store {
     if (result instanceof Promise) return result.finally(() => this.release())
     // Cursors and change streams hold the lease until they close.
     const closable = result as { once?: (event: string, cb: () => void) => unknown } | undefined
-    if (typeof closable?.once === 'function' && !(result instanceof Collection)) closable.once('close', () => this.release())
+    if (typeof closable?.once === 'function' && !(result instanceof Collection))
+      closable.once('close', () => this.release())
     else this.release()
     return result
   }
@@ -96,7 +102,10 @@ export class MongoStore implements Store {
     clearTimeout(this.idle)
     this.leases++
     // 10 s to find a server unless the URL says otherwise (the driver's 30 s is long for a script).
-    this.client ??= new MongoClient(this.url, /serverSelectionTimeoutMS=/i.test(this.url) ? {} : { serverSelectionTimeoutMS: 10_000 })
+    this.client ??= new MongoClient(
+      this.url,
+      /serverSelectionTimeoutMS=/i.test(this.url) ? {} : { serverSelectionTimeoutMS: 10_000 },
+    )
     return this.client
   }
 
@@ -118,7 +127,11 @@ function ignoreDuplicate(err: unknown): false {
 
 /** No server answered (as opposed to a server refusing the operation). */
 function isUnreachable(err: unknown): boolean {
-  return err instanceof MongoServerSelectionError || err instanceof MongoNetworkError || err instanceof MongoTopologyClosedError
+  return (
+    err instanceof MongoServerSelectionError ||
+    err instanceof MongoNetworkError ||
+    err instanceof MongoTopologyClosedError
+  )
 }
 
 function redact(url: string): string {

@@ -1,7 +1,7 @@
 import type Sqlite from 'better-sqlite3'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { readRegistry, type IndexSpec } from './indexes'
+import { readRegistry, type IndexSpec } from './registry'
 import { schemaNames } from './paths'
 
 export type Connection = Sqlite.Database
@@ -51,8 +51,10 @@ export class StoreDatabase {
     try {
       // WAL is a property of the file: the first process to open it sets it, the others find it.
       const mode = writer.pragma('journal_mode = WAL', { simple: true })
-      if (mode !== 'wal') throw new Error(`${file} could not be put in WAL mode (it is in ${String(mode)} mode)`)
-      writer.pragma('synchronous = NORMAL') // with WAL: a crashed process loses nothing, power loss at most the last commits
+      if (mode !== 'wal')
+        throw new Error(`${file} could not be put in WAL mode (it is in ${String(mode)} mode)`)
+      // With WAL: a crashed process loses nothing, power loss at most the last commits.
+      writer.pragma('synchronous = NORMAL')
       // Checkpoints (WAL back into the file, with fsync) every 32 MiB rather than SQLite's 4 MiB: a
       // save of a run with indexed fields writes a dozen pages, often the same ones as the last save.
       writer.pragma('wal_autocheckpoint = 8192')
@@ -60,7 +62,8 @@ export class StoreDatabase {
       const db = new StoreDatabase(file, writer)
       db.write((c) => {
         c.exec(`CREATE TABLE IF NOT EXISTS lev_meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
-          CREATE TABLE IF NOT EXISTS lev_indexes (coll TEXT NOT NULL, name TEXT NOT NULL, keys TEXT NOT NULL, PRIMARY KEY (coll, name));
+          CREATE TABLE IF NOT EXISTS lev_indexes (
+            coll TEXT NOT NULL, name TEXT NOT NULL, keys TEXT NOT NULL, PRIMARY KEY (coll, name));
           INSERT OR IGNORE INTO lev_meta (key, value) VALUES ('format', '${FORMAT}')`)
         const format = db.meta(c, 'format')
         if (format !== FORMAT) throw new Error(`${file} has format ${format}: it was made by a newer levrt`)
@@ -146,7 +149,11 @@ export class CollectionState {
 
   /** Whether the table exists (collections are made by their first write, never dropped). */
   hasTable(conn: Connection): boolean {
-    if (!this.exists) this.exists = conn.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(`c:${this.name}`) !== undefined
+    if (!this.exists)
+      this.exists =
+        conn
+          .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")
+          .get(`c:${this.name}`) !== undefined
     return this.exists
   }
 
@@ -156,7 +163,11 @@ export class CollectionState {
    * and, being the declared INTEGER PRIMARY KEY, survives VACUUM: the multikey tables refer to it.
    */
   ensureTable(conn: Connection): void {
-    if (!this.exists) conn.exec(`CREATE TABLE IF NOT EXISTS ${this.table} (rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, doc BLOB NOT NULL)`)
+    if (!this.exists)
+      conn.exec(
+        `CREATE TABLE IF NOT EXISTS ${this.table} ` +
+          '(rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, doc BLOB NOT NULL)',
+      )
   }
 
   /** A write transaction that called `ensureTable` has committed. */
@@ -181,10 +192,10 @@ export class CollectionState {
 
 function connect(file: string, reader = false): Connection {
   // Loaded on first use: commands that never touch the embedded store do not load the addon.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const Database = require('better-sqlite3') as typeof Sqlite
   const conn = new Database(file, { timeout: BUSY_MS })
-  conn.pragma('cache_size = -32768') // 32 MiB of pages (SQLite's default is 2 MiB): index pages of large collections
+  // 32 MiB of pages (SQLite's default is 2 MiB): index pages of large collections.
+  conn.pragma('cache_size = -32768')
   conn.pragma('mmap_size = 268435456') // reads through the OS page cache, without copies
   if (reader) conn.pragma('query_only = ON')
   return conn

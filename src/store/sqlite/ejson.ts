@@ -21,7 +21,8 @@ function revive(value: unknown): unknown {
   for (const key in obj) {
     if (key.charCodeAt(0) !== 36) continue // '$'
     // The common case, done as bson does it: a Date in the ISO form relaxed EJSON writes.
-    if (key === '$date' && typeof obj.$date === 'string' && Object.keys(obj).length === 1) return new Date(Date.parse(obj.$date))
+    if (key === '$date' && typeof obj.$date === 'string' && Object.keys(obj).length === 1)
+      return new Date(Date.parse(obj.$date))
     return EJSON.deserialize(obj, { relaxed: true })
   }
   for (const key in obj) obj[key] = revive(obj[key])

@@ -40,7 +40,10 @@ export function importLegacy(db: StoreDatabase, home: string): ImportReport | un
       made.push(name)
       collections++
       // The file's name is its `_id`; json_set keeps the two equal whatever the file says.
-      const insert = conn.prepare(`INSERT OR IGNORE INTO ${state.table} (id, doc) SELECT @id, jsonb_set(@text, '$._id', @id) WHERE json_valid(@text) AND json_type(@text) = 'object'`)
+      const insert = conn.prepare(
+        `INSERT OR IGNORE INTO ${state.table} (id, doc) SELECT @id, jsonb_set(@text, '$._id', @id) ` +
+          "WHERE json_valid(@text) AND json_type(@text) = 'object'",
+      )
       for (const file of files.sort()) {
         let text: string
         try {
@@ -55,7 +58,9 @@ export function importLegacy(db: StoreDatabase, home: string): ImportReport | un
       }
     }
     const report: ImportReport = { collections, documents, skipped }
-    conn.prepare('INSERT INTO lev_meta (key, value) VALUES (?, ?)').run(DONE, JSON.stringify({ at: new Date().toISOString(), ...report }))
+    conn
+      .prepare('INSERT INTO lev_meta (key, value) VALUES (?, ?)')
+      .run(DONE, JSON.stringify({ at: new Date().toISOString(), ...report }))
     return report
   })
   for (const name of made) db.collection(name).committed()

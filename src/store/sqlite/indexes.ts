@@ -1,27 +1,18 @@
 import type { IndexKeys, IndexOptions } from '../store'
 import type { CollectionState, Connection, StoreDatabase } from './database'
+import type { IndexSpec } from './registry'
 import { OBJECT_ELEMENT, pathLiteral, shapeExpr, splitPath, valueExpr } from './paths'
 
-/** One index as `createIndex` declared it, kept in the `lev_indexes` table. */
-export interface IndexSpec {
-  readonly name: string
-  readonly keys: readonly (readonly [path: string, direction: 1 | -1])[]
-}
-
 /** Options MongoDB honours that would change answers or writes here: refused, not ignored. */
-const UNSUPPORTED = ['unique', 'sparse', 'partialFilterExpression', 'expireAfterSeconds', 'collation', 'hidden', 'wildcardProjection']
-
-/** The declared indexes of every collection. */
-export function readRegistry(conn: Connection): Map<string, IndexSpec[]> {
-  const rows = conn.prepare('SELECT coll, name, keys FROM lev_indexes ORDER BY rowid').all() as { coll: string; name: string; keys: string }[]
-  const byCollection = new Map<string, IndexSpec[]>()
-  for (const r of rows) {
-    const list = byCollection.get(r.coll) ?? []
-    list.push({ name: r.name, keys: JSON.parse(r.keys) as IndexSpec['keys'] })
-    byCollection.set(r.coll, list)
-  }
-  return byCollection
-}
+const UNSUPPORTED: readonly string[] = [
+  'unique',
+  'sparse',
+  'partialFilterExpression',
+  'expireAfterSeconds',
+  'collation',
+  'hidden',
+  'wildcardProjection',
+]
 
 /** The field paths (other than `_id`) some index of the collection covers. */
 export function indexedPaths(specs: readonly IndexSpec[]): Set<string> {
@@ -31,13 +22,18 @@ export function indexedPaths(specs: readonly IndexSpec[]): Set<string> {
 /** Checks `createIndex`'s arguments and names the index as MongoDB would (`_lev.key_1`, `a_1_b_-1`). */
 export function indexSpec(keys: IndexKeys, options: IndexOptions | undefined): IndexSpec {
   const refused = UNSUPPORTED.filter((o) => options && o in options)
-  if (refused.length) throw new Error(`the embedded store does not support the index option ${refused.join(', ')}`)
+  if (refused.length)
+    throw new Error(`the embedded store does not support the index option ${refused.join(', ')}`)
   const entries = Object.entries(keys ?? {})
   if (entries.length === 0) throw new Error('an index needs at least one key')
   const normalized = entries.map(([path, given]): readonly [string, 1 | -1] => {
     const dir: unknown = given // from JavaScript, anything
-    if (typeof dir !== 'number' || dir === 0 || Number.isNaN(dir)) throw new Error(`the embedded store supports index keys of 1 or -1 only (got ${path}: ${JSON.stringify(dir)})`)
-    if (path !== '_id' && !splitPath(path)) throw new Error(`the embedded store cannot index the field path ${JSON.stringify(path)}`)
+    if (typeof dir !== 'number' || dir === 0 || Number.isNaN(dir))
+      throw new Error(
+        `the embedded store supports index keys of 1 or -1 only (got ${path}: ${JSON.stringify(dir)})`,
+      )
+    if (path !== '_id' && !splitPath(path))
+      throw new Error(`the embedded store cannot index the field path ${JSON.stringify(path)}`)
     return [path, dir > 0 ? 1 : -1]
   })
   return { name: options?.name ?? normalized.map(([p, d]) => `${p}_${d}`).join('_'), keys: normalized }
@@ -58,12 +54,20 @@ export function createIndex(db: StoreDatabase, state: CollectionState, spec: Ind
     const declared = db.indexes(conn, state.name)
     const same = declared.find((s) => sameKeys(s, spec))
     if (same) return same.name
-    if (declared.some((s) => s.name === spec.name)) throw new Error(`an index named ${spec.name} exists with other keys`)
+    if (declared.some((s) => s.name === spec.name))
+      throw new Error(`an index named ${spec.name} exists with other keys`)
     for (const [path] of spec.keys) if (path !== '_id') indexPath(conn, state, path)
-    const columns = spec.keys.map(([path, dir]) => `${path === '_id' ? 'id' : valueExpr(splitPath(path) as readonly string[])}${dir < 0 ? ' DESC' : ''}`)
+    const columns = spec.keys.map(
+      ([path, dir]) =>
+        `${path === '_id' ? 'id' : valueExpr(splitPath(path) as readonly string[])}${dir < 0 ? ' DESC' : ''}`,
+    )
     if (!spec.keys.some(([path]) => path === '_id')) columns.push('id')
-    conn.exec(`CREATE INDEX IF NOT EXISTS ${state.names.index(spec.name)} ON ${state.table} (${columns.join(', ')})`)
-    conn.prepare('INSERT INTO lev_indexes (coll, name, keys) VALUES (?, ?, ?)').run(state.name, spec.name, JSON.stringify(spec.keys))
+    conn.exec(
+      `CREATE INDEX IF NOT EXISTS ${state.names.index(spec.name)} ON ${state.table} (${columns.join(', ')})`,
+    )
+    conn
+      .prepare('INSERT INTO lev_indexes (coll, name, keys) VALUES (?, ?, ?)')
+      .run(state.name, spec.name, JSON.stringify(spec.keys))
     return spec.name
   })
   state.committed()
@@ -77,7 +81,7 @@ export function createIndex(db: StoreDatabase, state: CollectionState, spec: Ind
  *   kept by triggers, so that `{ ports: 443 }` finds `ports: [22, 443]` through an index. The
  *   triggers live in the database, so every process's writes keep it, whichever made it.
  * Documents with an array part-way along the path (`a.b` over `a: [{ b }]`) are not in it: the
- * shape index finds them, and mingo decides.
+ * shape index finds them, and the matcher decides.
  */
 function indexPath(conn: Connection, state: CollectionState, path: string): void {
   const parts = splitPath(path) as readonly string[]
@@ -85,13 +89,23 @@ function indexPath(conn: Connection, state: CollectionState, path: string): void
   const names = state.names
   const at = pathLiteral(parts)
   const elements = names.elements(path)
-  conn.exec(`CREATE INDEX IF NOT EXISTS ${names.shape(path)} ON ${state.table} (${shape}) WHERE ${shape} IS NOT NULL`)
-  if (conn.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(`m:${state.name}:${path}`)) return
+  conn.exec(
+    `CREATE INDEX IF NOT EXISTS ${names.shape(path)} ON ${state.table} (${shape}) WHERE ${shape} IS NOT NULL`,
+  )
+  if (
+    conn
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")
+      .get(`m:${state.name}:${path}`)
+  )
+    return
   const select = (doc: string, rid: string, table = '') =>
-    `SELECT ${ELEMENT_VALUE}, ${rid} FROM ${table}json_each(${doc}, ${at}) AS e WHERE json_type(${doc}, ${at}) = 'array' AND e.type NOT IN ('array', 'null')`
+    `SELECT DISTINCT ${ELEMENT_VALUE}, ${rid} FROM ${table}json_each(${doc}, ${at}) AS e ` +
+    `WHERE json_type(${doc}, ${at}) = 'array' AND e.type NOT IN ('array', 'null')`
   // Rows go by the old document's elements (the primary key), not by a second index on rid:
   // one B-tree fewer to write on every save.
-  const remove = `DELETE FROM ${elements} WHERE rid = old.rid AND v IN (SELECT ${ELEMENT_VALUE} FROM json_each(old.doc, ${at}) AS e WHERE json_type(old.doc, ${at}) = 'array')`
+  const remove =
+    `DELETE FROM ${elements} WHERE rid = old.rid AND v IN (SELECT ${ELEMENT_VALUE} ` +
+    `FROM json_each(old.doc, ${at}) AS e WHERE json_type(old.doc, ${at}) = 'array')`
   conn.exec(`CREATE TABLE ${elements} (v NOT NULL, rid INTEGER NOT NULL, PRIMARY KEY (v, rid)) WITHOUT ROWID;
     INSERT OR IGNORE INTO ${elements} (v, rid) ${select('t.doc', 't.rid', `${state.table} AS t, `)};
     CREATE TRIGGER ${names.trigger(path, 'insert')} AFTER INSERT ON ${state.table} BEGIN

@@ -10,9 +10,8 @@
 /** The path's components ('_lev.key' -> ['_lev', 'key']), or undefined when SQL cannot address it. */
 export function splitPath(path: string): readonly string[] | undefined {
   const parts = path.split('.')
-  // A JSON path label cannot hold a double quote; `$`-names are operators, never stored fields.
-  const addressable = parts.every((p) => p !== '' && !p.includes('"') && !p.startsWith('$') && !/[\u0000-\u001f]/.test(p))
-  return addressable ? parts : undefined
+  // `$`-names are operators, never stored fields; any other name is a quoted JSON path label.
+  return parts.every((p) => p !== '' && !p.startsWith('$')) ? parts : undefined
 }
 
 /** A string as an SQL literal. */
@@ -25,9 +24,13 @@ export function sqlName(name: string): string {
   return `"${name.replace(/"/g, '""')}"`
 }
 
-/** `$."a"."b"`: labels are quoted so that names such as `0` or `a-b` stay object keys. */
+/**
+ * `$."a"."b"`: labels are quoted so that names such as `0` or `a-b` stay object keys, and
+ * escaped as JSON writes them (SQLite compares a quoted label with the key's stored JSON text,
+ * so `C:\\Windows` must be written as the document's JSON has it).
+ */
 export function jsonPath(parts: readonly string[]): string {
-  return `$${parts.map((p) => `."${p}"`).join('')}`
+  return `$${parts.map((p) => `.${JSON.stringify(p)}`).join('')}`
 }
 
 /**
@@ -49,7 +52,11 @@ export function pathLiteral(parts: readonly string[]): string {
  * NaN, Infinity, a Decimal128 or a sub-document), n+2 a boolean. NULL: missing, null, a number
  * or a string, which `valueExpr` alone compares as MongoDB does.
  */
-export const shapeCodes = (parts: readonly string[]) => ({ leafArray: parts.length, object: parts.length + 1, boolean: parts.length + 2 })
+export const shapeCodes = (parts: readonly string[]) => ({
+  leafArray: parts.length,
+  object: parts.length + 1,
+  boolean: parts.length + 2,
+})
 
 /**
  * Where `valueExpr` cannot tell the whole truth about a document (see `shapeCodes`). Indexed as a
@@ -58,7 +65,8 @@ export const shapeCodes = (parts: readonly string[]) => ({ leafArray: parts.leng
  */
 export function shapeExpr(parts: readonly string[]): string {
   const when: string[] = []
-  for (let i = 1; i <= parts.length; i++) when.push(`WHEN json_type(doc, ${pathLiteral(parts.slice(0, i))}) = 'array' THEN ${i}`)
+  for (let i = 1; i <= parts.length; i++)
+    when.push(`WHEN json_type(doc, ${pathLiteral(parts.slice(0, i))}) = 'array' THEN ${i}`)
   const leaf = pathLiteral(parts)
   const codes = shapeCodes(parts)
   when.push(`WHEN json_type(doc, ${leaf}) = 'object' THEN ${codes.object}`)
@@ -80,6 +88,7 @@ export function schemaNames(collection: string) {
     index: (name: string) => sqlName(`i:${collection}:${name}`),
     shape: (path: string) => sqlName(`k:${collection}:${path}`),
     elements: (path: string) => sqlName(`m:${collection}:${path}`),
-    trigger: (path: string, event: 'insert' | 'update' | 'delete') => sqlName(`m:${collection}:${path}:${event}`),
+    trigger: (path: string, event: 'insert' | 'update' | 'delete') =>
+      sqlName(`m:${collection}:${path}:${event}`),
   }
 }

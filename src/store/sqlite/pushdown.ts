@@ -3,7 +3,7 @@ import { OBJECT_ELEMENT, pathLiteral, shapeCodes, shapeExpr, splitPath, valueExp
 
 /**
  * MongoDB filters as a SQL prefilter: the rows it selects are a superset of the documents the
- * filter matches (mingo then applies the filter exactly), never fewer. What it does not
+ * filter matches (the matcher, ../mql, then applies the filter exactly), never fewer. What it does not
  * understand ($regex, $exists, $elemMatch, Dates, null...) it leaves out, which only widens the
  * candidates. Pushed down: equality, $in and ranges on strings and numbers (equality on
  * booleans), on `_id` and on any other field path, and $and/$or of those.
@@ -27,8 +27,8 @@ export interface PushdownContext {
 export interface Pushdown {
   /** An SQL boolean expression over the row (`id`, `doc`). */
   readonly where: string
-  readonly params: SqlValue[]
-  /** The rows are exactly the matches: no need to test them with mingo. */
+  readonly params: readonly SqlValue[]
+  /** The rows are exactly the matches: no need to test them with the matcher. */
   readonly exact: boolean
 }
 
@@ -37,7 +37,9 @@ const UNPUSHED: Pushdown = { where: '1', params: [], exact: false }
 const NOTHING: Pushdown = { where: '0', params: [], exact: true }
 
 type Scalar = string | number | boolean
-type Op = { readonly kind: 'in'; readonly values: readonly Scalar[] } | { readonly kind: 'cmp'; readonly op: '>' | '>=' | '<' | '<='; readonly value: string | number }
+type Op =
+  | { readonly kind: 'in'; readonly values: readonly Scalar[] }
+  | { readonly kind: 'cmp'; readonly op: '>' | '>=' | '<' | '<='; readonly value: string | number }
 
 /** Over 500 `$in` values the statement text and the IN list stop paying for themselves. */
 const MAX_IN = 500
@@ -49,7 +51,7 @@ export function pushdown(filter: Filter, ctx: PushdownContext): Pushdown {
 /**
  * ORDER BY for a sort SQL can do as MongoDB does: `_id`, or indexed paths holding only numbers,
  * strings and null (SQL orders those as MongoDB does: null and missing first, then numbers, then
- * strings by UTF-8 bytes). Undefined when mingo must sort. Ties go by `_id`.
+ * strings by UTF-8 bytes). Undefined when the matcher's sort must sort. Ties go by `_id`.
  */
 export function orderBy(sort: Sort | undefined, ctx: PushdownContext): string | undefined {
   const keys = Object.entries(sort ?? {})
@@ -67,7 +69,8 @@ export function orderBy(sort: Sort | undefined, ctx: PushdownContext): string | 
 
 function clause(key: string, value: unknown, ctx: PushdownContext): Pushdown {
   if (key === '$and' && Array.isArray(value)) return and(value.map((f) => subFilter(f, ctx)))
-  if (key === '$or' && Array.isArray(value) && value.length > 0) return or(value.map((f) => subFilter(f, ctx)))
+  if (key === '$or' && Array.isArray(value) && value.length > 0)
+    return or(value.map((f) => subFilter(f, ctx)))
   if (key.startsWith('$')) return UNPUSHED // $nor, $expr, $where, $text, $comment...
   return key === '_id' ? idClause(value) : fieldClause(key, value, ctx)
 }
@@ -91,9 +94,14 @@ function fieldClause(path: string, value: unknown, ctx: PushdownContext): Pushdo
   const scalar = and(ops.map((op) => opSql(valueExpr(parts), op)))
   if (shape === 'pure' || shape === 'booleans') {
     // Equality on strings is exact here; numbers too when no boolean hides as 0/1. Ranges are
-    // left to mingo (it orders strings by UTF-16 units, SQL by bytes: the answers must not
-    // depend on whether a path is indexed).
-    const exact = complete && ops.every((op) => op.kind === 'in' && (onlyStrings(op) || (shape === 'pure' && op.values.every((v) => typeof v === 'number'))))
+    // checked again by the matcher (both order strings by UTF-8 bytes; the prefilter only narrows).
+    const exact =
+      complete &&
+      ops.every(
+        (op) =>
+          op.kind === 'in' &&
+          (onlyStrings(op) || (shape === 'pure' && op.values.every((v) => typeof v === 'number'))),
+      )
     return { ...scalar, exact }
   }
   // An array on the way or an object there (a Date, NaN, Infinity): such documents stay
@@ -104,10 +112,16 @@ function fieldClause(path: string, value: unknown, ctx: PushdownContext): Pushdo
   if (shape === 'mixed') {
     // Indexed: each OR branch is an index search (value index, shape index, multikey table).
     const table = ctx.elements(parts)
-    const elements = and(ops.map((op) => {
-      const cond = opSql('v', op)
-      return { where: `rid IN (SELECT rid FROM ${table} WHERE ${cond.where} OR v = ${OBJECT_ELEMENT})`, params: cond.params, exact: false }
-    }))
+    const elements = and(
+      ops.map((op) => {
+        const cond = opSql('v', op)
+        return {
+          where: `rid IN (SELECT rid FROM ${table} WHERE ${cond.where} OR v = ${OBJECT_ELEMENT})`,
+          params: cond.params,
+          exact: false,
+        }
+      }),
+    )
     const partWay = leafArray > 1 ? ` OR ${shapeSql} BETWEEN 1 AND ${leafArray - 1}` : ''
     return {
       where: `(${scalar.where}${partWay} OR ${shapeSql} = ${object} OR (${elements.where}))`,
@@ -116,32 +130,52 @@ function fieldClause(path: string, value: unknown, ctx: PushdownContext): Pushdo
     }
   }
   // Not indexed: checked row by row, in SQL.
-  const elements = and(ops.map((op) => {
-    const cond = opSql('value', op)
-    return { where: `EXISTS (SELECT 1 FROM json_each(doc, ${pathLiteral(parts)}) WHERE ${cond.where} OR type = 'object')`, params: cond.params, exact: false }
-  }))
+  const elements = and(
+    ops.map((op) => {
+      const cond = opSql('value', op)
+      return {
+        where:
+          `EXISTS (SELECT 1 FROM json_each(doc, ${pathLiteral(parts)}) ` +
+          `WHERE ${cond.where} OR type = 'object')`,
+        params: cond.params,
+        exact: false,
+      }
+    }),
+  )
   return {
-    where: `(${scalar.where} OR (${shapeSql} BETWEEN 1 AND ${object} AND (${shapeSql} <> ${leafArray} OR ${elements.where})))`,
+    where:
+      `(${scalar.where} OR (${shapeSql} BETWEEN 1 AND ${object} ` +
+      `AND (${shapeSql} <> ${leafArray} OR ${elements.where})))`,
     params: [...scalar.params, ...elements.params],
     exact: false,
   }
 }
 
-/** The conditions SQL can check on one value; `complete` is false when some were left to mingo. */
+/** The conditions SQL can check on one value; `complete` is false when some were left to the matcher. */
 function scalarOps(value: unknown): { ops: Op[]; complete: boolean } {
-  if (!isOperatorObject(value)) return isScalar(value) ? { ops: [{ kind: 'in', values: [value] }], complete: true } : { ops: [], complete: false }
+  if (!isOperatorObject(value))
+    return isScalar(value)
+      ? { ops: [{ kind: 'in', values: [value] }], complete: true }
+      : { ops: [], complete: false }
   const ops: Op[] = []
   let complete = true
   for (const [op, arg] of Object.entries(value)) {
     if (op === '$eq' && isScalar(arg)) ops.push({ kind: 'in', values: [arg] })
-    else if (op === '$in' && Array.isArray(arg) && arg.length <= MAX_IN && arg.every(isScalar)) ops.push({ kind: 'in', values: arg })
-    else if (CMP[op] && (typeof arg === 'string' || typeof arg === 'number') && isScalar(arg)) ops.push({ kind: 'cmp', op: CMP[op], value: arg })
+    else if (op === '$in' && Array.isArray(arg) && arg.length <= MAX_IN && arg.every(isScalar))
+      ops.push({ kind: 'in', values: arg })
+    else if (CMP[op] && (typeof arg === 'string' || typeof arg === 'number') && isScalar(arg))
+      ops.push({ kind: 'cmp', op: CMP[op], value: arg })
     else complete = false
   }
   return { ops, complete }
 }
 
-const CMP: Record<string, '>' | '>=' | '<' | '<=' | undefined> = { $gt: '>', $gte: '>=', $lt: '<', $lte: '<=' }
+const CMP: Readonly<Record<string, '>' | '>=' | '<' | '<=' | undefined>> = {
+  $gt: '>',
+  $gte: '>=',
+  $lt: '<',
+  $lte: '<=',
+}
 
 /**
  * One condition on an SQL value. Ranges are bracketed by type as MongoDB's are: SQL orders
@@ -155,8 +189,13 @@ function opSql(expr: string, op: Op): Pushdown {
     return { where, params, exact: true }
   }
   const upward = op.op === '>' || op.op === '>='
-  const bracket = typeof op.value === 'number' ? (upward ? `${expr} < ''` : '') : upward ? `${expr} < X''` : `${expr} >= ''`
-  return { where: bracket ? `(${expr} ${op.op} ? AND ${bracket})` : `${expr} ${op.op} ?`, params: [op.value], exact: true }
+  const bracket =
+    typeof op.value === 'number' ? (upward ? `${expr} < ''` : '') : upward ? `${expr} < X''` : `${expr} >= ''`
+  return {
+    where: bracket ? `(${expr} ${op.op} ? AND ${bracket})` : `${expr} ${op.op} ?`,
+    params: [op.value],
+    exact: true,
+  }
 }
 
 function and(parts: readonly Pushdown[]): Pushdown {
@@ -165,7 +204,11 @@ function and(parts: readonly Pushdown[]): Pushdown {
   const exact = parts.every((p) => p.exact)
   if (real.length === 0) return exact ? ANYTHING : UNPUSHED
   if (real.length === 1) return { ...real[0], exact }
-  return { where: real.map((p) => `(${p.where})`).join(' AND '), params: real.flatMap((p) => p.params), exact }
+  return {
+    where: real.map((p) => `(${p.where})`).join(' AND '),
+    params: real.flatMap((p) => p.params),
+    exact,
+  }
 }
 
 function or(parts: readonly Pushdown[]): Pushdown {

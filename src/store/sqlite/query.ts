@@ -1,7 +1,8 @@
-import { Query } from 'mingo'
 import { performance } from 'node:perf_hooks'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { Filter, FindOptions, Sort, StoredDoc } from '../store'
+import type { CompiledFind } from '../mql/query'
+import type { Matcher } from '../mql/filter'
 import type { CollectionState, Connection, StoreDatabase } from './database'
 import { parseDocument } from './ejson'
 import { indexedPaths } from './indexes'
@@ -14,7 +15,7 @@ const SLICE_MS = 20
 interface Plan {
   readonly sql: string
   readonly params: readonly SqlValue[]
-  /** The rows are the matches (mingo need not test them). */
+  /** The rows are the matches (the matcher need not test them). */
   readonly exact: boolean
   /** The rows come in the requested order (so skip and limit apply while reading). */
   readonly ordered: boolean
@@ -25,7 +26,14 @@ interface Plan {
  * order. Made inside the read transaction: what it knows of the indexed paths' contents (the
  * shape probes) holds for the rows it reads.
  */
-export function plan(db: StoreDatabase, conn: Connection, state: CollectionState, filter: Filter, sort: Sort | undefined, select: string): Plan {
+export function plan(
+  db: StoreDatabase,
+  conn: Connection,
+  state: CollectionState,
+  filter: Filter,
+  sort: Sort | undefined,
+  select: string,
+): Plan {
   const ctx = shapeContext(db, conn, state)
   const where = pushdown(filter, ctx)
   const order = orderBy(sort, ctx)
@@ -37,68 +45,84 @@ export function plan(db: StoreDatabase, conn: Connection, state: CollectionState
   }
 }
 
-/** Finds with MongoDB's answers: SQL narrows and orders, mingo decides, projects and sorts what SQL could not. */
-export async function find(db: StoreDatabase, state: CollectionState, filter: Filter, options: FindOptions): Promise<StoredDoc[]> {
+/**
+ * Finds with MongoDB's answers: SQL narrows (and orders, when it can sort as MongoDB does), the
+ * compiled query (../mql) decides, then sorts, pages and projects what SQL did not.
+ */
+export async function find(db: StoreDatabase, state: CollectionState, q: CompiledFind): Promise<StoredDoc[]> {
   return db.read(async (conn) => {
     if (!state.hasTable(conn)) return []
-    const p = plan(db, conn, state, filter, options.sort, 'json(doc) AS doc')
-    const query = new Query(filter, {})
-    const skip = Math.max(0, options.skip ?? 0)
-    const limit = Math.abs(options.limit ?? 0) // 0: none; negative: MongoDB's single batch, the same here
+    const p = plan(db, conn, state, q.filter, q.sort, 'json(doc) AS doc')
     const docs: StoredDoc[] = []
     let skipped = 0
-    let rows = 0
-    let slice = performance.now()
+    const slicer = new Slicer()
     for (const row of state.statement(conn, p.sql).iterate(...p.params) as Iterable<{ doc: string }>) {
-      if (p.ordered && p.exact && skipped < skip) {
+      if (p.ordered && p.exact && skipped < q.skip) {
         skipped++ // skipped unparsed
         continue
       }
       const doc = parseDocument(row.doc)
-      if ((p.exact || query.test(doc)) && !(p.ordered && skipped++ < skip)) {
+      if ((p.exact || q.match(doc)) && !(p.ordered && skipped++ < q.skip)) {
         docs.push(doc)
-        if (p.ordered && limit > 0 && docs.length >= limit) break
+        if (p.ordered && q.limit > 0 && docs.length >= q.limit) break
       }
-      if ((++rows & 127) === 0 && performance.now() - slice > SLICE_MS) {
-        await nextTurn() // this reader is this query's alone, and its snapshot stays put
-        slice = performance.now()
-      }
+      await slicer.turn()
     }
-    if (p.ordered) return options.projection ? query.find<StoredDoc>(docs, options.projection).all() : docs
-    // Not ordered: a sort SQL cannot do as MongoDB does (mingo sorts before it projects).
-    let cursor = query.find<StoredDoc>(docs, options.projection).sort(options.sort as Sort).skip(skip)
-    if (limit > 0) cursor = cursor.limit(limit)
-    return cursor.all()
+    return p.ordered ? docs.map(q.project) : q.finish(docs)
   })
 }
 
-export async function count(db: StoreDatabase, state: CollectionState, filter: Filter): Promise<number> {
+export async function count(
+  db: StoreDatabase,
+  state: CollectionState,
+  filter: Filter,
+  match: Matcher,
+): Promise<number> {
   return db.read(async (conn) => {
     if (!state.hasTable(conn)) return 0
     const counted = plan(db, conn, state, filter, undefined, 'count(*) AS n')
-    if (counted.exact) return (state.statement(conn, counted.sql.replace(/ ORDER BY rid$/, '')).get(...counted.params) as { n: number }).n
+    if (counted.exact)
+      return (
+        state.statement(conn, counted.sql.replace(/ ORDER BY rid$/, '')).get(...counted.params) as {
+          n: number
+        }
+      ).n
     const p = plan(db, conn, state, filter, undefined, 'json(doc) AS doc')
-    const query = new Query(filter, {})
     let n = 0
-    let rows = 0
-    let slice = performance.now()
+    const slicer = new Slicer()
     for (const row of state.statement(conn, p.sql).iterate(...p.params) as Iterable<{ doc: string }>) {
-      if (query.test(parseDocument(row.doc))) n++
-      if ((++rows & 127) === 0 && performance.now() - slice > SLICE_MS) {
-        await nextTurn()
-        slice = performance.now()
-      }
+      if (match(parseDocument(row.doc))) n++
+      await slicer.turn()
     }
     return n
   })
 }
 
+/** Gives the event loop a turn every SLICE_MS of a long read (this reader and its snapshot stay put). */
+class Slicer {
+  private rows = 0
+  private since = performance.now()
+
+  async turn(): Promise<void> {
+    if ((++this.rows & 127) !== 0 || performance.now() - this.since <= SLICE_MS) return
+    await nextTurn()
+    this.since = performance.now()
+  }
+}
+
 /** SQLite's plan for a find (EXPLAIN QUERY PLAN), one line per step: for tests. */
-export async function explain(db: StoreDatabase, state: CollectionState, filter: Filter, options: FindOptions): Promise<string[]> {
+export async function explain(
+  db: StoreDatabase,
+  state: CollectionState,
+  filter: Filter,
+  options: FindOptions,
+): Promise<string[]> {
   return db.read((conn) => {
     if (!state.hasTable(conn)) return []
     const p = plan(db, conn, state, filter, options.sort, 'json(doc) AS doc')
-    return (conn.prepare(`EXPLAIN QUERY PLAN ${p.sql}`).all(...p.params) as { detail: string }[]).map((r) => r.detail)
+    return (conn.prepare(`EXPLAIN QUERY PLAN ${p.sql}`).all(...p.params) as { detail: string }[]).map(
+      (r) => r.detail,
+    )
   })
 }
 
@@ -119,7 +143,9 @@ function shapeContext(db: StoreDatabase, conn: Connection, state: CollectionStat
       if (shape === undefined) {
         const k = shapeExpr(parts)
         const { object, boolean } = shapeCodes(parts)
-        const sql = `SELECT EXISTS (SELECT 1 FROM ${state.table} WHERE ${k} BETWEEN 1 AND ${object}) AS mixed, EXISTS (SELECT 1 FROM ${state.table} WHERE ${k} = ${boolean}) AS booleans`
+        const sql =
+          `SELECT EXISTS (SELECT 1 FROM ${state.table} WHERE ${k} BETWEEN 1 AND ${object}) AS mixed, ` +
+          `EXISTS (SELECT 1 FROM ${state.table} WHERE ${k} = ${boolean}) AS booleans`
         const probe = state.statement(conn, sql).get() as { mixed: number; booleans: number }
         shape = probe.mixed ? 'mixed' : probe.booleans ? 'booleans' : 'pure'
         known.set(path, shape)

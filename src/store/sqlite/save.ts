@@ -8,20 +8,34 @@ import { parseDocument } from './ejson'
  * `$set`), replace the bookkeeping when given, check MongoDB's size limit, write. Transactions
  * of all processes are serialized, so concurrent merges into one document lose nothing.
  */
-export function saveDocument(db: StoreDatabase, collection: string, id: string, fields: StoredDoc, run: RunRecord | undefined): void {
+export function saveDocument(
+  db: StoreDatabase,
+  collection: string,
+  id: string,
+  fields: StoredDoc,
+  run: RunRecord | undefined,
+): void {
   const state = db.collection(collection)
   db.write((conn) => {
     state.ensureTable(conn)
-    const before = state.statement(conn, `SELECT json(doc) FROM ${state.table} WHERE id = ?`).pluck().get(id) as string | undefined
+    const before = state
+      .statement(conn, `SELECT json(doc) FROM ${state.table} WHERE id = ?`)
+      .pluck()
+      .get(id) as string | undefined
     const base = before === undefined ? { _id: id } : parseDocument(before)
     // `_id` is the row's key: fields cannot change it (MongoDB refuses to as well).
     const doc: StoredDoc = { ...base, ...fields, ...(run ? { [RUN_FIELD]: run } : {}), _id: id }
     const bytes = BSON.calculateObjectSize(doc)
-    if (bytes > MAX_DOCUMENT_BYTES) throw new Error(`the document is ${bytes} bytes as BSON, over the ${MAX_DOCUMENT_BYTES}-byte limit`)
+    if (bytes > MAX_DOCUMENT_BYTES)
+      throw new Error(`the document is ${bytes} bytes as BSON, over the ${MAX_DOCUMENT_BYTES}-byte limit`)
     // EJSON relaxed: numbers, strings and booleans stay plain JSON that SQL can compare and index;
     // Dates and other BSON types keep their type as {"$date": ...} and such.
     const text = EJSON.stringify(doc, { relaxed: true })
-    state.statement(conn, `INSERT INTO ${state.table} (id, doc) VALUES (?, jsonb(?)) ON CONFLICT (id) DO UPDATE SET doc = excluded.doc`).run(id, text)
+    // Not an upsert: its conflict clause would override the multikey triggers' INSERT OR IGNORE
+    // (SQLite applies the outer statement's conflict resolution to the triggers' statements).
+    if (before === undefined)
+      state.statement(conn, `INSERT INTO ${state.table} (id, doc) VALUES (?, jsonb(?))`).run(id, text)
+    else state.statement(conn, `UPDATE ${state.table} SET doc = jsonb(?) WHERE id = ?`).run(text, id)
   })
   state.committed()
 }
