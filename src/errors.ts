@@ -22,6 +22,7 @@ export type LevErrorCode =
   | 'LEV_CONTAINER_START'
   | 'LEV_ENGINE_LOST'
   | 'LEV_STORE'
+  | 'LEV_QUERY'
   | 'LEV_STORE_UNAVAILABLE'
   | 'LEV_RESULT_TOO_LARGE'
   | 'LEV_BAD_RECORD'

@@ -1,4 +1,4 @@
-import { LevError, type LevErrorCode } from '../errors'
+import { LevError } from '../errors'
 
 /**
  * A filter, sort, projection or find option the embedded store does not support, or that
@@ -12,8 +12,7 @@ import { LevError, type LevErrorCode } from '../errors'
  * ```
  */
 export class QueryError extends LevError {
-  // Not yet in errors.ts's catalogue of codes (being restructured): cast until it is added there.
-  readonly code = 'LEV_QUERY' as unknown as LevErrorCode
+  readonly code = 'LEV_QUERY'
   constructor(message: string) {
     super(message)
   }
