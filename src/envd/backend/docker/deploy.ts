@@ -1,10 +1,14 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import type Dockerode from 'dockerode'
 import { statusOf } from '../../../engine/status'
 import type { Placement } from '../backend'
 import { DeployError } from '../backend'
 import { proxyOptions, serviceOptions, type EnvContext } from './containers'
+import { waitFor, waitHealthy, type GateOptions } from './gates'
 import type { PortAllocator } from './ports'
 import { waitForTcp, tcpAccepts } from './probe'
+import { withComposeSettings } from './service-options'
 
 /** How often a host port the host refused is swapped for another before giving up. */
 const PORT_ATTEMPTS = 5
@@ -22,28 +26,48 @@ export interface DeployTools {
 }
 
 /**
- * Creates and starts an environment's containers in dependency order, the published one on a
- * reserved host port (another one if the host already uses it), then waits for the exposed port.
+ * Creates and starts an environment's containers in dependency order, each once the
+ * `depends_on` conditions of what it waits for hold (a dependency that had to complete is then
+ * removed), the published one on a reserved host port (another one if the host already uses it),
+ * then waits for the healthchecks and the exposed port, all within the ready timeout.
  * Leaves cleaning up after a failure to the caller.
  */
 export async function deployContainers(
-  tools: DeployTools,
+  given: DeployTools,
   ctx: EnvContext,
   edge: string | undefined,
   placed: (p: Placement) => Promise<void>,
   signal: AbortSignal,
 ): Promise<Placement> {
+  const deadline = Date.now() + given.readyTimeoutMs
+  const flag = await flagOf(ctx)
+  const tools: DeployTools = { ...given, redact: (text) => hide(given.redact(text), flag) }
+  const gate: GateOptions = { deadline, signal, redact: tools.redact }
   const { docker, ports } = tools
   let port = ports.reserve(ctx.id)
   await placed({ nodeIp: tools.nodeIp, nodePort: port })
   const containers: Dockerode.Container[] = []
+  const byService = new Map<string, Dockerode.Container>()
+  const removed = new Set<string>()
   let target: Dockerode.Container | undefined
   for (const service of ctx.plan.services) {
     signal.throwIfAborted()
+    for (const dep of service.dependsOn) {
+      const waited = byService.get(dep.service)
+      if (!waited || removed.has(dep.service)) continue
+      await waitFor(waited, dep.service, dep.condition, gate)
+      if (dep.condition !== 'service_completed_successfully') continue
+      // Done with its work: renew's health check wants every container running.
+      await waited.remove({ force: true, v: true })
+      removed.add(dep.service)
+      containers.splice(containers.indexOf(waited), 1)
+    }
     const publishes = !edge && service.name === ctx.plan.exposed.service
-    const started = await startPublishing(tools, ctx.id, port, (p) => create(docker, serviceOptions(ctx, service, publishes ? p : undefined)), publishes)
+    const options = (p: number) => withComposeSettings(serviceOptions(ctx, service, publishes ? p : undefined), service, ctx.hardening, flag, removed)
+    const started = await startPublishing(tools, ctx.id, port, (p) => create(docker, options(p)), publishes)
     if (started.port !== port) await placed({ nodeIp: tools.nodeIp, nodePort: (port = started.port) })
     containers.push(started.container)
+    byService.set(service.name, started.container)
     if (service.name === ctx.plan.exposed.service) target = started.container
   }
   // A container that already exited has no address: say why it exited instead.
@@ -67,8 +91,20 @@ export async function deployContainers(
     if (started.port !== port) await placed({ nodeIp: tools.nodeIp, nodePort: (port = started.port) })
     containers.push((proxy = started.container))
   }
-  await waitReady(tools, ctx, containers, targetIp, proxy ? await addressOn(proxy, edge!) : undefined, port, signal)
+  const services = [...byService].filter(([name]) => !removed.has(name)).map(([service, container]) => ({ service, container }))
+  await waitHealthy(services, gate)
+  await waitReady(tools, ctx, containers, targetIp, proxy ? await addressOn(proxy, edge!) : undefined, port, signal, deadline)
   return { nodeIp: tools.nodeIp, nodePort: port }
+}
+
+/** The create's flag, when a variable needs it: what the flag folder holds (null: none). */
+async function flagOf(ctx: EnvContext): Promise<string | null> {
+  if (!ctx.flagFolder || !ctx.plan.services.some((s) => s.flagEnvironment.length)) return null
+  return readFile(join(ctx.flagFolder, 'flag'), 'utf8').catch(() => null)
+}
+
+function hide(text: string, flag: string | null): string {
+  return flag ? text.split(flag).join('[flag]') : text
 }
 
 async function create(docker: Dockerode, options: Dockerode.ContainerCreateOptions): Promise<Dockerode.Container> {
@@ -126,8 +162,8 @@ async function waitReady(
   proxyIp: string | undefined,
   hostPort: number,
   signal: AbortSignal,
+  deadline: number,
 ): Promise<void> {
-  const deadline = Date.now() + tools.readyTimeoutMs
   const failed = () => whyNotRunning(tools, containers)
   if (ctx.plan.exposed.protocol === 'udp') {
     const why = await failed()

@@ -3,6 +3,7 @@ import { LABEL } from '../../../engine/labels'
 import { statusOf } from '../../../engine/status'
 import type { SubnetPool } from '../../../engine/subnets'
 import type { Hardening } from '../../options'
+import { hasFlagPlace } from '../../compose/plan'
 import type { DeployRequest, EnvBackend, Placement, SweepResult } from '../backend'
 import type { EnvContext } from './containers'
 import { deployContainers } from './deploy'
@@ -70,7 +71,7 @@ export class DockerBackend implements EnvBackend {
     try {
       const network = await this.networks.acquire(uid, id)
       const edge = egress ? await this.networks.acquire('edge', id) : undefined
-      const wantsFlag = plan.services.some((s) => s.mounts.some((m) => m.kind === 'flag'))
+      const wantsFlag = hasFlagPlace(plan)
       const flagFolder = wantsFlag ? await this.flags.prepare(uid, challenge, request.flag) : undefined
       await Promise.all(
         plan.volumes.map((v) =>
