@@ -1,4 +1,5 @@
 import { Command } from 'commander'
+import { envdCheckCommand } from './envd-check-command'
 import { describeFailure } from './failure'
 import { configure } from './help'
 import { EXIT, UsageError, type ExitCode } from './usage'
@@ -58,6 +59,7 @@ export function envdCommand(finish: (code: ExitCode) => void): Command {
     .option('--subnet-pool <range:prefix>', 'address pool of the uid networks (default LEVRT_ENVD_SUBNET_POOL, else 10.78.0.0/16:27)')
     .option('--log-level <level>', 'pino log level', 'info')
     .action(async (flags: EnvdFlags) => finish(await serve(flags)))
+    .addCommand(envdCheckCommand(finish))
 }
 
 async function serve(flags: EnvdFlags): Promise<ExitCode> {

@@ -5,7 +5,7 @@ import { mountsOf } from './mounts'
 import { checkNetworks } from './networks'
 import type { ComposePlan, Condition, ExposedPort, PlanDependency, PlanHealthcheck, PlanService, RestartPolicy } from './plan'
 import type { Problems } from './problems'
-import { IMAGE_MISSING, PORT, REFUSED } from './reasons'
+import { IMAGE_MISSING, PORT } from './reasons'
 import type { ComposeFile, ComposeService } from './schema'
 import { durationMs } from './units'
 import { shellWords } from './words'
@@ -15,6 +15,8 @@ export interface BuildInput {
   readonly vars: ReadonlyMap<string, string>
   readonly flagged: ReadonlyMap<string, readonly Piece[]>
   readonly envFiles: ReadonlyMap<string, ReadonlyMap<string, readonly Piece[]>>
+  /** Keys (`service.key`, a service, or a top-level key) the schema refused and took out: not judged again. */
+  readonly pruned: ReadonlySet<string>
 }
 
 /**
@@ -23,18 +25,21 @@ export interface BuildInput {
  * loop, one network. Problems are added, not thrown: the caller lists them all.
  */
 export function buildPlan(file: ComposeFile, input: BuildInput, problems: Problems): ComposePlan {
-  const declared = new Set(Object.keys(file.volumes ?? {}))
+  // Top-level volumes the schema took out: every name counts as declared, so no second, wrong problem.
+  const used = Object.values(file.services).flatMap((s) => (s.volumes ?? []).map((v) => (typeof v === 'string' ? v.split(':')[0] : v.type === 'volume' ? v.source : undefined)))
+  const declared = new Set(input.pruned.has('volumes') ? used.filter((v): v is string => !!v) : Object.keys(file.volumes ?? {}))
   const anonymous: string[] = []
   const exposed: (ExposedPort & { path: string })[] = []
   const services = new Map<string, PlanService>()
-  checkNetworks(file, problems)
+  const badPorts: unknown[] = []
+  if (!input.pruned.has('networks')) checkNetworks(file, problems)
   for (const [name, s] of Object.entries(file.services)) {
     const at = `services.${name}`
-    if (s.image === undefined) problems.add(`${at}.image`, IMAGE_MISSING)
+    if (s.image === undefined && !input.pruned.has(`${name}.image`)) problems.add(`${at}.image`, IMAGE_MISSING)
     ;(s.ports ?? []).forEach((p, i) => {
       const port = parsePort(p)
       if (port.port >= 1 && port.port <= 65535) exposed.push({ service: name, ...port, path: `${at}.ports[${i}]` })
-      else problems.add(`${at}.ports[${i}]`, PORT)
+      else badPorts.push(problems.add(`${at}.ports[${i}]`, PORT))
     })
     checkLinks(name, s, file, problems)
     const env = serviceEnvironment(name, s, input.envFiles.get(name) ?? new Map(), input.flagged, input.vars, problems)
@@ -63,7 +68,9 @@ export function buildPlan(file: ComposeFile, input: BuildInput, problems: Proble
       limits: requestedLimits(s, at, problems),
     })
   }
-  if (exposed.length !== 1) {
+  // Ports already refused (or taken out with a service) cannot be counted.
+  const uncounted = badPorts.length > 0 || [...input.pruned].some((k) => !k.includes('.') || k.endsWith('.ports'))
+  if (exposed.length !== 1 && !(exposed.length === 0 && uncounted)) {
     const found = exposed.map((e) => `${e.path} (${e.port}/${e.protocol})`).join(', ')
     problems.add(
       exposed[0]?.path ?? 'services',
@@ -89,7 +96,9 @@ function checkLinks(name: string, s: ComposeService, file: ComposeFile, problems
   ;(s.links ?? []).forEach((link, i) => {
     const [target, alias] = link.split(':')
     if (!(target in file.services)) problems.add(`services.${name}.links[${i}]`, `there is no service ${JSON.stringify(target)}: delete the link (services reach each other by name)`)
-    else if (alias !== undefined && alias !== target) problems.add(`services.${name}.links[${i}]`, REFUSED.aliases)
+    else if (alias !== undefined && alias !== target) {
+      problems.add(`services.${name}.links[${i}]`, `a link alias is refused: services reach each other by service name; write "${target}" and connect to ${target}`)
+    }
   })
 }
 

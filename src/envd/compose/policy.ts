@@ -24,15 +24,53 @@ export class ComposePolicy {
   async plan(raw: unknown, shownAs: string, folder: ComposeFolder): Promise<ComposePlan> {
     const problems = new Problems()
     const { doc, flagged } = interpolateDoc(raw, folder.dotenv, problems)
-    if (!this.check.Check(doc)) {
-      for (const error of this.check.Errors(doc)) for (const p of describe(error)) problems.add(p.path, p.reason)
-      throw new ComposeRefusal(shownAs, problems.all())
-    }
-    const envFiles = await readEnvFiles(doc, folder, problems)
-    const plan = buildPlan(doc, { vars: folder.dotenv, flagged, envFiles }, problems)
+    const { valid, pruned } = this.prune(doc, problems)
+    if (!valid) throw new ComposeRefusal(shownAs, problems.all())
+    const envFiles = await readEnvFiles(valid, folder, problems)
+    const plan = buildPlan(valid, { vars: folder.dotenv, flagged, envFiles, pruned }, problems)
     if (problems.size) throw new ComposeRefusal(shownAs, problems.all())
     return plan
   }
+
+  private prune(doc: unknown, problems: Problems): { valid?: ComposeFile; pruned: Set<string> } {
+    return pruneInvalid(this.check, doc, problems)
+  }
+}
+
+/**
+ * Schema problems are recorded, and the keys holding them taken out (a service's key, or a
+ * top-level one), until what is left has the schema's shape: the checks in code then run on the
+ * rest, so one round lists every problem. Undefined when nothing usable is left.
+ */
+function pruneInvalid(
+  check: TypeCheck<ReturnType<typeof composeSchema>>,
+  doc: unknown,
+  problems: Problems,
+): { valid?: ComposeFile; pruned: Set<string> } {
+  const pruned = new Set<string>()
+  let current = structuredClone(doc)
+  for (let round = 0; round < 100; round++) {
+    if (check.Check(current)) return { valid: current, pruned }
+    const errors = [...check.Errors(current)]
+    for (const error of errors) for (const p of describe(error)) problems.add(p.path, p.reason)
+    const [top, service, key] = errors.map((e) => e.path.split('/').slice(1))[0]
+    if (typeof current !== 'object' || current === null || Array.isArray(current) || top === undefined) return { pruned }
+    const file = current as Record<string, unknown>
+    const services = file.services as Record<string, Record<string, unknown> | undefined> | undefined
+    const owner = top === 'services' && key !== undefined && typeof services?.[service] === 'object' ? services[service] : undefined
+    if (owner && !Array.isArray(owner)) {
+      delete owner[key]
+      pruned.add(`${service}.${key}`)
+    } else if (top === 'services' && service !== undefined && services?.[service] !== undefined) {
+      delete services[service]
+      pruned.add(service)
+    } else {
+      delete file[top]
+      pruned.add(top)
+    }
+    current = file
+  }
+  return { pruned }
 }
 
 /** Each service's env_file values (later files win), interpolated; a missing required file is a problem. */
