@@ -9,6 +9,8 @@ const MIN_MEMORY = 6 * 1024 * 1024
 /** Docker's own default open-file limit: what a file may ask for at most. */
 const MAX_NOFILE = 1_048_576
 const ULIMITS = ['nofile', 'nproc', 'core', 'stack', 'memlock'] as const
+/** Accepted and left out: raising it needs a privilege the node's engine may not have (the engine's default stays). */
+const IGNORED = new Set(['memlock'])
 
 /** The limits a service asks for (`mem_limit`, `cpus`, ..., `deploy.resources.limits`): the lower of each wins. */
 export function requestedLimits(s: ComposeService, at: string, problems: Problems): RequestedLimits {
@@ -26,6 +28,7 @@ export function requestedLimits(s: ComposeService, at: string, problems: Problem
       problems.add(`${at}.ulimits.${name}`, `only the ${ULIMITS.join(', ')} ulimits are accepted; delete it`)
       continue
     }
+    if (IGNORED.has(name)) continue
     const [soft, hard] = typeof v === 'number' ? [v, v] : [v.soft, v.hard]
     if (soft > hard && hard >= 0) problems.add(`${at}.ulimits.${name}`, 'soft is above hard: write soft <= hard')
     ulimits.push({ name, soft, hard })
@@ -52,7 +55,7 @@ export function appliedLimits(requested: RequestedLimits, caps: Pick<Hardening, 
   const held = (v: number | undefined, cap: number) => (v === undefined ? cap : Math.min(v, cap))
   const memoryBytes = held(requested.memoryBytes, caps.memoryBytes)
   const pids = held(requested.pids, caps.pids)
-  const ceiling: Readonly<Record<string, number>> = { nproc: pids, memlock: memoryBytes, nofile: MAX_NOFILE }
+  const ceiling: Readonly<Record<string, number>> = { nproc: pids, nofile: MAX_NOFILE }
   return {
     nanoCpus: held(requested.nanoCpus, caps.nanoCpus),
     memoryBytes,
