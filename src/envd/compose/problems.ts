@@ -34,7 +34,7 @@ export class ComposeRefusal extends EnvdError {
     readonly problems: readonly Problem[],
   ) {
     const lines = grouped(problems)
-    const body = lines.length === 1 ? lines[0] : `${lines.length} problems:\n${lines.map((l) => `- ${l}`).join('\n')}`
+    const body = lines.length === 1 ? lines[0] : `${problems.length} problems:\n${lines.map((l) => `- ${l}`).join('\n')}`
     super(422, `${shownAs} is refused: ${body}`)
   }
 }
