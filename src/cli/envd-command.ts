@@ -59,6 +59,8 @@ export function envdCommand(finish: (code: ExitCode) => void): Command {
     .option('--subnet-pool <range:prefix>', 'address pool of the uid networks (default LEVRT_ENVD_SUBNET_POOL, else 10.78.0.0/16:27)')
     .option('--log-level <level>', 'pino log level', 'info')
     .action(async (flags: EnvdFlags) => finish(await serve(flags)))
+    // `check`'s own --cpus/--memory/--pids are its own, not the service's.
+    .enablePositionalOptions()
     .addCommand(envdCheckCommand(finish))
 }
 
