@@ -135,7 +135,6 @@ export function serviceSchema(capAllow: readonly string[]) {
       working_dir: Type.Optional(Type.String({ pattern: ABSOLUTE })),
       user: Type.Optional(Type.Union([Type.String(), Type.Integer()])),
       hostname: Type.Optional(Type.String({ pattern: NAME })),
-      domainname: Type.Optional(Type.String()),
       restart: Type.Optional(Type.Union(['no', 'always', 'on-failure', 'unless-stopped'].map((r) => Type.Literal(r)))),
       depends_on: Type.Optional(
         Type.Union([
