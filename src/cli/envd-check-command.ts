@@ -23,15 +23,16 @@ interface Target {
   readonly composeFile: string
 }
 
-/** `levrt envd check [--json] [--data DIR] FILE|DIR...`: compose files checked exactly as a create checks them. */
+/** `levrt envd check [--json] [--data DIR] FILE|DIR...`: compose files checked as a create checks them. */
 export function envdCheckCommand(finish: (code: ExitCode) => void): Command {
   return configure(new Command('check'))
     .usage('[--json] [--data DIR] FILE|DIR...')
     .summary('check compose files as a create would')
     .description(
-      'Checks each compose file (a FOLDER: every docker-compose.y[a]ml / compose.y[a]ml under it) through the same code a ' +
-        "create runs, and prints what would run (services, images, the exposed port, where the flag goes, the limits " +
-        'applied) or every problem with its fix. With --data, paths are compose_file values under <data>/compose/. ' +
+      'Checks each compose file (a FOLDER: every docker-compose.y[a]ml / compose.y[a]ml under it) ' +
+        'through the same code a create runs, and prints what would run (services, images, the exposed ' +
+        'port, where the flag goes, the limits applied) or every problem with its fix. With --data, ' +
+        'paths are compose_file values under <data>/compose/. ' +
         'Exit codes: 0 all accepted, 1 any refused, 2 a usage error.',
     )
     .argument('<paths...>', 'compose files or folders of them')
@@ -53,12 +54,23 @@ async function check(paths: readonly string[], flags: CheckFlags): Promise<ExitC
   const { summarize, limitsText } = await import('../envd/compose/summary')
   let options
   try {
-    options = resolveOptions({ data: flags.data, cpus: flags.cpus, memory: flags.memory, pids: flags.pids, capAllow: flags.capAllow, nodeIp: '127.0.0.1' })
+    options = resolveOptions({
+      data: flags.data,
+      cpus: flags.cpus,
+      memory: flags.memory,
+      pids: flags.pids,
+      capAllow: flags.capAllow,
+      nodeIp: '127.0.0.1',
+    })
   } catch (err) {
     if (err instanceof EnvdOptionsError) throw new UsageError(err.message)
     throw err
   }
-  const targets = (await Promise.all(paths.map((p) => targetsOf(p, flags.data === undefined ? undefined : join(options.dataDir, 'compose'))))).flat()
+  const targets = (
+    await Promise.all(
+      paths.map((p) => targetsOf(p, flags.data === undefined ? undefined : join(options.dataDir, 'compose'))),
+    )
+  ).flat()
   const policy = new ComposePolicy(options.hardening.capAllow)
   let refused = 0
   for (const t of targets) {
@@ -70,16 +82,23 @@ async function check(paths: readonly string[], flags: CheckFlags): Promise<ExitC
         out(`${t.shown}: accepted`)
         out(`  exposed: ${summary.exposed}`)
         for (const s of summary.services) {
-          const extra = [...(s.healthcheck ? ['healthcheck gates CREATED'] : []), ...s.waitsFor.map((w) => `waits for ${w}`)]
+          const extra = [
+            ...(s.healthcheck ? ['healthcheck gates CREATED'] : []),
+            ...s.waitsFor.map((w) => `waits for ${w}`),
+          ]
           out(`  service ${s.name}: ${s.image}${extra.length ? `; ${extra.join('; ')}` : ''}`)
           out(`    limits: ${limitsText(s.limits)}`)
         }
-        out(`  flag: ${summary.flag.length ? summary.flag.join(', ') : 'nowhere (a create with a flag is refused)'}`)
+        const flag = summary.flag.length
+          ? summary.flag.join(', ')
+          : 'nowhere (a create with a flag is refused)'
+        out(`  flag: ${flag}`)
       }
     } catch (err) {
       if (!(err instanceof Error && 'statusCode' in err)) throw err
       refused++
-      const problems = err instanceof ComposeRefusal ? err.problems : [{ path: '(the file)', reason: err.message }]
+      const problems =
+        err instanceof ComposeRefusal ? err.problems : [{ path: '(the file)', reason: err.message }]
       if (flags.json) out(JSON.stringify({ file: t.shown, accepted: false, problems }))
       else {
         out(`${t.shown}: refused, ${problems.length === 1 ? '1 problem' : `${problems.length} problems`}`)
@@ -87,7 +106,8 @@ async function check(paths: readonly string[], flags: CheckFlags): Promise<ExitC
       }
     }
   }
-  if (!flags.json) process.stderr.write(`levrt envd check: ${targets.length - refused} accepted, ${refused} refused\n`)
+  if (!flags.json)
+    process.stderr.write(`levrt envd check: ${targets.length - refused} accepted, ${refused} refused\n`)
   return refused ? EXIT.failed : EXIT.done
 }
 
@@ -98,12 +118,21 @@ async function targetsOf(path: string, dataRoot: string | undefined): Promise<Ta
   if (!info) throw new UsageError(`${path}: no such file or folder${dataRoot ? ` under ${dataRoot}/` : ''}`)
   const target = (file: string): Target => {
     const root = dataRoot ?? (info.isDirectory() ? full : dirname(full))
-    return { shown: dataRoot ? relative(dataRoot, file) : relative(process.cwd(), file) || file, root, composeFile: relative(root, file) }
+    return {
+      shown: dataRoot ? relative(dataRoot, file) : relative(process.cwd(), file) || file,
+      root,
+      composeFile: relative(root, file),
+    }
   }
   if (!info.isDirectory()) return [target(full)]
   const found = (await readdir(full, { recursive: true }))
-    .filter((f) => NAMES.has(basename(f)) && !f.split(/[\\/]/).some((part) => part === 'node_modules' || part.startsWith('.')))
+    .filter(
+      (f) =>
+        NAMES.has(basename(f)) &&
+        !f.split(/[\\/]/).some((part) => part === 'node_modules' || part.startsWith('.')),
+    )
     .sort()
-  if (!found.length) throw new UsageError(`${path}: a folder without ${[...NAMES].join(', ')} anywhere under it`)
+  if (!found.length)
+    throw new UsageError(`${path}: a folder without ${[...NAMES].join(', ')} anywhere under it`)
   return found.map((f) => target(join(full, f)))
 }

@@ -16,8 +16,13 @@ const AUTHORS = resolve(__dirname, '../fixtures/envd/authors')
 
 beforeAll(() => {
   const newest = (dir: string): number =>
-    Math.max(...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs)))
-  if (!existsSync(BIN) || newest(join(ROOT, 'src')) > statSync(BIN).mtimeMs) execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' })
+    Math.max(
+      ...readdirSync(dir, { withFileTypes: true }).map((e) =>
+        e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs,
+      ),
+    )
+  if (!existsSync(BIN) || newest(join(ROOT, 'src')) > statSync(BIN).mtimeMs)
+    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' })
 }, 180_000)
 
 interface Result {
@@ -35,7 +40,11 @@ function levrt(args: readonly string[], cwd = AUTHORS): Promise<Result> {
   return new Promise((done) => child.once('close', (code) => done({ code, stdout, stderr })))
 }
 
-const jsonLines = (r: Result) => r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>)
+const jsonLines = (r: Result) =>
+  r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, any>)
 
 describe('levrt envd check', () => {
   let data: string
@@ -49,10 +58,18 @@ describe('levrt envd check', () => {
     const r = await levrt(['envd', 'check', 'healthy', 'limits/docker-compose.yaml', 'flag-env'])
     expect(r.code).toBe(0)
     expect(r.stdout).toContain('healthy/docker-compose.yml: accepted\n  exposed: app 8080/tcp\n')
-    expect(r.stdout).toContain('  service app: levrt-test/busybox:1.0; healthcheck gates CREATED; waits for db (service_healthy); waits for seed (service_completed_successfully)')
-    expect(r.stdout).toContain('  service small: levrt-test/busybox:1.0\n    limits: cpus 0.25, memory 32m, pids 50, shm 32m, nofile 1024:2048, nproc 50:50')
-    expect(r.stdout).toContain('  service greedy: levrt-test/busybox:1.0\n    limits: cpus 0.5, memory 256m, pids 128\n')
-    expect(r.stdout).toMatch(/flag: pwn:\/home\/ctf\/flag\/flag \(flag volume\), pwn \$SECOND_FLAG \(environment variable\), pwn \$FLAG/)
+    expect(r.stdout).toContain(
+      '  service app: levrt-test/busybox:1.0; healthcheck gates CREATED; waits for db (service_healthy); waits for seed (service_completed_successfully)',
+    )
+    expect(r.stdout).toContain(
+      '  service small: levrt-test/busybox:1.0\n    limits: cpus 0.25, memory 32m, pids 50, shm 32m, nofile 1024:2048, nproc 50:50',
+    )
+    expect(r.stdout).toContain(
+      '  service greedy: levrt-test/busybox:1.0\n    limits: cpus 0.5, memory 256m, pids 128\n',
+    )
+    expect(r.stdout).toMatch(
+      /flag: pwn:\/home\/ctf\/flag\/flag \(flag volume\), pwn \$SECOND_FLAG \(environment variable\), pwn \$FLAG/,
+    )
     expect(r.stderr).toBe('levrt envd check: 3 accepted, 0 refused\n')
   })
 
@@ -79,9 +96,18 @@ describe('levrt envd check', () => {
     expect(byFile['limits/docker-compose.yaml']).toMatchObject({
       accepted: true,
       exposed: 'small 80/tcp',
-      services: [{ name: 'small', limits: { nanoCpus: 0.25e9, memoryBytes: 32 * 1024 ** 2, pids: 50 } }, { name: 'greedy' }],
+      services: [
+        { name: 'small', limits: { nanoCpus: 0.25e9, memoryBytes: 32 * 1024 ** 2, pids: 50 } },
+        { name: 'greedy' },
+      ],
     })
-    const refused = await levrt(['envd', 'check', '--json', 'refused/ports-strings.yaml', 'refused/jail.yaml'])
+    const refused = await levrt([
+      'envd',
+      'check',
+      '--json',
+      'refused/ports-strings.yaml',
+      'refused/jail.yaml',
+    ])
     expect(jsonLines(refused)).toEqual([
       {
         file: 'refused/ports-strings.yaml',
@@ -91,13 +117,20 @@ describe('levrt envd check', () => {
           { path: 'services.db.ports[0]', reason: expect.stringContaining('from 1 to 65535') },
         ],
       },
-      { file: 'refused/jail.yaml', accepted: false, problems: [{ path: 'services.chall.privileged', reason: expect.stringContaining('socat or xinetd') }] },
+      {
+        file: 'refused/jail.yaml',
+        accepted: false,
+        problems: [{ path: 'services.chall.privileged', reason: expect.stringContaining('socat or xinetd') }],
+      },
     ])
     expect(refused.code).toBe(1)
   })
 
   it('with --data names files as a create does, and holds limits to the given caps', async () => {
-    const r = await levrt(['envd', 'check', '--data', data, '--memory', '16m', '--json', 'limits', 'refused/flag-root.yaml'], ROOT)
+    const r = await levrt(
+      ['envd', 'check', '--data', data, '--memory', '16m', '--json', 'limits', 'refused/flag-root.yaml'],
+      ROOT,
+    )
     const [limits, flagRoot] = jsonLines(r)
     expect(limits).toMatchObject({ file: 'limits/docker-compose.yaml', accepted: true })
     expect(limits.services.map((s: any) => s.limits.memoryBytes)).toEqual([16 * 1024 ** 2, 16 * 1024 ** 2])
@@ -106,7 +139,11 @@ describe('levrt envd check', () => {
   })
 
   it('exits 2 on a usage error, having checked nothing', async () => {
-    for (const args of [['envd', 'check'], ['envd', 'check', 'no-such-file.yaml'], ['envd', 'check', '--cpus', 'lots', 'healthy']]) {
+    for (const args of [
+      ['envd', 'check'],
+      ['envd', 'check', 'no-such-file.yaml'],
+      ['envd', 'check', '--cpus', 'lots', 'healthy'],
+    ]) {
       const r = await levrt(args)
       expect(r.code, args.join(' ')).toBe(2)
       expect(r.stdout, args.join(' ')).toBe('')

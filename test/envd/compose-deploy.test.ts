@@ -6,7 +6,18 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { docker } from '../support/engine'
 import { useStore } from '../support/env'
-import { call, containerOf, engineObjects, exec, removeDir, settled, startService, tagTestBusybox, untagTestBusybox, type Service } from './support'
+import {
+  call,
+  containerOf,
+  engineObjects,
+  exec,
+  removeDir,
+  settled,
+  startService,
+  tagTestBusybox,
+  untagTestBusybox,
+  type Service,
+} from './support'
 
 /**
  * Compose files as challenge authors write them (test/fixtures/envd/authors/), deployed through
@@ -30,7 +41,7 @@ function firstLine(port: number): Promise<string> {
     let text = ''
     socket.on('data', (c: Buffer) => {
       text += c.toString('utf8')
-      if (text.includes('\n')) socket.destroy(), done(text.split('\n')[0])
+      if (text.includes('\n')) (socket.destroy(), done(text.split('\n')[0]))
     })
     socket.on('error', fail)
     setTimeout(() => (socket.destroy(), done(text)), 5000)
@@ -38,7 +49,8 @@ function firstLine(port: number): Promise<string> {
 }
 
 /** A variable as the container sees it (busybox has no printenv). */
-const env = async (container: string, name: string) => (await exec(container, ['sh', '-c', `printf %s "$${name}"`])).output
+const env = async (container: string, name: string) =>
+  (await exec(container, ['sh', '-c', `printf %s "$${name}"`])).output
 
 describe('compose files as authors write them', () => {
   let store: ReturnType<typeof useStore>
@@ -56,7 +68,8 @@ describe('compose files as authors write them', () => {
   })
   afterAll(async () => {
     delete process.env.UNSET_VAR
-    for (const e of (await call(svc.url, 'GET', '/env/list')).body) await call(svc.url, 'GET', `/env/delete/${e.id}`)
+    for (const e of (await call(svc.url, 'GET', '/env/list')).body)
+      await call(svc.url, 'GET', `/env/delete/${e.id}`)
     await svc.close()
     expect(await engineObjects(svc.instance)).toEqual({ containers: 0, networks: 0, volumes: 0 })
     removeDir(svc.data)
@@ -86,9 +99,16 @@ describe('compose files as authors write them', () => {
     expect((await exec(app, ['wget', '-qO-', 'http://127.0.0.1:8080/index.html'])).output).toBe('seeded\n')
     // Harmless keys, honoured: tty, stdin, init, stop grace (held to 60 s), labels of any scalar, the capped log.
     expect(info.Config).toMatchObject({ Tty: true, OpenStdin: true, StopTimeout: 60 })
-    expect(info.Config.Labels).toMatchObject({ 'ctf.category': 'web', 'ctf.points': '500', 'ctf.dynamic': 'true' })
+    expect(info.Config.Labels).toMatchObject({
+      'ctf.category': 'web',
+      'ctf.points': '500',
+      'ctf.dynamic': 'true',
+    })
     expect(info.HostConfig).toMatchObject({ Init: true, SecurityOpt: ['no-new-privileges:true'] })
-    expect(info.HostConfig.LogConfig).toEqual({ Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '2' } })
+    expect(info.HostConfig.LogConfig).toEqual({
+      Type: 'json-file',
+      Config: { 'max-size': '1m', 'max-file': '2' },
+    })
     // The shared network and the link are replaced by the uid network: db by its name.
     expect((await exec(app, ['sh', '-c', 'echo PING | nc -w 2 db 6379'])).output).toBe('+PONG\r\n')
     // Every remaining container runs: renew accepts it.
@@ -147,13 +167,20 @@ describe('compose files as authors write them', () => {
   it('a create with a flag for a file with no place for it is refused (422) and says how to receive it', async () => {
     const refused = await create('refused/no-flag-place.yaml', { flag: 'flag{lost}' })
     expect(refused.status).toBe(422)
-    expect(refused.body.error).toMatch(/has no place for it: add FLAG=\$\{FLAG\} .* or mount a volume whose name contains "flag"/)
+    expect(refused.body.error).toMatch(
+      /has no place for it: add FLAG=\$\{FLAG\} .* or mount a volume whose name contains "flag"/,
+    )
     expect(refused.body.error).not.toContain('flag{lost}')
     const required = await create('refused/flag-required.yaml')
     expect(required.status).toBe(422)
-    expect(required.body.error).toMatch(/services\.web\.environment\.FLAG: the create gives no flag.*the challenge needs a flag/)
+    expect(required.body.error).toMatch(
+      /services\.web\.environment\.FLAG: the create gives no flag.*the challenge needs a flag/,
+    )
     // Without a flag the first is fine, with one the second: both accepted, then deleted.
-    for (const [file, extra] of [['refused/no-flag-place.yaml', {}], ['refused/flag-required.yaml', { flag: 'flag{given}' }]] as const) {
+    for (const [file, extra] of [
+      ['refused/no-flag-place.yaml', {}],
+      ['refused/flag-required.yaml', { flag: 'flag{given}' }],
+    ] as const) {
       const ok = await create(file, extra)
       expect(ok.status).toBe(200)
       await settled(svc.url, ok.body.id)
@@ -166,7 +193,13 @@ describe('compose files as authors write them', () => {
     expect((await settled(svc.url, body.id)).body.status).toBe(1)
     const small = await docker.getContainer(await containerOf(svc.instance, body.id, 'small')).inspect()
     // Below the caps (0.5 CPU, 256m, 128 pids): kept; deploy's 32M beats mem_limit's 64m; shm held to memory; nproc to pids.
-    expect(small.HostConfig).toMatchObject({ NanoCpus: 0.25e9, Memory: 32 * MiB, MemorySwap: 32 * MiB, PidsLimit: 50, ShmSize: 32 * MiB })
+    expect(small.HostConfig).toMatchObject({
+      NanoCpus: 0.25e9,
+      Memory: 32 * MiB,
+      MemorySwap: 32 * MiB,
+      PidsLimit: 50,
+      ShmSize: 32 * MiB,
+    })
     expect(small.HostConfig.Ulimits).toEqual([
       { Name: 'nofile', Soft: 1024, Hard: 2048 },
       { Name: 'nproc', Soft: 50, Hard: 50 },

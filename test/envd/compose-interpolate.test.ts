@@ -67,7 +67,10 @@ describe('compose interpolation', () => {
   })
 
   it('FLAG is a place filled at deploy: the flag, or empty, or the :- default when empty', () => {
-    const got = interpolate('FLAG=${FLAG} alt=${FLAG:-none} req=${FLAG:?needed}', new Map([['FLAG', 'from .env is ignored']]))
+    const got = interpolate(
+      'FLAG=${FLAG} alt=${FLAG:-none} req=${FLAG:?needed}',
+      new Map([['FLAG', 'from .env is ignored']]),
+    )
     if (!('pieces' in got)) throw new Error(got.error)
     expect(render(got.pieces, 'flag{x}')).toBe('FLAG=flag{x} alt=flag{x} req=flag{x}')
     expect(render(got.pieces, null)).toBe('FLAG= alt=none req=')
@@ -82,19 +85,38 @@ describe('compose limits', () => {
   it('each limit is the lower of the file and the cap', () => {
     const optional = (max: number) => fc.option(fc.integer({ min: 1, max }), { nil: undefined })
     fc.assert(
-      fc.property(optional(4e9), optional(2 ** 33), optional(10_000), optional(2 ** 33), (nanoCpus, memoryBytes, pids, shmBytes) => {
-        const got = appliedLimits({ nanoCpus, memoryBytes, pids, shmBytes, ulimits: [{ name: 'nproc', soft: 500, hard: 500 }] }, caps)
-        expect(got.nanoCpus).toBe(Math.min(nanoCpus ?? Infinity, caps.nanoCpus))
-        expect(got.memoryBytes).toBe(Math.min(memoryBytes ?? Infinity, caps.memoryBytes))
-        expect(got.pids).toBe(Math.min(pids ?? Infinity, caps.pids))
-        expect(got.shmBytes).toBe(shmBytes === undefined ? undefined : Math.min(shmBytes, got.memoryBytes))
-        expect(got.ulimits).toEqual([{ name: 'nproc', soft: Math.min(500, got.pids), hard: Math.min(500, got.pids) }])
-      }),
+      fc.property(
+        optional(4e9),
+        optional(2 ** 33),
+        optional(10_000),
+        optional(2 ** 33),
+        (nanoCpus, memoryBytes, pids, shmBytes) => {
+          const got = appliedLimits(
+            { nanoCpus, memoryBytes, pids, shmBytes, ulimits: [{ name: 'nproc', soft: 500, hard: 500 }] },
+            caps,
+          )
+          expect(got.nanoCpus).toBe(Math.min(nanoCpus ?? Infinity, caps.nanoCpus))
+          expect(got.memoryBytes).toBe(Math.min(memoryBytes ?? Infinity, caps.memoryBytes))
+          expect(got.pids).toBe(Math.min(pids ?? Infinity, caps.pids))
+          expect(got.shmBytes).toBe(shmBytes === undefined ? undefined : Math.min(shmBytes, got.memoryBytes))
+          expect(got.ulimits).toEqual([
+            { name: 'nproc', soft: Math.min(500, got.pids), hard: Math.min(500, got.pids) },
+          ])
+        },
+      ),
     )
   })
 
   it('reads compose sizes and durations', () => {
-    expect([sizeBytes('512m'), sizeBytes('1gb'), sizeBytes('64M'), sizeBytes(1024), sizeBytes('1.5k')]).toEqual([512 * 2 ** 20, 2 ** 30, 64 * 2 ** 20, 1024, 1536])
-    expect([durationMs('1m30s'), durationMs('500ms'), durationMs('2h'), durationMs('10s')]).toEqual([90_000, 500, 7_200_000, 10_000])
+    expect([
+      sizeBytes('512m'),
+      sizeBytes('1gb'),
+      sizeBytes('64M'),
+      sizeBytes(1024),
+      sizeBytes('1.5k'),
+    ]).toEqual([512 * 2 ** 20, 2 ** 30, 64 * 2 ** 20, 1024, 1536])
+    expect([durationMs('1m30s'), durationMs('500ms'), durationMs('2h'), durationMs('10s')]).toEqual([
+      90_000, 500, 7_200_000, 10_000,
+    ])
   })
 })

@@ -14,25 +14,48 @@ const AUTHORS = resolve(__dirname, '../fixtures/envd/authors')
 
 /** [file under authors/refused/, [path, reason]...]: every problem the file has. */
 const REFUSALS: [string, [string, RegExp][]][] = [
-  ['jail', [['services.chall.privileged', /privileged containers are refused.*run the binary under socat or xinetd/]]],
+  [
+    'jail',
+    [
+      [
+        'services.chall.privileged',
+        /privileged containers are refused.*run the binary under socat or xinetd/,
+      ],
+    ],
+  ],
   [
     'many',
     [
-      ['services.front.image, services.back.image', /image must name a version: name:tag .* e\.g\. nginx:1\.25/],
+      [
+        'services.front.image, services.back.image',
+        /image must name a version: name:tag .* e\.g\. nginx:1\.25/,
+      ],
       ['services.front.ports[0]', /a published host port .* write the container port alone/],
       ['services.front.privileged, services.back.privileged', /privileged containers are refused/],
-      ['services.front.container_name, services.back.container_name, services.worker.container_name', /container_name is refused.*delete it/],
+      [
+        'services.front.container_name, services.back.container_name, services.worker.container_name',
+        /container_name is refused.*delete it/,
+      ],
       ['services.back.sysctls', /sysctls are refused/],
-      ['services.back.volumes[0]', /bind mounts of host paths are refused .* COPY the files into the image, or use a named volume/],
+      [
+        'services.back.volumes[0]',
+        /bind mounts of host paths are refused .* COPY the files into the image, or use a named volume/,
+      ],
       ['services.worker.image', /image is required: the service never builds \(build is ignored\)/],
     ],
   ],
-  ['networks-several', [['services.web.networks', /an environment is one network: several networks are refused; delete it/]]],
+  [
+    'networks-several',
+    [['services.web.networks', /an environment is one network: several networks are refused; delete it/]],
+  ],
   ['networks-partial', [['services.db', /every service must join the one network .*joins "default"/]]],
   [
     'networks-options',
     [
-      ['services.web.networks.inner.aliases', /network aliases are refused: delete it: .* reach each other by service name/],
+      [
+        'services.web.networks.inner.aliases',
+        /network aliases are refused: delete it: .* reach each other by service name/,
+      ],
       ['services.web.networks.inner.ipv4_address', /a fixed address is refused/],
       ['networks.inner.internal', /internal networks are refused: delete it/],
       ['networks.inner.ipam', /ipam is refused/],
@@ -40,11 +63,22 @@ const REFUSALS: [string, [string, RegExp][]][] = [
     ],
   ],
   ['ports-strings', [['services.web.ports[0], services.db.ports[0]', /from 1 to 65535/]]],
-  ['flag-root', [['services.web.volumes[0], services.other.volumes[0]', /a flag volume may not be mounted at \/ or over a system folder .* flag:\/flag/]]],
+  [
+    'flag-root',
+    [
+      [
+        'services.web.volumes[0], services.other.volumes[0]',
+        /a flag volume may not be mounted at \/ or over a system folder .* flag:\/flag/,
+      ],
+    ],
+  ],
   [
     'unset-variable',
     [
-      ['services.web.environment[0]', /variable SECRET_KEY is not set: .* set SECRET_KEY=\.\.\. in the \.env file .* or write \$\{SECRET_KEY:-default\}/],
+      [
+        'services.web.environment[0]',
+        /variable SECRET_KEY is not set: .* set SECRET_KEY=\.\.\. in the \.env file .* or write \$\{SECRET_KEY:-default\}/,
+      ],
       // HOME is set on the host: it must not count.
       ['services.web.environment[1]', /variable HOME is not set/],
       ['services.web.environment[2]', /variable TOKEN is required: set TOKEN to the API token/],
@@ -52,7 +86,15 @@ const REFUSALS: [string, [string, RegExp][]][] = [
       ['services.web.environment[4]', /WHO has no value: .* write WHO=value, or set WHO in the \.env file/],
     ],
   ],
-  ['flag-in-command', [['services.web.command, services.web.labels.flag', /the flag can only go into an environment variable .* write \$\$FLAG/]]],
+  [
+    'flag-in-command',
+    [
+      [
+        'services.web.command, services.web.labels.flag',
+        /the flag can only go into an environment variable .* write \$\$FLAG/,
+      ],
+    ],
+  ],
   [
     'env-file-outside',
     [
@@ -64,8 +106,14 @@ const REFUSALS: [string, [string, RegExp][]][] = [
     'odd-keys',
     [
       ['services.web.blkio_config', /blkio_config is not supported: delete it/],
-      ['services.web.environment', /environment is a list of KEY=value \(or a bare KEY\) or a map of KEY: value/],
-      ['services.web.depends_on.db.condition', /condition is service_started, service_healthy or service_completed_successfully/],
+      [
+        'services.web.environment',
+        /environment is a list of KEY=value \(or a bare KEY\) or a map of KEY: value/,
+      ],
+      [
+        'services.web.depends_on.db.condition',
+        /condition is service_started, service_healthy or service_completed_successfully/,
+      ],
       ['services.web.healthcheck.interval', /a duration is like 500ms, 10s or 1m30s/],
       ['services.web.labels[0]', /labels is a list of key=value or a map of key: value/],
       ['services.web.security_opt[0]', /only no-new-privileges .* is accepted/],
@@ -100,15 +148,22 @@ describe('compose refusals an author can act on', () => {
   })
 
   it.each(REFUSALS)('refuses refused/%s.yaml, listing every problem with its fix', async (file, problems) => {
-    const reply = await call(svc.url, 'POST', '/env/create', { uid: 1, challenge: 1, compose_file: `refused/${file}.yaml` })
+    const reply = await call(svc.url, 'POST', '/env/create', {
+      uid: 1,
+      challenge: 1,
+      compose_file: `refused/${file}.yaml`,
+    })
     expect(reply.status).toBe(422)
     const error: string = reply.body.error
     expect(error).toMatch(new RegExp(`^compose_file "refused/${file}\\.yaml" is refused: `))
     const lines = error.split('\n').slice(problems.length === 1 ? 0 : 1)
     expect(lines).toHaveLength(problems.length)
-    if (problems.length > 1) expect(error).toContain(`${problems.reduce((n, [p]) => n + p.split(', ').length, 0)} problems:`)
+    if (problems.length > 1)
+      expect(error).toContain(`${problems.reduce((n, [p]) => n + p.split(', ').length, 0)} problems:`)
     for (const [path, reason] of problems) {
-      const line = lines.find((l) => l.replace(/^(- |compose_file ".*?" is refused: )/, '').startsWith(`${path}: `))
+      const line = lines.find((l) =>
+        l.replace(/^(- |compose_file ".*?" is refused: )/, '').startsWith(`${path}: `),
+      )
       expect(line, `${path} in\n${error}`).toBeDefined()
       expect(line).toMatch(reason)
     }
@@ -117,7 +172,11 @@ describe('compose refusals an author can act on', () => {
 
   it('no refusal of the earlier fixtures uses schema-library wording either', async () => {
     for (const f of readdirSync(join(FIXTURES, 'refused'))) {
-      const reply = await call(svc.url, 'POST', '/env/create', { uid: 1, challenge: 1, compose_file: `seed-refused/${f}` })
+      const reply = await call(svc.url, 'POST', '/env/create', {
+        uid: 1,
+        challenge: 1,
+        compose_file: `seed-refused/${f}`,
+      })
       expect(reply.status, f).toBe(422)
       expect(reply.body.error, f).not.toMatch(LIBRARY_WORDING)
     }

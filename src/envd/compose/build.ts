@@ -3,7 +3,15 @@ import { serviceEnvironment } from './environment'
 import { requestedLimits } from './limits'
 import { mountsOf } from './mounts'
 import { checkNetworks } from './networks'
-import type { ComposePlan, Condition, ExposedPort, PlanDependency, PlanHealthcheck, PlanService, RestartPolicy } from './plan'
+import type {
+  ComposePlan,
+  Condition,
+  ExposedPort,
+  PlanDependency,
+  PlanHealthcheck,
+  PlanService,
+  RestartPolicy,
+} from './plan'
 import type { Problems } from './problems'
 import { IMAGE_MISSING, PORT } from './reasons'
 import type { ComposeFile, ComposeService } from './schema'
@@ -15,7 +23,7 @@ export interface BuildInput {
   readonly vars: ReadonlyMap<string, string>
   readonly flagged: ReadonlyMap<string, readonly Piece[]>
   readonly envFiles: ReadonlyMap<string, ReadonlyMap<string, readonly Piece[]>>
-  /** Keys (`service.key`, a service, or a top-level key) the schema refused and took out: not judged again. */
+  /** What the schema refused and took out (`service.key`, a service, a top-level key): not judged again. */
   readonly pruned: ReadonlySet<string>
 }
 
@@ -26,8 +34,14 @@ export interface BuildInput {
  */
 export function buildPlan(file: ComposeFile, input: BuildInput, problems: Problems): ComposePlan {
   // Top-level volumes the schema took out: every name counts as declared, so no second, wrong problem.
-  const used = Object.values(file.services).flatMap((s) => (s.volumes ?? []).map((v) => (typeof v === 'string' ? v.split(':')[0] : v.type === 'volume' ? v.source : undefined)))
-  const declared = new Set(input.pruned.has('volumes') ? used.filter((v): v is string => !!v) : Object.keys(file.volumes ?? {}))
+  const used = Object.values(file.services).flatMap((s) =>
+    (s.volumes ?? []).map((v) =>
+      typeof v === 'string' ? v.split(':')[0] : v.type === 'volume' ? v.source : undefined,
+    ),
+  )
+  const declared = new Set(
+    input.pruned.has('volumes') ? used.filter((v): v is string => !!v) : Object.keys(file.volumes ?? {}),
+  )
   const anonymous: string[] = []
   const exposed: (ExposedPort & { path: string })[] = []
   const services = new Map<string, PlanService>()
@@ -35,14 +49,23 @@ export function buildPlan(file: ComposeFile, input: BuildInput, problems: Proble
   if (!input.pruned.has('networks')) checkNetworks(file, problems)
   for (const [name, s] of Object.entries(file.services)) {
     const at = `services.${name}`
-    if (s.image === undefined && !input.pruned.has(`${name}.image`)) problems.add(`${at}.image`, IMAGE_MISSING)
+    if (s.image === undefined && !input.pruned.has(`${name}.image`))
+      problems.add(`${at}.image`, IMAGE_MISSING)
     ;(s.ports ?? []).forEach((p, i) => {
       const port = parsePort(p)
-      if (port.port >= 1 && port.port <= 65535) exposed.push({ service: name, ...port, path: `${at}.ports[${i}]` })
+      if (port.port >= 1 && port.port <= 65535)
+        exposed.push({ service: name, ...port, path: `${at}.ports[${i}]` })
       else badPorts.push(problems.add(`${at}.ports[${i}]`, PORT))
     })
     checkLinks(name, s, file, problems)
-    const env = serviceEnvironment(name, s, input.envFiles.get(name) ?? new Map(), input.flagged, input.vars, problems)
+    const env = serviceEnvironment(
+      name,
+      s,
+      input.envFiles.get(name) ?? new Map(),
+      input.flagged,
+      input.vars,
+      problems,
+    )
     services.set(name, {
       name,
       image: s.image ?? '',
@@ -61,7 +84,8 @@ export function buildPlan(file: ComposeFile, input: BuildInput, problems: Proble
       labels: labelsOf(s.labels),
       tty: s.tty ?? false,
       stdinOpen: s.stdin_open ?? false,
-      stopGraceSeconds: s.stop_grace_period === undefined ? undefined : Math.ceil(durationMs(s.stop_grace_period) / 1000),
+      stopGraceSeconds:
+        s.stop_grace_period === undefined ? undefined : Math.ceil(durationMs(s.stop_grace_period) / 1000),
       stopSignal: s.stop_signal,
       healthcheck: healthcheckOf(s.healthcheck, `${at}.healthcheck`, problems),
       dependsOn: dependenciesOf(name, s, file, problems),
@@ -69,21 +93,33 @@ export function buildPlan(file: ComposeFile, input: BuildInput, problems: Proble
     })
   }
   // Ports already refused (or taken out with a service) cannot be counted.
-  const uncounted = badPorts.length > 0 || [...input.pruned].some((k) => !k.includes('.') || k.endsWith('.ports'))
+  const uncounted =
+    badPorts.length > 0 || [...input.pruned].some((k) => !k.includes('.') || k.endsWith('.ports'))
   if (exposed.length !== 1 && !(exposed.length === 0 && uncounted)) {
     const found = exposed.map((e) => `${e.path} (${e.port}/${e.protocol})`).join(', ')
     problems.add(
       exposed[0]?.path ?? 'services',
-      `an environment exposes exactly one port (one entry under ports in all services; others may use expose); found ${exposed.length ? `${exposed.length}: ${found}` : 'none'}`,
+      'an environment exposes exactly one port (one entry under ports in all services; others may use ' +
+        `expose); found ${exposed.length ? `${exposed.length}: ${found}` : 'none'}`,
     )
   }
-  const order = startOrder(new Map([...services].map(([n, s]) => [n, s.dependsOn.map((d) => d.service)])), problems)
+  const order = startOrder(
+    new Map([...services].map(([n, s]) => [n, s.dependsOn.map((d) => d.service)])),
+    problems,
+  )
   const port = exposed[0] ?? { service: '', port: 0, protocol: 'tcp' as const }
   const volumes = [...[...declared].filter((v) => !v.toLowerCase().includes('flag')), ...anonymous]
-  return { services: order.map((n) => services.get(n)!), exposed: { service: port.service, port: port.port, protocol: port.protocol }, volumes }
+  return {
+    services: order.map((n) => services.get(n)!),
+    exposed: { service: port.service, port: port.port, protocol: port.protocol },
+    volumes,
+  }
 }
 
-function parsePort(p: NonNullable<ComposeService['ports']>[number]): { port: number; protocol: 'tcp' | 'udp' } {
+function parsePort(p: NonNullable<ComposeService['ports']>[number]): {
+  port: number
+  protocol: 'tcp' | 'udp'
+} {
   if (typeof p === 'number') return { port: p, protocol: 'tcp' }
   if (typeof p === 'string') {
     const [port, protocol] = p.split('/')
@@ -95,25 +131,45 @@ function parsePort(p: NonNullable<ComposeService['ports']>[number]): { port: num
 function checkLinks(name: string, s: ComposeService, file: ComposeFile, problems: Problems): void {
   ;(s.links ?? []).forEach((link, i) => {
     const [target, alias] = link.split(':')
-    if (!(target in file.services)) problems.add(`services.${name}.links[${i}]`, `there is no service ${JSON.stringify(target)}: delete the link (services reach each other by name)`)
+    if (!(target in file.services))
+      problems.add(
+        `services.${name}.links[${i}]`,
+        `there is no service ${JSON.stringify(target)}: delete the link (services reach each other by name)`,
+      )
     else if (alias !== undefined && alias !== target) {
-      problems.add(`services.${name}.links[${i}]`, `a link alias is refused: services reach each other by service name; write "${target}" and connect to ${target}`)
+      problems.add(
+        `services.${name}.links[${i}]`,
+        'a link alias is refused: services reach each other by service name; ' +
+          `write "${target}" and connect to ${target}`,
+      )
     }
   })
 }
 
-function dependenciesOf(name: string, s: ComposeService, file: ComposeFile, problems: Problems): PlanDependency[] {
+function dependenciesOf(
+  name: string,
+  s: ComposeService,
+  file: ComposeFile,
+  problems: Problems,
+): PlanDependency[] {
   const entries: [string, Condition][] = Array.isArray(s.depends_on)
     ? s.depends_on.map((d) => [d, 'service_started'])
     : Object.entries(s.depends_on ?? {}).map(([d, v]) => [d, (v.condition ?? 'service_started') as Condition])
   return entries.flatMap(([service, condition]) => {
     if (service in file.services) return [{ service, condition }]
-    problems.add(`services.${name}.depends_on`, `there is no service ${JSON.stringify(service)}: name one of ${Object.keys(file.services).join(', ')}`)
+    problems.add(
+      `services.${name}.depends_on`,
+      `there is no service ${JSON.stringify(service)}: name one of ${Object.keys(file.services).join(', ')}`,
+    )
     return []
   })
 }
 
-function healthcheckOf(h: ComposeService['healthcheck'], at: string, problems: Problems): PlanHealthcheck | undefined {
+function healthcheckOf(
+  h: ComposeService['healthcheck'],
+  at: string,
+  problems: Problems,
+): PlanHealthcheck | undefined {
   if (!h) return undefined
   if (h.disable) return { test: ['NONE'] }
   let test: string[] | undefined
@@ -121,11 +177,21 @@ function healthcheckOf(h: ComposeService['healthcheck'], at: string, problems: P
   else if (h.test) {
     test = h.test
     if (!['CMD', 'CMD-SHELL', 'NONE'].includes(test[0]) || test.length < (test[0] === 'NONE' ? 1 : 2)) {
-      problems.add(`${at}.test`, 'a test list starts with CMD (then the program and its arguments) or CMD-SHELL (then one shell command)')
+      problems.add(
+        `${at}.test`,
+        'a test list starts with CMD (then the program and its arguments) ' +
+          'or CMD-SHELL (then one shell command)',
+      )
     }
   }
   const ms = (d: string | undefined) => (d === undefined ? undefined : durationMs(d))
-  return { test, intervalMs: ms(h.interval), timeoutMs: ms(h.timeout), startPeriodMs: ms(h.start_period), retries: h.retries }
+  return {
+    test,
+    intervalMs: ms(h.interval),
+    timeoutMs: ms(h.timeout),
+    startPeriodMs: ms(h.start_period),
+    retries: h.retries,
+  }
 }
 
 function words(value: string | string[] | undefined, path: string, problems: Problems): string[] | undefined {
@@ -137,8 +203,13 @@ function words(value: string | string[] | undefined, path: string, problems: Pro
 
 function labelsOf(labels: ComposeService['labels']): Record<string, string> {
   if (labels === undefined) return {}
-  if (!Array.isArray(labels)) return Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, v === null ? '' : String(v)]))
-  return Object.fromEntries(labels.map((l) => (l.includes('=') ? [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] : [l, ''])))
+  if (!Array.isArray(labels))
+    return Object.fromEntries(Object.entries(labels).map(([k, v]) => [k, v === null ? '' : String(v)]))
+  return Object.fromEntries(
+    labels.map((l) =>
+      l.includes('=') ? [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] : [l, ''],
+    ),
+  )
 }
 
 function capName(cap: string): string {
@@ -152,7 +223,10 @@ function startOrder(deps: ReadonlyMap<string, readonly string[]>, problems: Prob
   const visit = (name: string, chain: string[]): void => {
     if (state.get(name) === 'done') return
     if (state.get(name) === 'visiting') {
-      problems.add(`services.${name}.depends_on`, `depends_on loops: ${[...chain, name].join(' -> ')}; break the loop`)
+      problems.add(
+        `services.${name}.depends_on`,
+        `depends_on loops: ${[...chain, name].join(' -> ')}; break the loop`,
+      )
       return
     }
     state.set(name, 'visiting')

@@ -26,7 +26,11 @@ export async function planComposeFile(
   for (const s of plan.services) {
     for (const v of s.flagEnvironment) {
       for (const why of flagRequirements(v.value)) {
-        if (!flag) problems.push({ path: `services.${s.name}.environment.${v.name}`, reason: `the create gives no flag, and \${FLAG:?} requires one: ${why}` })
+        if (!flag)
+          problems.push({
+            path: `services.${s.name}.environment.${v.name}`,
+            reason: `the create gives no flag, and \${FLAG:?} requires one: ${why}`,
+          })
       }
     }
   }

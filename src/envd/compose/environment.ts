@@ -31,7 +31,12 @@ export function serviceEnvironment(
   const bare = (key: string, path: string) => {
     if (key === FLAG_VARIABLE) values.set(key, FLAG_ONLY)
     else if (vars.has(key)) values.set(key, [vars.get(key)!])
-    else problems.add(path, `${key} has no value: the service passes none of its host's environment; write ${key}=value, or set ${key} in the .env file beside the compose file`)
+    else
+      problems.add(
+        path,
+        `${key} has no value: the service passes none of its host's environment; ` +
+          `write ${key}=value, or set ${key} in the .env file beside the compose file`,
+      )
   }
   const env = s.environment
   if (Array.isArray(env)) {
@@ -41,7 +46,10 @@ export function serviceEnvironment(
       const eq = first.indexOf('=')
       if (eq < 0 && pieces.length === 1) return bare(entry, `${at}[${i}]`)
       if (eq <= 0) return problems.add(`${at}[${i}]`, 'an entry is KEY=value: the name comes first')
-      values.set(first.slice(0, eq), [first.slice(eq + 1), ...pieces.slice(1)].filter((p) => p !== ''))
+      values.set(
+        first.slice(0, eq),
+        [first.slice(eq + 1), ...pieces.slice(1)].filter((p) => p !== ''),
+      )
     })
   } else if (env) {
     for (const [key, v] of Object.entries(env)) {

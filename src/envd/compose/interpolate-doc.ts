@@ -18,7 +18,11 @@ export function flaggedKey(service: string, entry: string | number): string {
  * file's variables. The flag may only land in an environment value: there it is kept as
  * pieces (the document gets the text without it); anywhere else it is a problem.
  */
-export function interpolateDoc(doc: unknown, vars: ReadonlyMap<string, string>, problems: Problems): InterpolatedDoc {
+export function interpolateDoc(
+  doc: unknown,
+  vars: ReadonlyMap<string, string>,
+  problems: Problems,
+): InterpolatedDoc {
   const flagged = new Map<string, readonly Piece[]>()
   const walk = (value: unknown, path: readonly (string | number)[]): unknown => {
     if (typeof value === 'string') return text(value, path)

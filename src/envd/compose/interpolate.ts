@@ -39,7 +39,7 @@ export function interpolate(text: string, vars: ReadonlyMap<string, string>): In
     if (typeof p === 'string' && typeof last === 'string') pieces[pieces.length - 1] = last + p
     else if (p !== '') pieces.push(p)
   }
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const at = text.indexOf('$', i)
     if (at < 0) {
       push(text.slice(i))
@@ -96,11 +96,19 @@ function closing(text: string, from: number): number {
 
 function braced(inner: string, vars: ReadonlyMap<string, string>): Interpolated {
   const m = BRACED.exec(inner)
-  if (!m) return { error: `"\${${inner}}" is not a variable (names are letters, digits and _; write $$ for a literal $)` }
+  if (!m)
+    return {
+      error: `"\${${inner}}" is not a variable (names are letters, digits and _; write $$ for a literal $)`,
+    }
   return variable(m[1], m[2], m[3] ?? '', vars)
 }
 
-function variable(name: string, op: string | undefined, arg: string, vars: ReadonlyMap<string, string>): Interpolated {
+function variable(
+  name: string,
+  op: string | undefined,
+  arg: string,
+  vars: ReadonlyMap<string, string>,
+): Interpolated {
   const argument = (): Interpolated => interpolate(arg, vars)
   if (name === FLAG_VARIABLE) return flagPlace(op, argument)
   const value = vars.get(name)
@@ -119,7 +127,11 @@ function variable(name: string, op: string | undefined, arg: string, vars: Reado
       if (!(op === ':?' ? empty : unset)) return { pieces: [value!] }
       const why = argument()
       const said = 'pieces' in why ? textOf(why.pieces) : undefined
-      return { error: `variable ${name} is required${said ? `: ${said}` : ''} (set it in the .env file beside the compose file)` }
+      return {
+        error:
+          `variable ${name} is required${said ? `: ${said}` : ''} ` +
+          '(set it in the .env file beside the compose file)',
+      }
     }
     case ':+':
       return empty ? { pieces: [] } : argument()
@@ -132,12 +144,21 @@ function variable(name: string, op: string | undefined, arg: string, vars: Reado
 function flagPlace(op: string | undefined, argument: () => Interpolated): Interpolated {
   if (op === undefined || op === '-' || op === '?') return { pieces: [{ flag: true }] }
   if (op === '+') return argument()
-  if (op === ':+') return { error: '${FLAG:+...} is not supported: write ${FLAG} (the flag is empty when the create gives none)' }
+  if (op === ':+')
+    return {
+      error: '${FLAG:+...} is not supported: write ${FLAG} (the flag is empty when the create gives none)',
+    }
   const arg = argument()
   if ('error' in arg) return arg
   const text = textOf(arg.pieces)
   if (text === undefined) return { error: 'the default of ${FLAG:-...} cannot hold the flag itself' }
-  return { pieces: [op === ':-' ? { flag: true, otherwise: text } : { flag: true, required: text || 'the flag is required' }] }
+  return {
+    pieces: [
+      op === ':-'
+        ? { flag: true, otherwise: text }
+        : { flag: true, required: text || 'the flag is required' },
+    ],
+  }
 }
 
 function unsetMessage(name: string): string {

@@ -9,18 +9,21 @@ const MIN_MEMORY = 6 * 1024 * 1024
 /** Docker's own default open-file limit: what a file may ask for at most. */
 const MAX_NOFILE = 1_048_576
 const ULIMITS = ['nofile', 'nproc', 'core', 'stack', 'memlock'] as const
-/** Accepted and left out: raising it needs a privilege the node's engine may not have (the engine's default stays). */
+/** Accepted and left out: raising it needs a privilege the node's engine may lack (its default stays). */
 const IGNORED = new Set(['memlock'])
 
-/** The limits a service asks for (`mem_limit`, `cpus`, ..., `deploy.resources.limits`): the lower of each wins. */
+/** The limits a service asks for (`mem_limit`, `cpus`, ..., `deploy.resources.limits`): the lower wins. */
 export function requestedLimits(s: ComposeService, at: string, problems: Problems): RequestedLimits {
   const deploy = s.deploy?.resources?.limits
   const lowest = (values: readonly (number | undefined)[]) => {
     const given = values.filter((v): v is number => v !== undefined && Number.isFinite(v))
     return given.length ? Math.min(...given) : undefined
   }
-  const memoryBytes = lowest([s.mem_limit, deploy?.memory].map((v) => (v === undefined ? undefined : sizeBytes(v))))
-  if (memoryBytes !== undefined && memoryBytes < MIN_MEMORY) problems.add(`${at}.mem_limit`, 'a memory limit below 6m cannot run a container: write at least 6m')
+  const memoryBytes = lowest(
+    [s.mem_limit, deploy?.memory].map((v) => (v === undefined ? undefined : sizeBytes(v))),
+  )
+  if (memoryBytes !== undefined && memoryBytes < MIN_MEMORY)
+    problems.add(`${at}.mem_limit`, 'a memory limit below 6m cannot run a container: write at least 6m')
   const pids = lowest([s.pids_limit, deploy?.pids].map((p) => (p === undefined || p <= 0 ? undefined : p)))
   const ulimits: Ulimit[] = []
   for (const [name, v] of Object.entries(s.ulimits ?? {})) {
@@ -30,7 +33,8 @@ export function requestedLimits(s: ComposeService, at: string, problems: Problem
     }
     if (IGNORED.has(name)) continue
     const [soft, hard] = typeof v === 'number' ? [v, v] : [v.soft, v.hard]
-    if (soft > hard && hard >= 0) problems.add(`${at}.ulimits.${name}`, 'soft is above hard: write soft <= hard')
+    if (soft > hard && hard >= 0)
+      problems.add(`${at}.ulimits.${name}`, 'soft is above hard: write soft <= hard')
     ulimits.push({ name, soft, hard })
   }
   return {
@@ -42,7 +46,7 @@ export function requestedLimits(s: ComposeService, at: string, problems: Problem
   }
 }
 
-/** What a container gets: each limit the lower of the file's and the service's cap (`--cpus`, `--memory`, `--pids`). */
+/** What a container gets: each the lower of the file's and the cap (`--cpus`, `--memory`, `--pids`). */
 export interface AppliedLimits {
   readonly nanoCpus: number
   readonly memoryBytes: number
@@ -51,7 +55,10 @@ export interface AppliedLimits {
   readonly ulimits: readonly Ulimit[]
 }
 
-export function appliedLimits(requested: RequestedLimits, caps: Pick<Hardening, 'nanoCpus' | 'memoryBytes' | 'pids'>): AppliedLimits {
+export function appliedLimits(
+  requested: RequestedLimits,
+  caps: Pick<Hardening, 'nanoCpus' | 'memoryBytes' | 'pids'>,
+): AppliedLimits {
   const held = (v: number | undefined, cap: number) => (v === undefined ? cap : Math.min(v, cap))
   const memoryBytes = held(requested.memoryBytes, caps.memoryBytes)
   const pids = held(requested.pids, caps.pids)

@@ -13,8 +13,14 @@ export function isFlagVolume(name: string): boolean {
   return name.toLowerCase().includes('flag')
 }
 
-/** A service's mounts; anonymous volumes (`- /var/lib/mysql`) become volumes of their own, added to `anonymous`. */
-export function mountsOf(name: string, s: ComposeService, declared: ReadonlySet<string>, anonymous: string[], problems: Problems): PlanMount[] {
+/** A service's mounts; anonymous volumes (`- /var/lib/mysql`) become volumes of their own, in `anonymous`. */
+export function mountsOf(
+  name: string,
+  s: ComposeService,
+  declared: ReadonlySet<string>,
+  anonymous: string[],
+  problems: Problems,
+): PlanMount[] {
   const at = `services.${name}`
   const mounts: PlanMount[] = []
   const anonymousVolume = (target: string): PlanMount => {
@@ -43,11 +49,15 @@ export function mountsOf(name: string, s: ComposeService, declared: ReadonlySet<
     if (source.includes('docker.sock')) return problems.add(path, DOCKER_SOCKET)
     if (!VOLUME_NAME.test(source)) return problems.add(path, BIND)
     if (!declared.has(source)) {
-      return problems.add(path, `volume ${JSON.stringify(source)} is not declared: add "${source}:" under the top-level volumes`)
+      return problems.add(
+        path,
+        `volume ${JSON.stringify(source)} is not declared: add "${source}:" under the top-level volumes`,
+      )
     }
     if (!isFlagVolume(source)) return mounts.push({ kind: 'volume', volume: source, target, readOnly })
     const normal = posix.normalize(target).replace(/\/+$/, '') || '/'
-    if (normal === '/' || SYSTEM.some((d) => normal === d || normal.startsWith(`${d}/`))) return problems.add(path, FLAG_OVER_SYSTEM)
+    if (normal === '/' || SYSTEM.some((d) => normal === d || normal.startsWith(`${d}/`)))
+      return problems.add(path, FLAG_OVER_SYSTEM)
     mounts.push({ kind: 'flag', target })
   })
   const tmpfs = typeof s.tmpfs === 'string' ? [s.tmpfs] : (s.tmpfs ?? [])

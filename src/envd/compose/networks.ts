@@ -15,7 +15,10 @@ export function checkNetworks(file: ComposeFile, problems: Problems): void {
     joined.set(name, list.length ? list : ['default'])
     for (const n of list) {
       if (n !== 'default' && !declared.includes(n)) {
-        problems.add(`services.${name}.networks`, `network ${JSON.stringify(n)} is not declared under the top-level networks; delete it`)
+        problems.add(
+          `services.${name}.networks`,
+          `network ${JSON.stringify(n)} is not declared under the top-level networks; delete it`,
+        )
       }
     }
   }
@@ -24,8 +27,11 @@ export function checkNetworks(file: ComposeFile, problems: Problems): void {
   // A declared network no service joins is harmless; what matters is what services join.
   if (used.size > 1) {
     const several = [...joined].filter(([, list]) => list.length > 1)
-    if (several.length) for (const [name] of several) problems.add(`services.${name}.networks`, SEVERAL_NETWORKS)
-    else for (const [name, list] of joined) if (list[0] === 'default' && all.size > 1) problems.add(`services.${name}`, NETWORK_SKIPPED)
+    if (several.length)
+      for (const [name] of several) problems.add(`services.${name}.networks`, SEVERAL_NETWORKS)
+    else
+      for (const [name, list] of joined)
+        if (list[0] === 'default' && all.size > 1) problems.add(`services.${name}`, NETWORK_SKIPPED)
     if (![...problems.all()].some((p) => p.reason === SEVERAL_NETWORKS || p.reason === NETWORK_SKIPPED)) {
       problems.add('networks', SEVERAL_NETWORKS)
     }

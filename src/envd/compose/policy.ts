@@ -54,10 +54,14 @@ function pruneInvalid(
     const errors = [...check.Errors(current)]
     for (const error of errors) for (const p of describe(error)) problems.add(p.path, p.reason)
     const [top, service, key] = errors.map((e) => e.path.split('/').slice(1))[0]
-    if (typeof current !== 'object' || current === null || Array.isArray(current) || top === undefined) return { pruned }
+    if (typeof current !== 'object' || current === null || Array.isArray(current) || top === undefined)
+      return { pruned }
     const file = current as Record<string, unknown>
     const services = file.services as Record<string, Record<string, unknown> | undefined> | undefined
-    const owner = top === 'services' && key !== undefined && typeof services?.[service] === 'object' ? services[service] : undefined
+    const owner =
+      top === 'services' && key !== undefined && typeof services?.[service] === 'object'
+        ? services[service]
+        : undefined
     if (owner && !Array.isArray(owner)) {
       delete owner[key]
       pruned.add(`${service}.${key}`)
@@ -74,18 +78,28 @@ function pruneInvalid(
 }
 
 /** Each service's env_file values (later files win), interpolated; a missing required file is a problem. */
-async function readEnvFiles(file: ComposeFile, folder: ComposeFolder, problems: Problems): Promise<Map<string, Map<string, readonly Piece[]>>> {
+async function readEnvFiles(
+  file: ComposeFile,
+  folder: ComposeFolder,
+  problems: Problems,
+): Promise<Map<string, Map<string, readonly Piece[]>>> {
   const out = new Map<string, Map<string, readonly Piece[]>>()
   for (const [name, s] of Object.entries(file.services)) {
     const list = s.env_file === undefined ? [] : typeof s.env_file === 'string' ? [s.env_file] : s.env_file
     const values = new Map<string, readonly Piece[]>()
     for (const [i, entry] of list.entries()) {
-      const { path, required } = typeof entry === 'string' ? { path: entry, required: true } : { required: true, ...entry }
+      const { path, required } =
+        typeof entry === 'string' ? { path: entry, required: true } : { required: true, ...entry }
       const at = `services.${name}.env_file${typeof s.env_file === 'string' ? '' : `[${i}]`}`
       const read = await folder.envFile(path)
       if (read instanceof Error) problems.add(at, read.message)
-      else if (read === undefined && required) problems.add(at, `${JSON.stringify(path)} does not exist beside the compose file: add it, or delete the entry`)
-      else if (read) for (const [k, v] of interpolateEnvFile(read, at, folder.dotenv, problems)) values.set(k, v)
+      else if (read === undefined && required)
+        problems.add(
+          at,
+          `${JSON.stringify(path)} does not exist beside the compose file: add it, or delete the entry`,
+        )
+      else if (read)
+        for (const [k, v] of interpolateEnvFile(read, at, folder.dotenv, problems)) values.set(k, v)
     }
     out.set(name, values)
   }

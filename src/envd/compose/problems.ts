@@ -34,7 +34,8 @@ export class ComposeRefusal extends EnvdError {
     readonly problems: readonly Problem[],
   ) {
     const lines = grouped(problems)
-    const body = lines.length === 1 ? lines[0] : `${problems.length} problems:\n${lines.map((l) => `- ${l}`).join('\n')}`
+    const body =
+      lines.length === 1 ? lines[0] : `${problems.length} problems:\n${lines.map((l) => `- ${l}`).join('\n')}`
     super(422, `${shownAs} is refused: ${body}`)
   }
 }
@@ -48,6 +49,9 @@ export function grouped(problems: readonly Problem[]): string[] {
 
 /** `['services', 'web', 'volumes', 0]` -> `services.web.volumes[0]` */
 export function dotted(parts: readonly (string | number)[]): string {
-  const text = parts.reduce<string>((acc, p) => (typeof p === 'number' || /^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '')
+  const text = parts.reduce<string>(
+    (acc, p) => (typeof p === 'number' || /^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p),
+    '',
+  )
   return text || '(the file)'
 }

@@ -25,20 +25,24 @@ export function describe(error: ValueError): Problem[] {
   const path = dotted(parts)
   const reason = (error.schema as { reason?: unknown }).reason
   if (JSON.stringify(error.value ?? '').includes('docker.sock')) return [{ path, reason: DOCKER_SOCKET }]
-  if (error.type === ValueErrorType.ObjectAdditionalProperties) return [{ path, reason: unsupported(String(parts.at(-1))) }]
+  if (error.type === ValueErrorType.ObjectAdditionalProperties)
+    return [{ path, reason: unsupported(String(parts.at(-1))) }]
   if (typeof reason === 'string') return [{ path, reason }]
   if (error.type === ValueErrorType.Union) {
     const inner = explainUnion(error.errors)
     if (inner.length) return inner
   }
-  if (error.type === ValueErrorType.ObjectRequiredProperty) return [{ path, reason: `${String(parts.at(-1))} is required` }]
+  if (error.type === ValueErrorType.ObjectRequiredProperty)
+    return [{ path, reason: `${String(parts.at(-1))} is required` }]
   return [{ path, reason: shapeOf(parts) }]
 }
 
 /** The errors of the one variant that got past the value's kind, if exactly one did. */
 function explainUnion(variants: readonly ValueErrorIterator[]): Problem[] {
   const lists = variants.map((v) => [...v])
-  const deeper = lists.filter((errors) => errors.length && !errors.every((e) => KIND.has(e.type) && !hasReason(e)))
+  const deeper = lists.filter(
+    (errors) => errors.length && !errors.every((e) => KIND.has(e.type) && !hasReason(e)),
+  )
   if (deeper.length !== 1) return []
   return deeper[0].flatMap(describe)
 }

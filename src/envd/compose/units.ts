@@ -10,12 +10,21 @@ export function sizeBytes(value: number | string): number {
   return Math.floor(Number(m[1]) * SIZE_UNITS[m[2].toLowerCase()])
 }
 
-const DURATION_UNITS: Readonly<Record<string, number>> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
+const DURATION_UNITS: Readonly<Record<string, number>> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+}
 
 /** `1m30s`, `500ms`, `10s` -> milliseconds. */
 export function durationMs(value: string): number {
   let total = 0
-  for (const m of value.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) total += Number(m[1]) * DURATION_UNITS[m[2]]
+  for (const m of value.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g))
+    total += Number(m[1]) * DURATION_UNITS[m[2]]
   return total
 }
 

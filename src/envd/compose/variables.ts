@@ -27,9 +27,14 @@ export async function composeFolder(composeFile: string): Promise<ComposeFolder>
   return { dir, dotenv: dotenv ?? new Map(), envFile }
 }
 
-async function readInside(dir: string, path: string): Promise<ReadonlyMap<string, string> | undefined | Error> {
+async function readInside(
+  dir: string,
+  path: string,
+): Promise<ReadonlyMap<string, string> | undefined | Error> {
   if (isAbsolute(path) || path.split(/[\\/]/).includes('..')) {
-    return new Error(`${JSON.stringify(path)} is outside the compose file's folder: put the file beside the compose file`)
+    return new Error(
+      `${JSON.stringify(path)} is outside the compose file's folder: put the file beside the compose file`,
+    )
   }
   let real: string
   try {
@@ -43,8 +48,11 @@ async function readInside(dir: string, path: string): Promise<ReadonlyMap<string
   }
   try {
     const text = await readFile(join(dir, inside), 'utf8')
-    if (Buffer.byteLength(text) > MAX_ENV_BYTES) return new Error(`${JSON.stringify(path)} is larger than ${MAX_ENV_BYTES} bytes`)
-    return new Map(Object.entries(parseEnv(text)).flatMap(([k, v]) => (v === undefined ? [] : [[k, v] as const])))
+    if (Buffer.byteLength(text) > MAX_ENV_BYTES)
+      return new Error(`${JSON.stringify(path)} is larger than ${MAX_ENV_BYTES} bytes`)
+    return new Map(
+      Object.entries(parseEnv(text)).flatMap(([k, v]) => (v === undefined ? [] : [[k, v] as const])),
+    )
   } catch (err) {
     return new Error(`${JSON.stringify(path)} cannot be read: ${(err as Error).message}`)
   }

@@ -63,7 +63,14 @@ export async function deployContainers(
       containers.splice(containers.indexOf(waited), 1)
     }
     const publishes = !edge && service.name === ctx.plan.exposed.service
-    const options = (p: number) => withComposeSettings(serviceOptions(ctx, service, publishes ? p : undefined), service, ctx.hardening, flag, removed)
+    const options = (p: number) =>
+      withComposeSettings(
+        serviceOptions(ctx, service, publishes ? p : undefined),
+        service,
+        ctx.hardening,
+        flag,
+        removed,
+      )
     const started = await startPublishing(tools, ctx.id, port, (p) => create(docker, options(p)), publishes)
     if (started.port !== port) await placed({ nodeIp: tools.nodeIp, nodePort: (port = started.port) })
     containers.push(started.container)
@@ -91,9 +98,20 @@ export async function deployContainers(
     if (started.port !== port) await placed({ nodeIp: tools.nodeIp, nodePort: (port = started.port) })
     containers.push((proxy = started.container))
   }
-  const services = [...byService].filter(([name]) => !removed.has(name)).map(([service, container]) => ({ service, container }))
+  const services = [...byService]
+    .filter(([name]) => !removed.has(name))
+    .map(([service, container]) => ({ service, container }))
   await waitHealthy(services, gate)
-  await waitReady(tools, ctx, containers, targetIp, proxy ? await addressOn(proxy, edge!) : undefined, port, signal, deadline)
+  await waitReady(
+    tools,
+    ctx,
+    containers,
+    targetIp,
+    proxy ? await addressOn(proxy, edge!) : undefined,
+    port,
+    signal,
+    deadline,
+  )
   return { nodeIp: tools.nodeIp, nodePort: port }
 }
 
@@ -107,12 +125,18 @@ function hide(text: string, flag: string | null): string {
   return flag ? text.split(flag).join('[flag]') : text
 }
 
-async function create(docker: Dockerode, options: Dockerode.ContainerCreateOptions): Promise<Dockerode.Container> {
+async function create(
+  docker: Dockerode,
+  options: Dockerode.ContainerCreateOptions,
+): Promise<Dockerode.Container> {
   try {
     return await docker.createContainer(options)
   } catch (err) {
     if (statusOf(err) === 404 && /no such image/i.test(String(err))) {
-      throw new DeployError(`image ${options.Image} is not on the engine (every node must have the images; the service does not pull)`)
+      throw new DeployError(
+        `image ${options.Image} is not on the engine ` +
+          '(every node must have the images; the service does not pull)',
+      )
     }
     throw err
   }
@@ -180,20 +204,27 @@ async function waitReady(
     await wait(targetIp, port)
     if (proxyIp) await wait(proxyIp, port)
   }
-  const published = tools.local && ctx.bindIp === '0.0.0.0' ? '127.0.0.1' : tools.local ? ctx.bindIp : tools.nodeIp
+  const published =
+    tools.local && ctx.bindIp === '0.0.0.0' ? '127.0.0.1' : tools.local ? ctx.bindIp : tools.nodeIp
   if (!(await tcpAccepts(published, hostPort, 2000))) await wait(published, hostPort)
 }
 
 /** Why waiting is pointless: a container that exited (or keeps restarting), with its last output. */
-async function whyNotRunning(tools: DeployTools, containers: readonly Dockerode.Container[]): Promise<string | undefined> {
+async function whyNotRunning(
+  tools: DeployTools,
+  containers: readonly Dockerode.Container[],
+): Promise<string | undefined> {
   for (const c of containers) {
     const info = await c.inspect()
     const state = info.State
     // A restart policy brings a crashed container back: three restarts is a crash loop.
     if ((state.Running || state.Restarting) && info.RestartCount < 3) continue
-    const raw = (await c.logs({ stdout: true, stderr: true, tail: 10 }).catch(() => Buffer.alloc(0))) as unknown as Buffer
+    const raw = (await c
+      .logs({ stdout: true, stderr: true, tail: 10 })
+      .catch(() => Buffer.alloc(0))) as unknown as Buffer
     const output = tools.redact(demuxText(raw)).trim()
-    return `${info.Name.replace(/^\//, '')} ${state.Status} (exit code ${state.ExitCode}, restarts ${info.RestartCount})${output ? `: ${output}` : ''}`
+    const what = `${state.Status} (exit code ${state.ExitCode}, restarts ${info.RestartCount})`
+    return `${info.Name.replace(/^\//, '')} ${what}${output ? `: ${output}` : ''}`
   }
   return undefined
 }

@@ -15,9 +15,17 @@ export interface GateOptions {
  * healthy (its healthcheck passed), or completed successfully (it exited with 0). Rejects with
  * a DeployError saying what happened instead.
  */
-export async function waitFor(container: Dockerode.Container, service: string, condition: Condition, options: GateOptions): Promise<void> {
+export async function waitFor(
+  container: Dockerode.Container,
+  service: string,
+  condition: Condition,
+  options: GateOptions,
+): Promise<void> {
   if (condition === 'service_started') return
-  const look = condition === 'service_healthy' ? () => health(container, service, options.redact) : () => completion(container, service)
+  const look =
+    condition === 'service_healthy'
+      ? () => health(container, service, options.redact)
+      : () => completion(container, service)
   const what = condition === 'service_healthy' ? `${service} becoming healthy` : `${service} completing`
   try {
     await pollUntil(look, what, options)
@@ -28,21 +36,39 @@ export async function waitFor(container: Dockerode.Container, service: string, c
 }
 
 /** Waits for every container that has a healthcheck (the file's or its image's) to be healthy. */
-export async function waitHealthy(containers: readonly { container: Dockerode.Container; service: string }[], options: GateOptions): Promise<void> {
+export async function waitHealthy(
+  containers: readonly { container: Dockerode.Container; service: string }[],
+  options: GateOptions,
+): Promise<void> {
   for (const { container, service } of containers) {
     const info = await container.inspect()
     if (info.State.Health) await waitFor(container, service, 'service_healthy', options)
   }
 }
 
-async function health(container: Dockerode.Container, service: string, redact: (text: string) => string): Promise<Look> {
+async function health(
+  container: Dockerode.Container,
+  service: string,
+  redact: (text: string) => string,
+): Promise<Look> {
   const info = await container.inspect()
   const h = info.State.Health
-  if (!h) return { failed: `${service} has no healthcheck, and another service waits for it to be healthy: add a healthcheck to ${service}` }
+  if (!h)
+    return {
+      failed:
+        `${service} has no healthcheck, and another service waits for it to be healthy: ` +
+        `add a healthcheck to ${service}`,
+    }
   if (h.Status === 'healthy') return { met: true }
   const last = h.Log?.at(-1)
-  const said = last ? `: the last check exited ${last.ExitCode}${last.Output?.trim() ? ` saying ${redact(last.Output.trim()).slice(-500)}` : ''}` : ''
-  if (!info.State.Running) return { failed: `${service} ${info.State.Status} (exit code ${info.State.ExitCode}) before its healthcheck passed` }
+  const output = last?.Output?.trim()
+  const said = last
+    ? `: the last check exited ${last.ExitCode}${output ? ` saying ${redact(output).slice(-500)}` : ''}`
+    : ''
+  if (!info.State.Running)
+    return {
+      failed: `${service} ${info.State.Status} (exit code ${info.State.ExitCode}) before its check passed`,
+    }
   if (h.Status === 'unhealthy') return { failed: `${service} is unhealthy${said}` }
   return undefined
 }
@@ -51,5 +77,7 @@ async function completion(container: Dockerode.Container, service: string): Prom
   const { State } = await container.inspect()
   if (State.Running || State.Restarting || State.Status === 'created') return undefined
   if (State.ExitCode === 0) return { met: true }
-  return { failed: `${service} exited with code ${State.ExitCode}, and another service waits for it to complete successfully` }
+  return {
+    failed: `${service} exited with code ${State.ExitCode}; another service waits for it to complete with 0`,
+  }
 }

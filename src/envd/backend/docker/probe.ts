@@ -24,7 +24,12 @@ export function tcpAccepts(host: string, port: number, ms = 1000): Promise<boole
 export async function waitForTcp(
   host: string,
   port: number,
-  options: { deadline: number; signal: AbortSignal; failed: () => Promise<string | undefined>; checkEvery?: number },
+  options: {
+    deadline: number
+    signal: AbortSignal
+    failed: () => Promise<string | undefined>
+    checkEvery?: number
+  },
 ): Promise<void> {
   const checkEvery = options.checkEvery ?? 500
   let nextCheck = Date.now() + checkEvery

@@ -4,7 +4,7 @@ import { appliedLimits } from '../../compose/limits'
 import type { PlanHealthcheck, PlanService } from '../../compose/plan'
 import type { Hardening } from '../../options'
 
-/** A healthcheck's interval at most this: Docker 20.10 first runs it one interval after start, and CREATED waits for it. */
+/** A healthcheck's longest interval: Docker 20.10 first runs it one interval after start; CREATED waits. */
 const MAX_HEALTH_INTERVAL_MS = 5000
 const MAX_STOP_SECONDS = 60
 
@@ -26,10 +26,16 @@ export function withComposeSettings(
   const endpoints = options.NetworkingConfig?.EndpointsConfig ?? {}
   return {
     ...options,
-    Env: [...(options.Env ?? []), ...service.flagEnvironment.map((v) => `${v.name}=${render(v.value, flag)}`)],
+    Env: [
+      ...(options.Env ?? []),
+      ...service.flagEnvironment.map((v) => `${v.name}=${render(v.value, flag)}`),
+    ],
     Tty: service.tty,
     OpenStdin: service.stdinOpen,
-    StopTimeout: service.stopGraceSeconds === undefined ? undefined : Math.min(service.stopGraceSeconds, MAX_STOP_SECONDS),
+    StopTimeout:
+      service.stopGraceSeconds === undefined
+        ? undefined
+        : Math.min(service.stopGraceSeconds, MAX_STOP_SECONDS),
     StopSignal: service.stopSignal,
     Healthcheck: service.healthcheck ? healthcheck(service.healthcheck) : undefined,
     HostConfig: {
@@ -39,11 +45,16 @@ export function withComposeSettings(
       MemorySwap: limits.memoryBytes, // no swap beyond the limit
       PidsLimit: limits.pids,
       ShmSize: limits.shmBytes,
-      Ulimits: limits.ulimits.length ? limits.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })) : undefined,
+      Ulimits: limits.ulimits.length
+        ? limits.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard }))
+        : undefined,
     },
     NetworkingConfig: {
       EndpointsConfig: Object.fromEntries(
-        Object.entries(endpoints).map(([net, e]) => [net, { ...e, Links: e.Links?.filter((l) => !removed.has(l.split(':')[1])) }]),
+        Object.entries(endpoints).map(([net, e]) => [
+          net,
+          { ...e, Links: e.Links?.filter((l) => !removed.has(l.split(':')[1])) },
+        ]),
       ),
     },
   }
