@@ -155,6 +155,28 @@ describe('compose files as authors write them', () => {
     await call(svc.url, 'GET', `/env/delete/${body.id}`)
   })
 
+  it('a deploy cut short by a stop resumes with the flag in its variables', async () => {
+    const first = await startService({ data: authorsData() })
+    const { body } = await call(first.url, 'POST', '/env/create', {
+      uid: 1,
+      challenge: 1,
+      compose_file: 'flag-env',
+      flag: 'flag{resumed-variable}',
+    })
+    await first.close() // while it is CREATING
+    const second = await startService({ data: first.data, instance: first.instance })
+    try {
+      expect((await settled(second.url, body.id)).body.status).toBe(1)
+      const helper = await containerOf(second.instance, body.id, 'helper')
+      expect(await env(helper, 'WRAPPED')).toBe('flag is flag{resumed-variable}')
+    } finally {
+      await call(second.url, 'GET', `/env/delete/${body.id}`)
+      await second.close()
+      expect(await engineObjects(second.instance)).toEqual({ containers: 0, networks: 0, volumes: 0 })
+      removeDir(second.data)
+    }
+  })
+
   it('a create without a flag gets an empty flag; ${FLAG:-default} then gives the default', async () => {
     const { body } = await create('flag-env')
     expect((await settled(svc.url, body.id)).body.status).toBe(1)
