@@ -236,6 +236,8 @@ describe('compose files as authors write them', () => {
     const scratch = greedy.Mounts.find((m) => m.Destination === '/var/lib/scratch')
     expect(scratch?.Type).toBe('volume')
     expect(await engineObjects(svc.instance, body.id)).toMatchObject({ volumes: 1 })
+    expect(greedy.HostConfig.RestartPolicy).toEqual({ Name: 'on-failure', MaximumRetryCount: 3 })
+    expect(greedy.Mounts.find((m) => m.Destination === '/run/app')?.Type).toBe('tmpfs')
     await call(svc.url, 'GET', `/env/delete/${body.id}`)
     expect(await engineObjects(svc.instance, body.id)).toEqual({ containers: 0, networks: 0, volumes: 0 })
   })

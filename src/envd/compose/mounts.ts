@@ -61,7 +61,7 @@ export function mountsOf(
     mounts.push({ kind: 'flag', target })
   })
   const tmpfs = typeof s.tmpfs === 'string' ? [s.tmpfs] : (s.tmpfs ?? [])
-  for (const target of tmpfs) mounts.push({ kind: 'tmpfs', target })
+  for (const t of tmpfs) mounts.push({ kind: 'tmpfs', target: t.split(':')[0] })
   const targets = mounts.map((m) => m.target)
   const twice = targets.find((t, i) => targets.indexOf(t) !== i)
   if (twice) problems.add(at, `two mounts at ${twice}: keep one`)

@@ -32,6 +32,8 @@ export interface PlanService {
   readonly user?: string
   readonly hostname?: string
   readonly restart: RestartPolicy
+  /** `on-failure:N`: at most N restarts. */
+  readonly restartRetries?: number
   readonly mounts: readonly PlanMount[]
   readonly readOnly: boolean
   readonly init: boolean

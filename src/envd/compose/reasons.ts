@@ -124,7 +124,7 @@ export const SHAPES: Readonly<Record<string, string>> = {
   working_dir: 'working_dir is an absolute path',
   user: 'user is a name or uid[:gid]',
   hostname: 'hostname is a name of letters, digits, _ . -',
-  restart: 'restart is one of no, always, on-failure, unless-stopped',
+  restart: 'restart is one of no, always, on-failure[:N], unless-stopped',
   depends_on:
     'depends_on is a list of service names, or a map of service name to {condition: ' +
     'service_started | service_healthy | service_completed_successfully}',

@@ -13,6 +13,7 @@ export function refusing(keys: readonly string[]): Record<string, TSchema> {
 
 export const NAME = '^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$'
 export const ABSOLUTE = '^/[^:\\s]*$'
+export const TMPFS = '^/[^:\\s]*(:[A-Za-z0-9=,._-]*)?$'
 // registry[:port]/path/name then a tag that is not `latest`, and/or a digest.
 export const IMAGE_PATTERN =
   '^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*' +

@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import { IMAGE, REFUSED, SECURITY_OPT } from './reasons'
 import {
   ABSOLUTE,
+  TMPFS,
   Condition,
   Cpus,
   Duration,
@@ -37,8 +38,9 @@ export function serviceSchema(capAllow: readonly string[]) {
       ports: Type.Optional(ports),
       expose: Type.Optional(Type.Array(Type.Union([Type.String(), Type.Integer()]))),
       volumes: Type.Optional(volumes),
+      // `/run` or `/run:size=16m,mode=1777`: the options are dropped (memory is held by the limit).
       tmpfs: Type.Optional(
-        Type.Union([Type.String({ pattern: ABSOLUTE }), Type.Array(Type.String({ pattern: ABSOLUTE }))]),
+        Type.Union([Type.String({ pattern: TMPFS }), Type.Array(Type.String({ pattern: TMPFS }))]),
       ),
       environment: Type.Optional(
         Type.Union([Type.Record(Type.String(), Scalar), Type.Array(Type.String({ minLength: 1 }))]),
@@ -62,9 +64,7 @@ export function serviceSchema(capAllow: readonly string[]) {
       working_dir: Type.Optional(Type.String({ pattern: ABSOLUTE })),
       user: Type.Optional(Type.Union([Type.String(), Type.Integer()])),
       hostname: Type.Optional(Type.String({ pattern: NAME })),
-      restart: Type.Optional(
-        Type.Union(['no', 'always', 'on-failure', 'unless-stopped'].map((r) => Type.Literal(r))),
-      ),
+      restart: Type.Optional(Type.String({ pattern: '^(no|always|unless-stopped|on-failure(:[0-9]+)?)$' })),
       depends_on: Type.Optional(
         Type.Union([
           Type.Array(Type.String({ pattern: NAME })),
@@ -113,6 +113,10 @@ export function serviceSchema(capAllow: readonly string[]) {
       ),
       mem_limit: Type.Optional(Size),
       memswap_limit: Type.Optional(Size), // held to mem_limit anyway: no swap beyond the limit
+      // Soft hints, below the hard limits that hold anyway: ignored.
+      mem_reservation: Type.Optional(Size),
+      cpu_shares: Type.Optional(Type.Integer()),
+      platform: Type.Optional(Type.String()), // ignored: the node's image is what runs
       shm_size: Type.Optional(Size),
       cpus: Type.Optional(Cpus),
       pids_limit: Type.Optional(Type.Integer()),

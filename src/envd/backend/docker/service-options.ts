@@ -40,6 +40,10 @@ export function withComposeSettings(
     Healthcheck: service.healthcheck ? healthcheck(service.healthcheck) : undefined,
     HostConfig: {
       ...host,
+      RestartPolicy:
+        service.restartRetries === undefined
+          ? host.RestartPolicy
+          : { Name: 'on-failure', MaximumRetryCount: service.restartRetries },
       NanoCpus: limits.nanoCpus,
       Memory: limits.memoryBytes,
       MemorySwap: limits.memoryBytes, // no swap beyond the limit
