@@ -81,7 +81,7 @@ describe('compose files as authors write them', () => {
     const t0 = Date.now()
     const { body } = await create('healthy')
     expect(body.status).toBe(0)
-    // The app's port opens at once, but its check passes 4 s after it starts (and it starts after db is healthy).
+    // The app's port opens at once, but its check passes 4 s after it starts (after db is healthy).
     await sleep(2500)
     expect((await call(svc.url, 'GET', `/env/get/${body.id}`)).body.status).toBe(0)
     const done = (await settled(svc.url, body.id)).body
@@ -97,7 +97,7 @@ describe('compose files as authors write them', () => {
     // The seeding job ran to its end before the app started, then went; its volume stayed.
     await expect(containerOf(svc.instance, body.id, 'seed')).rejects.toThrow(/no container/)
     expect((await exec(app, ['wget', '-qO-', 'http://127.0.0.1:8080/index.html'])).output).toBe('seeded\n')
-    // Harmless keys, honoured: tty, stdin, init, stop grace (held to 60 s), labels of any scalar, the capped log.
+    // Harmless keys, honoured: tty, stdin, init, stop grace (at most 60 s), scalar labels, the capped log.
     expect(info.Config).toMatchObject({ Tty: true, OpenStdin: true, StopTimeout: 60 })
     expect(info.Config.Labels).toMatchObject({
       'ctf.category': 'web',
@@ -214,7 +214,8 @@ describe('compose files as authors write them', () => {
     const { body } = await create('limits')
     expect((await settled(svc.url, body.id)).body.status).toBe(1)
     const small = await docker.getContainer(await containerOf(svc.instance, body.id, 'small')).inspect()
-    // Below the caps (0.5 CPU, 256m, 128 pids): kept; deploy's 32M beats mem_limit's 64m; shm held to memory; nproc to pids.
+    // Below the caps (0.5 CPU, 256m, 128 pids): kept; deploy's 32M beats mem_limit's 64m;
+    // shm held to the memory limit, nproc to the pids limit.
     expect(small.HostConfig).toMatchObject({
       NanoCpus: 0.25e9,
       Memory: 32 * MiB,
