@@ -146,6 +146,15 @@ describe('compose files as authors write them', () => {
     expect(await env(helper, 'FLAG')).toBe(flag)
     expect(await env(helper, 'WRAPPED')).toBe(`flag is ${flag}`)
     expect(await env(helper, 'FALLBACK')).toBe(flag)
+    // The plain keys of the helper, as the engine has them.
+    const h = await docker.getContainer(helper).inspect()
+    expect(h.Config).toMatchObject({ WorkingDir: '/tmp', User: '1000:1000', Hostname: 'helper-box', StopSignal: 'SIGKILL' })
+    expect(h.Config).toMatchObject({ Entrypoint: ['sh', '-c'], Cmd: ['exec sleep 3600'] })
+    expect(h.Config.Labels).toMatchObject({ 'ctf.role': 'helper', 'ctf.hidden': '' })
+    expect(h.HostConfig.ReadonlyRootfs).toBe(true)
+    expect(h.HostConfig.CapAdd).toContain('SYS_CHROOT')
+    expect(h.HostConfig.CapAdd).not.toContain('NET_RAW')
+    expect((await exec(helper, ['id', '-u'])).output).toBe('1000\n')
     // What a player reaches: the challenge serves the flag it read from $$FLAG.
     expect(await firstLine(got.node_port)).toBe(flag)
     // Never listed, logged or labelled.
