@@ -25,7 +25,10 @@ interface Target {
 
 /** `levrt envd check [--json] [--data DIR] FILE|DIR...`: compose files checked as a create checks them. */
 export function envdCheckCommand(finish: (code: ExitCode) => void): Command {
-  return configure(new Command('check'))
+  const command = configure(new Command('check'))
+  // The shared help says `levrt <name>`; this one is under envd.
+  command.configureHelp({ ...command.configureHelp(), commandUsage: (c) => `levrt envd check ${c.usage()}` })
+  return command
     .usage('[--json] [--data DIR] FILE|DIR...')
     .summary('check compose files as a create would')
     .description(
