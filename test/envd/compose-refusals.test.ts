@@ -14,6 +14,8 @@ const AUTHORS = resolve(__dirname, '../fixtures/envd/authors')
 
 /** [file under authors/refused/, [path, reason]...]: every problem the file has. */
 const REFUSALS: [string, [string, RegExp][]][] = [
+  ['empty', [['(the file)', /a compose file is a map with services:/]]],
+  ['not-a-service', [['services.web', /a service is a map: \{image: name:tag, ports: \[80\], \.\.\.\}/]]],
   [
     'jail',
     [

@@ -48,11 +48,17 @@ function pruneInvalid(
   problems: Problems,
 ): { valid?: ComposeFile; pruned: Set<string> } {
   const pruned = new Set<string>()
+  const taken = new Set<string>() // the same, as dotted paths
   let current = structuredClone(doc)
   for (let round = 0; round < 100; round++) {
     if (check.Check(current)) return { valid: current, pruned }
     const errors = [...check.Errors(current)]
-    for (const error of errors) for (const p of describe(error)) problems.add(p.path, p.reason)
+    // What taking a key out caused (an emptied map, a missing key) is not the author's problem.
+    const caused = (path: string) =>
+      [...taken].some((t) => t === path || t.startsWith(`${path}.`) || path === '(the file)')
+    for (const error of errors) {
+      for (const p of describe(error)) if (round === 0 || !caused(p.path)) problems.add(p.path, p.reason)
+    }
     const [top, service, key] = errors.map((e) => e.path.split('/').slice(1))[0]
     if (typeof current !== 'object' || current === null || Array.isArray(current) || top === undefined)
       return { pruned }
@@ -65,12 +71,15 @@ function pruneInvalid(
     if (owner && !Array.isArray(owner)) {
       delete owner[key]
       pruned.add(`${service}.${key}`)
+      taken.add(`services.${service}.${key}`)
     } else if (top === 'services' && service !== undefined && services?.[service] !== undefined) {
       delete services[service]
       pruned.add(service)
+      taken.add(`services.${service}`)
     } else {
       delete file[top]
       pruned.add(top)
+      taken.add(top)
     }
     current = file
   }

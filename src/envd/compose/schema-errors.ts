@@ -59,6 +59,10 @@ function shapeOf(parts: readonly string[]): string {
     if (i === 1 && parts[0] === 'services') break
     if (SHAPES[key]) return SHAPES[key]
   }
+  if (parts.length === 0)
+    return 'a compose file is a map with services: (services: {web: {image: ..., ports: [80]}})'
+  if (parts[0] === 'services' && parts.length === 2)
+    return 'a service is a map: {image: name:tag, ports: [80], ...}'
   if (parts[0] === 'services' && parts.length <= 2) return SHAPES.services
   return 'this value is not of a kind the compose format allows here (README, "Compose policy")'
 }
