@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readdirSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -182,6 +182,29 @@ describe('compose refusals an author can act on', () => {
       expect(reply.status, f).toBe(422)
       expect(reply.body.error, f).not.toMatch(LIBRARY_WORDING)
     }
+  })
+
+  it('an .env or env_file that leads out of the folder through a symlink is refused, not read', async () => {
+    const dir = join(svc.data, 'compose', 'symlinked')
+    mkdirSync(dir)
+    symlinkSync('/etc/hostname', join(dir, '.env'))
+    symlinkSync('/etc/passwd', join(dir, 'app.env'))
+    writeFileSync(
+      join(dir, 'docker-compose.yml'),
+      'services:\n  web:\n    image: levkit/nginx:1.0\n    ports: [80]\n    env_file: app.env\n',
+    )
+    const reply = await call(svc.url, 'POST', '/env/create', {
+      uid: 1,
+      challenge: 1,
+      compose_file: 'symlinked',
+    })
+    expect(reply.status).toBe(422)
+    expect(reply.body.error).toContain(
+      '- .env: ".env" leads out of the compose file\'s folder (through a symlink)',
+    )
+    expect(reply.body.error).toContain(
+      '- services.web.env_file: "app.env" leads out of the compose file\'s folder',
+    )
   })
 
   it('refusals create nothing', async () => {

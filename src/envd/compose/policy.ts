@@ -23,6 +23,7 @@ export class ComposePolicy {
 
   async plan(raw: unknown, shownAs: string, folder: ComposeFolder): Promise<ComposePlan> {
     const problems = new Problems()
+    if (folder.dotenvProblem) problems.add('.env', folder.dotenvProblem)
     const { doc, flagged } = interpolateDoc(raw, folder.dotenv, problems)
     const { valid, pruned } = this.prune(doc, problems)
     if (!valid) throw new ComposeRefusal(shownAs, problems.all())

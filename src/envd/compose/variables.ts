@@ -13,8 +13,10 @@ const MAX_ENV_BYTES = 64 * 1024
 export interface ComposeFolder {
   /** The compose file's folder, by its real path. */
   readonly dir: string
-  /** The `.env` beside the compose file (empty when there is none). */
+  /** The `.env` beside the compose file (empty when there is none, or it is refused). */
   readonly dotenv: ReadonlyMap<string, string>
+  /** Why the `.env` beside the compose file was refused (a symlink out of the folder, unreadable). */
+  readonly dotenvProblem?: string
   /** Reads an env_file named relative to the folder: undefined when missing, an Error when refused. */
   envFile(path: string): Promise<ReadonlyMap<string, string> | undefined | Error>
 }
@@ -23,7 +25,7 @@ export async function composeFolder(composeFile: string): Promise<ComposeFolder>
   const dir = await realpath(dirname(composeFile))
   const envFile = (path: string) => readInside(dir, path)
   const dotenv = await envFile('.env')
-  if (dotenv instanceof Error) throw dotenv
+  if (dotenv instanceof Error) return { dir, dotenv: new Map(), dotenvProblem: dotenv.message, envFile }
   return { dir, dotenv: dotenv ?? new Map(), envFile }
 }
 
