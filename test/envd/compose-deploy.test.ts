@@ -14,8 +14,6 @@ import {
   removeDir,
   settled,
   startService,
-  tagTestBusybox,
-  untagTestBusybox,
   type Service,
 } from './support'
 
@@ -61,7 +59,8 @@ describe('compose files as authors write them', () => {
 
   beforeAll(async () => {
     store = useStore('embedded')
-    await tagTestBusybox()
+    // A tag of this file's own: other files untag theirs when they end.
+    await docker.getImage('levrt/busybox:latest').tag({ repo: 'levrt-test/author-busybox', tag: '1.0' })
     // A host variable the files name: it must never reach them.
     process.env.UNSET_VAR = 'leaked from the host'
     svc = await startService({ data: authorsData(), readyTimeout: 40 })
@@ -73,7 +72,7 @@ describe('compose files as authors write them', () => {
     await svc.close()
     expect(await engineObjects(svc.instance)).toEqual({ containers: 0, networks: 0, volumes: 0 })
     removeDir(svc.data)
-    await untagTestBusybox()
+    await docker.getImage('levrt-test/author-busybox:1.0').remove({ noprune: true })
     store.restore()
   })
 
