@@ -45,7 +45,7 @@ export function buildPlan(file: ComposeFile, input: BuildInput, problems: Proble
   const anonymous: string[] = []
   const exposed: (ExposedPort & { path: string })[] = []
   const services = new Map<string, PlanService>()
-  const badPorts: unknown[] = []
+  let badPorts = 0
   if (!input.pruned.has('networks')) checkNetworks(file, problems)
   for (const [name, s] of Object.entries(file.services)) {
     const at = `services.${name}`
@@ -55,7 +55,10 @@ export function buildPlan(file: ComposeFile, input: BuildInput, problems: Proble
       const port = parsePort(p)
       if (port.port >= 1 && port.port <= 65535)
         exposed.push({ service: name, ...port, path: `${at}.ports[${i}]` })
-      else badPorts.push(problems.add(`${at}.ports[${i}]`, PORT))
+      else {
+        badPorts++
+        problems.add(`${at}.ports[${i}]`, PORT)
+      }
     })
     checkLinks(name, s, file, problems)
     const env = serviceEnvironment(
@@ -95,7 +98,7 @@ export function buildPlan(file: ComposeFile, input: BuildInput, problems: Proble
   }
   // Ports already refused (or taken out with a service) cannot be counted.
   const uncounted =
-    badPorts.length > 0 || [...input.pruned].some((k) => !k.includes('.') || k.endsWith('.ports'))
+    badPorts > 0 || [...input.pruned].some((k) => !k.includes('.') || k.endsWith('.ports'))
   if (exposed.length !== 1 && !(exposed.length === 0 && uncounted)) {
     const found = exposed.map((e) => `${e.path} (${e.port}/${e.protocol})`).join(', ')
     problems.add(
