@@ -15,6 +15,10 @@ const AUTHORS = resolve(__dirname, '../fixtures/envd/authors')
 /** [file under authors/refused/, [path, reason]...]: every problem the file has. */
 const REFUSALS: [string, [string, RegExp][]][] = [
   ['empty', [['(the file)', /a compose file is a map with services:/]]],
+  [
+    'healthy-without-check',
+    [['services.web.depends_on.db', /db's healthcheck is disabled, so it never becomes healthy: .* condition: service_started/]],
+  ],
   ['not-a-service', [['services.web', /a service is a map: \{image: name:tag, ports: \[80\], \.\.\.\}/]]],
   [
     'jail',

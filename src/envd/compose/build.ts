@@ -107,6 +107,16 @@ export function buildPlan(file: ComposeFile, input: BuildInput, problems: Proble
         `expose); found ${exposed.length ? `${exposed.length}: ${found}` : 'none'}`,
     )
   }
+  for (const s of services.values()) {
+    for (const d of s.dependsOn) {
+      if (d.condition !== 'service_healthy' || services.get(d.service)?.healthcheck?.test?.[0] !== 'NONE') continue
+      problems.add(
+        `services.${s.name}.depends_on.${d.service}`,
+        `${d.service}'s healthcheck is disabled, so it never becomes healthy: ` +
+          `give ${d.service} a healthcheck, or write condition: service_started`,
+      )
+    }
+  }
   const order = startOrder(
     new Map([...services].map(([n, s]) => [n, s.dependsOn.map((d) => d.service)])),
     problems,
