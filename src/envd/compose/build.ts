@@ -109,7 +109,8 @@ export function buildPlan(file: ComposeFile, input: BuildInput, problems: Proble
   }
   for (const s of services.values()) {
     for (const d of s.dependsOn) {
-      if (d.condition !== 'service_healthy' || services.get(d.service)?.healthcheck?.test?.[0] !== 'NONE') continue
+      const off = services.get(d.service)?.healthcheck?.test?.[0] === 'NONE'
+      if (d.condition !== 'service_healthy' || !off) continue
       problems.add(
         `services.${s.name}.depends_on.${d.service}`,
         `${d.service}'s healthcheck is disabled, so it never becomes healthy: ` +
