@@ -62,10 +62,10 @@ describe('levrt envd check', () => {
       '  service app: levrt-test/author-busybox:1.0; healthcheck gates CREATED; waits for db (service_healthy); waits for seed (service_completed_successfully)',
     )
     expect(r.stdout).toContain(
-      '  service small: levrt-test/author-busybox:1.0\n    limits: cpus 0.25, memory 32m, pids 50, shm 32m, nofile 1024:2048, nproc 50:50',
+      '  service small: levrt-test/author-busybox:1.0\n    limits: cpus 0.25, memory 32m, pids 50, shm 32m, nofile 1024:2048',
     )
     expect(r.stdout).toContain(
-      '  service greedy: levrt-test/author-busybox:1.0\n    limits: cpus 0.5, memory 256m, pids 128\n',
+      '  service greedy: levrt-test/author-busybox:1.0\n    limits: cpus 0.5, memory 256m, pids 100\n',
     )
     expect(r.stdout).toMatch(
       /flag: pwn:\/home\/ctf\/flag\/flag \(flag volume\), pwn \$SECOND_FLAG \(environment variable\), pwn \$FLAG/,

@@ -92,16 +92,15 @@ describe('compose limits', () => {
         optional(2 ** 33),
         (nanoCpus, memoryBytes, pids, shmBytes) => {
           const got = appliedLimits(
-            { nanoCpus, memoryBytes, pids, shmBytes, ulimits: [{ name: 'nproc', soft: 500, hard: 500 }] },
+            { nanoCpus, memoryBytes, pids, shmBytes, ulimits: [{ name: 'nofile', soft: 2_000_000, hard: -1 }] },
             caps,
           )
           expect(got.nanoCpus).toBe(Math.min(nanoCpus ?? Infinity, caps.nanoCpus))
           expect(got.memoryBytes).toBe(Math.min(memoryBytes ?? Infinity, caps.memoryBytes))
           expect(got.pids).toBe(Math.min(pids ?? Infinity, caps.pids))
           expect(got.shmBytes).toBe(shmBytes === undefined ? undefined : Math.min(shmBytes, got.memoryBytes))
-          expect(got.ulimits).toEqual([
-            { name: 'nproc', soft: Math.min(500, got.pids), hard: Math.min(500, got.pids) },
-          ])
+          // nofile: at most Docker's own default, -1 (unlimited) included.
+          expect(got.ulimits).toEqual([{ name: 'nofile', soft: 1_048_576, hard: 1_048_576 }])
         },
       ),
     )

@@ -9,8 +9,8 @@ const MIN_MEMORY = 6 * 1024 * 1024
 /** Docker's own default open-file limit: what a file may ask for at most. */
 const MAX_NOFILE = 1_048_576
 const ULIMITS = ['nofile', 'nproc', 'core', 'stack', 'memlock'] as const
-/** Accepted and left out: raising it needs a privilege the node's engine may lack (its default stays). */
-const IGNORED = new Set(['memlock'])
+/** Accepted and left out: memlock needs a privilege the node may lack; nproc is the pids limit. */
+const IGNORED = new Set(['memlock', 'nproc'])
 
 /** The limits a service asks for (`mem_limit`, `cpus`, ..., `deploy.resources.limits`): the lower wins. */
 export function requestedLimits(s: ComposeService, at: string, problems: Problems): RequestedLimits {
@@ -24,7 +24,13 @@ export function requestedLimits(s: ComposeService, at: string, problems: Problem
   )
   if (memoryBytes !== undefined && memoryBytes < MIN_MEMORY)
     problems.add(`${at}.mem_limit`, 'a memory limit below 6m cannot run a container: write at least 6m')
-  const pids = lowest([s.pids_limit, deploy?.pids].map((p) => (p === undefined || p <= 0 ? undefined : p)))
+  // nproc counts every process of the user on the whole node (root's too), not the container's:
+  // it becomes the container's pids limit instead.
+  const nproc = s.ulimits?.nproc
+  const nprocSoft = nproc === undefined ? undefined : typeof nproc === 'number' ? nproc : nproc.soft
+  const pids = lowest(
+    [s.pids_limit, deploy?.pids, nprocSoft].map((p) => (p === undefined || p <= 0 ? undefined : p)),
+  )
   const ulimits: Ulimit[] = []
   for (const [name, v] of Object.entries(s.ulimits ?? {})) {
     if (!(ULIMITS as readonly string[]).includes(name)) {
@@ -62,7 +68,7 @@ export function appliedLimits(
   const held = (v: number | undefined, cap: number) => (v === undefined ? cap : Math.min(v, cap))
   const memoryBytes = held(requested.memoryBytes, caps.memoryBytes)
   const pids = held(requested.pids, caps.pids)
-  const ceiling: Readonly<Record<string, number>> = { nproc: pids, nofile: MAX_NOFILE }
+  const ceiling: Readonly<Record<string, number>> = { nofile: MAX_NOFILE }
   return {
     nanoCpus: held(requested.nanoCpus, caps.nanoCpus),
     memoryBytes,
