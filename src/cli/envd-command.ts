@@ -1,4 +1,5 @@
 import { Command } from 'commander'
+import { envdCheckCommand } from './envd-check-command'
 import { describeFailure } from './failure'
 import { configure } from './help'
 import { EXIT, UsageError, type ExitCode } from './usage'
@@ -63,6 +64,9 @@ export function envdCommand(finish: (code: ExitCode) => void): Command {
     .option('--no-node-isolation', 'install no firewall rules: challenge containers may reach the node (you firewall it yourself)')
     .option('--log-level <level>', 'pino log level', 'info')
     .action(async (flags: EnvdFlags) => finish(await serve(flags)))
+    // `check`'s own --cpus/--memory/--pids are its own, not the service's.
+    .enablePositionalOptions()
+    .addCommand(envdCheckCommand(finish))
 }
 
 async function serve(flags: EnvdFlags): Promise<ExitCode> {

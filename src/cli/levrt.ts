@@ -21,6 +21,8 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
   const program = configure(new Command('levrt'))
     .description('Security-tool workflows in TypeScript: every step runs in a Docker container.')
     .helpCommand('help [command]', 'show the help of a command')
+    // Options after a command are that command's (`levrt envd check --cpus` is check's, not envd's).
+    .enablePositionalOptions()
     .addHelpText('after', PROGRAM_EPILOGUE)
   for (const command of commands) program.addCommand(command)
   // Commander answers a bare `levrt` with its help on stderr and exit 1; it is a request for help.

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto'
-import { join } from 'node:path'
 import type Dockerode from 'dockerode'
 import { afterAll, describe, expect, it } from 'vitest'
 import { resolveOptions } from '../../src/envd'
 import { DockerBackend } from '../../src/envd/backend/docker'
-import { loadCompose } from '../../src/envd/compose/load'
+import { planComposeFile } from '../../src/envd/compose/check'
 import { ComposePolicy } from '../../src/envd/compose/policy'
 import { docker } from '../support/engine'
 import { dataDir, engineObjects, FIXTURES, portRange, removeDir } from './support'
@@ -52,10 +51,7 @@ describe('a failed deploy whose cleanup fails too', () => {
     const engine = flakyEngine()
     const backend = new DockerBackend(engine.docker, { ...options, local: true }, log)
     await backend.start()
-    const plan = new ComposePolicy(options.hardening.capAllow).plan(
-      await loadCompose(join(FIXTURES, 'missing-image.yaml'), 'missing-image.yaml'),
-      'missing-image.yaml',
-    )
+    const plan = await planComposeFile(new ComposePolicy(options.hardening.capAllow), FIXTURES, 'missing-image.yaml')
     const placed = async () => engine.arm(true) // from here on, the engine's listings fail
 
     const deploy = backend.deploy(

@@ -46,7 +46,7 @@ describe('environment lifecycle', () => {
 
   it('a restart keeps state; what expired while the service was down is reclaimed at start', async () => {
     const first = await startService({ reapEvery: 30 })
-    const keep = (await create(first, { flag: 'flag{restart}' })).body.id
+    const keep = (await create(first, {})).body.id
     const expiring = (await create(first, { uid: 2, expire: inSeconds(3) })).body.id
     const before = (await settled(first.url, keep)).body
     expect(before.status).toBe(1)
@@ -132,7 +132,7 @@ describe('environment lifecycle', () => {
   it('an environment that never gets ready is an ERROR (2) with the reason kept for operators; renew answers -1', async () => {
     const svc = await startService({ readyTimeout: 20 })
     try {
-      const exits = (await create(svc, { compose_file: 'exits.yaml', flag: 'flag{boom}' })).body.id
+      const exits = (await create(svc, { compose_file: 'exits.yaml' })).body.id
       const missing = (await create(svc, { compose_file: 'missing-image.yaml' })).body.id
       expect((await settled(svc.url, exits)).body.status).toBe(2)
       expect((await settled(svc.url, missing)).body.status).toBe(2)

@@ -1,5 +1,5 @@
 import type { EnvBackend } from '../backend/backend'
-import { loadCompose, resolveComposePath } from '../compose/load'
+import { planComposeFile } from '../compose/check'
 import type { ComposePlan } from '../compose/plan'
 import type { ComposePolicy } from '../compose/policy'
 import { ConflictError, NotFoundError, OverCapError, RefusedError } from '../errors'
@@ -71,7 +71,7 @@ export class Environments {
   async create(input: CreateInput): Promise<{ id: number }> {
     const now = Date.now()
     const expire = this.clampExpire(input.expire ?? new Date(now + DEFAULT_LIFETIME_MS), now)
-    const plan = await this.plan(input.composeFile)
+    const plan = await this.plan(input.composeFile, input.flag)
     const record = await this.admission.run(async () => {
       if (this.closing) throw new RefusedError('the service is shutting down')
       const live = [...this.records.values()].filter(isLive)
@@ -163,10 +163,8 @@ export class Environments {
     return r
   }
 
-  private async plan(composeFile: string): Promise<ComposePlan> {
-    const file = await resolveComposePath(this.limits.composeRoot, composeFile)
-    const shownAs = `compose_file ${JSON.stringify(composeFile)}`
-    return this.policy.plan(await loadCompose(file, shownAs), shownAs)
+  private plan(composeFile: string, flag?: string | null): Promise<ComposePlan> {
+    return planComposeFile(this.policy, this.limits.composeRoot, composeFile, flag)
   }
 
   private async fail(r: EnvRecord, reason: string): Promise<void> {

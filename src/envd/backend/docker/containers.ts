@@ -13,6 +13,8 @@ export interface EnvContext {
   readonly network: string
   /** The engine volume mounted at flag volumes. */
   readonly flagVolume?: string
+  /** The flag for FLAG variables and flag volumes (null: none, an empty flag). */
+  readonly flag: string | null
   readonly hardening: Hardening
   readonly bindIp: string
 }

@@ -4,6 +4,7 @@ import { statusOf } from '../../../docker/status'
 import type { SubnetPool } from '../../../docker/subnets'
 import type { Logger } from '../../log'
 import type { Hardening } from '../../options'
+import { hasFlagPlace } from '../../compose/plan'
 import type { DeployRequest, EnvBackend, Placement, SweepResult } from '../backend'
 import type { EnvContext } from './containers'
 import { deployContainers } from './deploy'
@@ -77,14 +78,16 @@ export class DockerBackend implements EnvBackend {
     try {
       const network = await this.networks.acquire(uid, id)
       const edge = egress ? await this.networks.acquire('edge', id) : undefined
-      const flagVolume = await this.flagVolume(request)
+      // The flag, when the file has a place for it (a flag volume or a FLAG variable): kept on disk
+      // so that a deploy interrupted by a restart resumes with it.
+      const flag = hasFlagPlace(plan) ? await this.flags.prepare(uid, challenge, request.flag) : null
+      const flagVolume = await this.flagVolume(request, flag)
       await Promise.all(
         plan.volumes.map((v) =>
           this.docker.createVolume({ Name: names.volume(this.config.instance, id, v), Labels: this.labels('envd:volume', id, uid, challenge) }),
         ),
       )
-      const ctx: EnvContext = { instance: this.config.instance, id, uid, challenge, plan, network, flagVolume, hardening: this.config.hardening, bindIp: this.config.bindIp }
-      const flag = request.flag
+      const ctx: EnvContext = { instance: this.config.instance, id, uid, challenge, plan, network, flagVolume, flag, hardening: this.config.hardening, bindIp: this.config.bindIp }
       const redact = (text: string) => (flag ? text.split(flag).join('[flag]') : text)
       const tools = { ...this.config, docker: this.docker, ports: this.ports, redact }
       return await deployContainers(tools, ctx, edge, placed, signal)
@@ -98,12 +101,12 @@ export class DockerBackend implements EnvBackend {
   }
 
   /** The environment's flag volume, when a service mounts one. */
-  private async flagVolume({ id, uid, challenge, plan, flag }: DeployRequest): Promise<string | undefined> {
+  private async flagVolume({ id, uid, challenge, plan }: DeployRequest, flag: string | null): Promise<string | undefined> {
     const wanting = plan.services.find((s) => s.mounts.some((m) => m.kind === 'flag'))
     if (!wanting) return undefined
     const name = names.flag(this.config.instance, id)
     const labels = envdLabels(this.config.instance, 'envd:flag', envLabels(id, uid, challenge))
-    await createFlagVolume(this.docker, { name, labels, image: wanting.image, flag: await this.flags.prepare(uid, challenge, flag) })
+    await createFlagVolume(this.docker, { name, labels, image: wanting.image, flag })
     return name
   }
 

@@ -24,7 +24,12 @@ export function tcpAccepts(host: string, port: number, ms = 1000): Promise<boole
 export async function waitForTcp(
   host: string,
   port: number,
-  options: { deadline: number; signal: AbortSignal; failed: () => Promise<string | undefined>; checkEvery?: number },
+  options: {
+    deadline: number
+    signal: AbortSignal
+    failed: () => Promise<string | undefined>
+    checkEvery?: number
+  },
 ): Promise<void> {
   const checkEvery = options.checkEvery ?? 500
   let nextCheck = Date.now() + checkEvery
@@ -38,5 +43,27 @@ export async function waitForTcp(
     }
     if (Date.now() >= options.deadline) throw new Error(`port ${port}/tcp did not accept connections in time`)
     await sleep(delay, undefined, { signal: options.signal })
+  }
+}
+
+/** What one look at a condition says: met, failed (why), or not yet. */
+export type Look = { readonly met: true } | { readonly failed: string } | undefined
+
+/**
+ * Polls `look` (every `every` ms) until the condition is met; rejects with why it failed, or,
+ * at the deadline, with `what` not having happened in time.
+ */
+export async function pollUntil(
+  look: () => Promise<Look>,
+  what: string,
+  options: { deadline: number; signal: AbortSignal; every?: number },
+): Promise<void> {
+  for (;;) {
+    options.signal.throwIfAborted()
+    const seen = await look()
+    if (seen && 'met' in seen) return
+    if (seen) throw new Error(seen.failed)
+    if (Date.now() >= options.deadline) throw new Error(`${what} did not happen in time`)
+    await sleep(options.every ?? 250, undefined, { signal: options.signal })
   }
 }
