@@ -4,7 +4,8 @@
  * member does not compile where a `BlackArch` is expected.
  *
  * ```ts
- * export const meta = annot.meta({ exports: [lab], desc: 'scan a lab web server', cats: { BlackArch: [BlackArch.Scanner, BlackArch.Webapp] } })
+ * const cats = { BlackArch: [BlackArch.Scanner, BlackArch.Webapp] }
+ * export const meta = annot.meta({ exports: [lab], desc: 'scan a lab web server', cats })
  * BlackArch.Webapp            // 'blackarch-webapp': `pacman -S blackarch-webapp` installs its tools
  * ```
  */

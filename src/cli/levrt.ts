@@ -17,7 +17,13 @@ import { EXIT, UsageError, type ExitCode } from './usage'
 export async function main(argv: readonly string[]): Promise<ExitCode> {
   let code: ExitCode = EXIT.done
   const finish = (c: ExitCode) => void (code = c)
-  const commands = [runCommand(finish), metaCommand(finish), findCommand(finish), gcCommand(finish), envdCommand(finish)]
+  const commands = [
+    runCommand(finish),
+    metaCommand(finish),
+    findCommand(finish),
+    gcCommand(finish),
+    envdCommand(finish),
+  ]
   const program = configure(new Command('levrt'))
     .description('Security-tool workflows in TypeScript: every step runs in a Docker container.')
     .helpCommand('help [command]', 'show the help of a command')

@@ -18,6 +18,7 @@ export function memoryBytes(value: unknown): number | { readonly reason: string 
     return { reason: `${JSON.stringify(value)} is not a memory size (bytes, or like '512m', '2g')` }
   }
   bytes = Math.floor(bytes)
-  if (bytes < MIN_MEMORY_BYTES) return { reason: `${JSON.stringify(value)} is below the engine's minimum of 6m` }
+  if (bytes < MIN_MEMORY_BYTES)
+    return { reason: `${JSON.stringify(value)} is below the engine's minimum of 6m` }
   return bytes
 }

@@ -21,8 +21,13 @@ export async function lockDataDir(dataDir: string): Promise<() => Promise<void>>
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
       const [pid, start] = (await readFile(file, 'utf8').catch(() => '')).trim().split(' ')
-      const alive = Number(pid) > 0 && processExists(Number(pid)) && (!start || processStart(Number(pid)) === start)
-      if (alive) throw new Error(`${dataDir} is in use by another levrt envd (pid ${pid}); one service per data folder`)
+      const alive =
+        Number(pid) > 0 && processExists(Number(pid)) && (!start || processStart(Number(pid)) === start)
+      if (alive)
+        throw new Error(
+          `${dataDir} is in use by another levrt envd (pid ${pid}); one service per data folder`,
+          { cause: err },
+        )
       await rm(file, { force: true })
     }
   }

@@ -35,7 +35,10 @@ export interface Envd {
  * the embedded store in LEV_HOME), reclaims what expired while it was down, sweeps what the
  * store no longer knows, then listens.
  */
-export async function startEnvd(input: EnvdInput | EnvdOptions, store: Store = storeFromEnv()): Promise<Envd> {
+export async function startEnvd(
+  input: EnvdInput | EnvdOptions,
+  store: Store = storeFromEnv(),
+): Promise<Envd> {
   const options = 'dataDir' in input ? input : resolveOptions(input)
   const local = isLocalAddress(engineAddress())
   // Before anything is made: a node that cannot be isolated is refused with nothing to undo.
@@ -46,12 +49,22 @@ export async function startEnvd(input: EnvdInput | EnvdOptions, store: Store = s
   try {
     if (options.blockEgress) await docker.getImage(options.proxyImage).inspect()
     const app = buildApp(options)
-    const backend = new DockerBackend(docker, { ...options, local }, app.log.child({ component: 'backend' }), firewall)
+    const backend = new DockerBackend(
+      docker,
+      { ...options, local },
+      app.log.child({ component: 'backend' }),
+      firewall,
+    )
     const environments = new Environments(
       new EnvRepository(store, options.instance),
       backend,
       new ComposePolicy(options.hardening.capAllow),
-      { composeRoot: join(options.dataDir, 'compose'), maxPerUid: options.maxPerUid, maxTotal: options.maxTotal, maxLifetimeMs: options.maxLifetimeMs },
+      {
+        composeRoot: join(options.dataDir, 'compose'),
+        maxPerUid: options.maxPerUid,
+        maxTotal: options.maxTotal,
+        maxLifetimeMs: options.maxLifetimeMs,
+      },
       app.log.child({ component: 'envd' }),
     )
     await app.register(api, { environments, engineAlive: () => backend.ping(), token: options.token })
@@ -65,15 +78,27 @@ export async function startEnvd(input: EnvdInput | EnvdOptions, store: Store = s
 
 /** The node's firewall, once it is known to work here: rules on this host only guard a local engine. */
 async function nodeFirewall(instance: string, local: boolean): Promise<NodeFirewall> {
-  if (!local) throw new NodeIsolationError(`the engine is not on this host (${engineAddress()}), so rules installed here would not guard it`)
+  if (!local)
+    throw new NodeIsolationError(
+      `the engine is not on this host (${engineAddress()}), so rules installed here would not guard it`,
+    )
   const firewall = new NodeFirewall(iptables(), instance)
   await firewall.check()
   return firewall
 }
 
-async function serve(options: EnvdOptions, app: FastifyInstance, environments: Environments, unlock: () => Promise<void>): Promise<Envd> {
+async function serve(
+  options: EnvdOptions,
+  app: FastifyInstance,
+  environments: Environments,
+  unlock: () => Promise<void>,
+): Promise<Envd> {
   await environments.start()
-  const reaper = new Reaper(() => environments.reap(), options.reapEveryMs, app.log.child({ component: 'reaper' }))
+  const reaper = new Reaper(
+    () => environments.reap(),
+    options.reapEveryMs,
+    app.log.child({ component: 'reaper' }),
+  )
   await reaper.start()
   try {
     await app.listen({ host: options.host, port: options.port })

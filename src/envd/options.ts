@@ -16,11 +16,30 @@ export const DEFAULT_ENVD_POOL: SubnetPool = { range: '10.78.0.0/16', prefix: 27
  * Capabilities every environment container keeps after `cap_drop: ALL`: what a typical service
  * (nginx, a forking daemon dropping to its own user) needs to start, nothing that reaches the host.
  */
-export const DEFAULT_CAP_ADD: readonly string[] = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID', 'NET_BIND_SERVICE', 'KILL']
+export const DEFAULT_CAP_ADD: readonly string[] = [
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'FOWNER',
+  'SETGID',
+  'SETUID',
+  'NET_BIND_SERVICE',
+  'KILL',
+]
 
 /** What a compose file may add with `cap_add`: Docker's default set less MKNOD and NET_RAW. */
 export const DEFAULT_CAP_ALLOW: readonly string[] = [
-  'AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'NET_BIND_SERVICE', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT',
+  'AUDIT_WRITE',
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'FOWNER',
+  'FSETID',
+  'KILL',
+  'NET_BIND_SERVICE',
+  'SETFCAP',
+  'SETGID',
+  'SETPCAP',
+  'SETUID',
+  'SYS_CHROOT',
 ]
 
 /** Resource limits and capabilities applied to every environment container. */
@@ -108,9 +127,14 @@ export function resolveOptions(input: EnvdInput, env: NodeJS.ProcessEnv = proces
   checkExposure(listen, token, input.insecureNoToken ?? false)
   const ports = parsePortRange(input.ports ?? '30000-31999')
   const maxTotal = positiveInt(input.maxTotal ?? 1000, '--max-total')
-  if (maxTotal > ports.last - ports.first + 1) throw new EnvdOptionsError('--max-total', `${maxTotal} is more than the ${ports.last - ports.first + 1} ports of --ports`)
+  if (maxTotal > ports.last - ports.first + 1)
+    throw new EnvdOptionsError(
+      '--max-total',
+      `${maxTotal} is more than the ${ports.last - ports.first + 1} ports of --ports`,
+    )
   const instance = input.instance ?? 'default'
-  if (!/^[a-z0-9][a-z0-9_-]{0,31}$/.test(instance)) throw new EnvdOptionsError('--instance', `${JSON.stringify(instance)} is not a short lowercase name`)
+  if (!/^[a-z0-9][a-z0-9_-]{0,31}$/.test(instance))
+    throw new EnvdOptionsError('--instance', `${JSON.stringify(instance)} is not a short lowercase name`)
   const poolText = input.subnetPool ?? env.LEVRT_ENVD_SUBNET_POOL
   let pool = DEFAULT_ENVD_POOL
   try {
@@ -151,7 +175,8 @@ export function resolveOptions(input: EnvdInput, env: NodeJS.ProcessEnv = proces
 export function parsePortRange(text: string): { first: number; last: number } {
   const m = /^(\d+)-(\d+)$/.exec(text.trim())
   const [first, last] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN]
-  if (!(first >= 1 && first <= last && last <= 65535)) throw new EnvdOptionsError('--ports', `${JSON.stringify(text)} is not a range FIRST-LAST of ports`)
+  if (!(first >= 1 && first <= last && last <= 65535))
+    throw new EnvdOptionsError('--ports', `${JSON.stringify(text)} is not a range FIRST-LAST of ports`)
   return { first, last }
 }
 
@@ -161,13 +186,15 @@ function seconds(value: number | string, option: string): number {
 
 function positiveNumber(value: number | string, option: string): number {
   const n = typeof value === 'number' ? value : Number(value)
-  if (!Number.isFinite(n) || n <= 0) throw new EnvdOptionsError(option, `${JSON.stringify(value)} is not a number above 0`)
+  if (!Number.isFinite(n) || n <= 0)
+    throw new EnvdOptionsError(option, `${JSON.stringify(value)} is not a number above 0`)
   return n
 }
 
 function positiveInt(value: number | string, option: string): number {
   const n = positiveNumber(value, option)
-  if (!Number.isInteger(n)) throw new EnvdOptionsError(option, `${JSON.stringify(value)} is not a whole number`)
+  if (!Number.isInteger(n))
+    throw new EnvdOptionsError(option, `${JSON.stringify(value)} is not a whole number`)
   return n
 }
 
@@ -178,7 +205,10 @@ function memory(text: string): number {
 }
 
 function capList(text: string, option: string): string[] {
-  const caps = text.split(',').map((c) => c.trim().toUpperCase().replace(/^CAP_/, '')).filter(Boolean)
+  const caps = text
+    .split(',')
+    .map((c) => c.trim().toUpperCase().replace(/^CAP_/, ''))
+    .filter(Boolean)
   const bad = caps.find((c) => !/^[A-Z_]+$/.test(c))
   if (bad) throw new EnvdOptionsError(option, `${JSON.stringify(bad)} is not a capability name`)
   return caps
@@ -192,5 +222,7 @@ function ipv4(text: string, option: string): string {
 /** This host's first external IPv4 address (not a container bridge's), else loopback. */
 function defaultNodeIp(): string {
   const all = Object.entries(networkInterfaces()).filter(([name]) => !/^(docker|br-|veth|virbr)/.test(name))
-  return all.flatMap(([, a]) => a ?? []).find((a) => a.family === 'IPv4' && !a.internal)?.address ?? '127.0.0.1'
+  return (
+    all.flatMap(([, a]) => a ?? []).find((a) => a.family === 'IPv4' && !a.internal)?.address ?? '127.0.0.1'
+  )
 }

@@ -22,7 +22,14 @@ export function parseIso(text: string): Date | undefined {
   const utc = Date.UTC(fields[0], fields[1] - 1, fields[2], fields[3], fields[4], fields[5], ms)
   const check = new Date(utc)
   // Date.UTC rolls 2020-02-31 over into March: a date that does not round-trip does not exist.
-  if (check.getUTCMonth() !== fields[1] - 1 || check.getUTCDate() !== fields[2] || fields[3] > 23 || fields[4] > 59 || fields[5] > 59) return undefined
+  if (
+    check.getUTCMonth() !== fields[1] - 1 ||
+    check.getUTCDate() !== fields[2] ||
+    fields[3] > 23 ||
+    fields[4] > 59 ||
+    fields[5] > 59
+  )
+    return undefined
   const offset = zone.toUpperCase() === 'Z' ? 0 : offsetMinutes(zone)
   if (offset === undefined) return undefined
   return new Date(utc - offset * 60_000)

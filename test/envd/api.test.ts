@@ -3,7 +3,16 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { storeFromEnv } from '../../src/store'
 import { docker } from '../support/engine'
 import { useStore } from '../support/env'
-import { call, containerOf, engineObjects, exec, removeDir, settled, startService, type Service } from './support'
+import {
+  call,
+  containerOf,
+  engineObjects,
+  exec,
+  removeDir,
+  settled,
+  startService,
+  type Service,
+} from './support'
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?\+00:00$/
 const FLAG = `flag{api-${randomBytes(6).toString('hex')}}`
@@ -34,7 +43,13 @@ describe.each(stores)('the seed API on the %s store', (_, which) => {
     expire = new Date(Date.now() + 30 * 60_000)
     const iso = expire.toISOString().replace('Z', '108+00:00') // microseconds, as Python writes them
     const t0 = Date.now()
-    const reply = await call(svc.url, 'POST', '/env/create', { uid: '1', challenge: 11, compose_file: 'seed/docker-compose.yaml', flag: FLAG, expire: iso })
+    const reply = await call(svc.url, 'POST', '/env/create', {
+      uid: '1',
+      challenge: 11,
+      compose_file: 'seed/docker-compose.yaml',
+      flag: FLAG,
+      expire: iso,
+    })
     expect(Date.now() - t0).toBeLessThan(1000)
     expect(reply).toEqual({ status: 200, body: { status: 0, id: 1 } })
     id = reply.body.id
@@ -45,7 +60,13 @@ describe.each(stores)('the seed API on the %s store', (_, which) => {
     expect(Object.keys(first.body)).toEqual(['expire', 'id', 'node_ip', 'node_port', 'status'])
     const reply = await settled(svc.url, id)
     expect(reply.status).toBe(200)
-    expect(reply.body).toEqual({ expire: expect.stringMatching(ISO), id, node_ip: '127.0.0.1', node_port: expect.any(Number), status: 1 })
+    expect(reply.body).toEqual({
+      expire: expect.stringMatching(ISO),
+      id,
+      node_ip: '127.0.0.1',
+      node_port: expect.any(Number),
+      status: 1,
+    })
     expect(new Date(reply.body.expire).getTime()).toBe(expire.getTime())
   })
 
@@ -70,13 +91,22 @@ describe.each(stores)('the seed API on the %s store', (_, which) => {
 
   it('every container is hardened: limits, no-new-privileges, capabilities dropped', async () => {
     const info = await docker.getContainer(await containerOf(svc.instance, id, 'test')).inspect()
-    expect(info.HostConfig).toMatchObject({ NanoCpus: 5e8, Memory: 256 * 2 ** 20, PidsLimit: 128, SecurityOpt: ['no-new-privileges:true'], CapDrop: ['ALL'], Privileged: false })
+    expect(info.HostConfig).toMatchObject({
+      NanoCpus: 5e8,
+      Memory: 256 * 2 ** 20,
+      PidsLimit: 128,
+      SecurityOpt: ['no-new-privileges:true'],
+      CapDrop: ['ALL'],
+      Privileged: false,
+    })
     expect(info.HostConfig.CapAdd).not.toContain('SYS_ADMIN')
   })
 
   it('renew extends a CREATED environment (to the given time, or now + 1 hour)', async () => {
     const to = new Date(Date.now() + 45 * 60_000)
-    const given = await call(svc.url, 'POST', `/env/renew/${id}`, { expire: to.toISOString().replace('Z', '+00:00') })
+    const given = await call(svc.url, 'POST', `/env/renew/${id}`, {
+      expire: to.toISOString().replace('Z', '+00:00'),
+    })
     expect(given).toEqual({ status: 200, body: { expire: expect.stringMatching(ISO), status: 1 } })
     expect(new Date(given.body.expire).getTime()).toBe(to.getTime())
     const before = Date.now()
@@ -87,7 +117,10 @@ describe.each(stores)('the seed API on the %s store', (_, which) => {
   })
 
   it('list answers the get objects', async () => {
-    const [one, list] = await Promise.all([call(svc.url, 'GET', `/env/get/${id}`), call(svc.url, 'GET', '/env/list')])
+    const [one, list] = await Promise.all([
+      call(svc.url, 'GET', `/env/get/${id}`),
+      call(svc.url, 'GET', '/env/list'),
+    ])
     expect(list).toEqual({ status: 200, body: [one.body] })
   })
 
@@ -97,10 +130,16 @@ describe.each(stores)('the seed API on the %s store', (_, which) => {
     expect((await call(svc.url, 'GET', `/env/get/${id}`)).body).toMatchObject({ id, status: 3 })
     expect((await call(svc.url, 'GET', `/env/list`)).body).toEqual([])
     expect(await call(svc.url, 'GET', `/env/delete/${id}`)).toEqual({ status: 200, body: { status: 3 } })
-    expect(await call(svc.url, 'POST', `/env/renew/${id}`)).toMatchObject({ status: 409, body: { status: -1 } })
+    expect(await call(svc.url, 'POST', `/env/renew/${id}`)).toMatchObject({
+      status: 409,
+      body: { status: -1 },
+    })
   })
 
   it('the health endpoint reports the engine and the counts', async () => {
-    expect(await call(svc.url, 'GET', '/health')).toEqual({ status: 200, body: { ok: true, engine: true, environments: { creating: 0, created: 0, error: 0 } } })
+    expect(await call(svc.url, 'GET', '/health')).toEqual({
+      status: 200,
+      body: { ok: true, engine: true, environments: { creating: 0, created: 0, error: 0 } },
+    })
   })
 })

@@ -51,7 +51,11 @@ describe('a failed deploy whose cleanup fails too', () => {
     const engine = flakyEngine()
     const backend = new DockerBackend(engine.docker, { ...options, local: true }, log)
     await backend.start()
-    const plan = await planComposeFile(new ComposePolicy(options.hardening.capAllow), FIXTURES, 'missing-image.yaml')
+    const plan = await planComposeFile(
+      new ComposePolicy(options.hardening.capAllow),
+      FIXTURES,
+      'missing-image.yaml',
+    )
     const placed = async () => engine.arm(true) // from here on, the engine's listings fail
 
     const deploy = backend.deploy(

@@ -39,7 +39,10 @@ function firstLine(port: number): Promise<string> {
     let text = ''
     socket.on('data', (c: Buffer) => {
       text += c.toString('utf8')
-      if (text.includes('\n')) (socket.destroy(), done(text.split('\n')[0]))
+      if (text.includes('\n')) {
+        socket.destroy()
+        done(text.split('\n')[0])
+      }
     })
     socket.on('error', fail)
     setTimeout(() => (socket.destroy(), done(text)), 5000)
@@ -155,7 +158,12 @@ describe('compose files as authors write them', () => {
     expect(await env(helper, 'FALLBACK')).toBe(flag)
     // The plain keys of the helper, as the engine has them.
     const h = await docker.getContainer(helper).inspect()
-    expect(h.Config).toMatchObject({ WorkingDir: '/tmp', User: '1000:1000', Hostname: 'helper-box', StopSignal: 'SIGKILL' })
+    expect(h.Config).toMatchObject({
+      WorkingDir: '/tmp',
+      User: '1000:1000',
+      Hostname: 'helper-box',
+      StopSignal: 'SIGKILL',
+    })
     expect(h.Config).toMatchObject({ Entrypoint: ['sh', '-c'], Cmd: ['exec sleep 3600'] })
     expect(h.Config.Labels).toMatchObject({ 'ctf.role': 'helper', 'ctf.hidden': '' })
     expect(h.HostConfig.ReadonlyRootfs).toBe(true)

@@ -92,7 +92,13 @@ describe('compose limits', () => {
         optional(2 ** 33),
         (nanoCpus, memoryBytes, pids, shmBytes) => {
           const got = appliedLimits(
-            { nanoCpus, memoryBytes, pids, shmBytes, ulimits: [{ name: 'nofile', soft: 2_000_000, hard: -1 }] },
+            {
+              nanoCpus,
+              memoryBytes,
+              pids,
+              shmBytes,
+              ulimits: [{ name: 'nofile', soft: 2_000_000, hard: -1 }],
+            },
             caps,
           )
           expect(got.nanoCpus).toBe(Math.min(nanoCpus ?? Infinity, caps.nanoCpus))

@@ -17,7 +17,12 @@ const REFUSALS: [string, [string, RegExp][]][] = [
   ['empty', [['(the file)', /a compose file is a map with services:/]]],
   [
     'healthy-without-check',
-    [['services.web.depends_on.db', /db's healthcheck is disabled, so it never becomes healthy: .* condition: service_started/]],
+    [
+      [
+        'services.web.depends_on.db',
+        /db's healthcheck is disabled, so it never becomes healthy: .* condition: service_started/,
+      ],
+    ],
   ],
   ['not-a-service', [['services.web', /a service is a map: \{image: name:tag, ports: \[80\], \.\.\.\}/]]],
   [

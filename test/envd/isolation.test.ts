@@ -4,11 +4,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { names } from '../../src/envd/backend/docker/labels'
 import { docker } from '../support/engine'
 import { useStore } from '../support/env'
-import { call, containerOf, engineObjects, exec, nodeRules, removeDir, settled, startService, type Service } from './support'
+import {
+  call,
+  containerOf,
+  engineObjects,
+  exec,
+  nodeRules,
+  removeDir,
+  settled,
+  startService,
+  type Service,
+} from './support'
 
 /** Creates an environment and waits until it is CREATED; returns its id. */
 async function created(svc: Service, uid: number, composeFile = 'web.yaml'): Promise<number> {
-  const { body } = await call(svc.url, 'POST', '/env/create', { uid, challenge: 1, compose_file: composeFile })
+  const { body } = await call(svc.url, 'POST', '/env/create', {
+    uid,
+    challenge: 1,
+    compose_file: composeFile,
+  })
   expect((await settled(svc.url, body.id)).body.status).toBe(1)
   return body.id
 }
@@ -51,7 +65,8 @@ describe('per-uid networks', () => {
   }, 120_000)
   afterAll(async () => {
     await Promise.all([a1, a2, b1].map((id) => call(svc.url, 'GET', `/env/delete/${id}`)))
-    await docker.listContainers({ all: true, filters: JSON.stringify({ label: ['io.levrt.test=envd-isolation'] }) })
+    await docker
+      .listContainers({ all: true, filters: JSON.stringify({ label: ['io.levrt.test=envd-isolation'] }) })
       .then((cs) => Promise.all(cs.map((c) => docker.getContainer(c.Id).remove({ force: true }))))
     await svc.close()
     expect(await engineObjects(svc.instance)).toEqual({ containers: 0, networks: 0, volumes: 0 })
@@ -93,7 +108,11 @@ function outsideHost(): { address: string; port: number; close(): void } {
   ip('link', 'set', outer, 'up')
   ip('netns', 'exec', ns, 'ip', 'addr', 'add', '198.18.77.2/30', 'dev', inner)
   ip('netns', 'exec', ns, 'ip', 'link', 'set', inner, 'up')
-  const listener: ChildProcess = spawn('ip', ['netns', 'exec', ns, 'busybox', 'nc', '-ll', '-p', '8080', '-e', 'echo', 'hi'], { stdio: 'ignore' })
+  const listener: ChildProcess = spawn(
+    'ip',
+    ['netns', 'exec', ns, 'busybox', 'nc', '-ll', '-p', '8080', '-e', 'echo', 'hi'],
+    { stdio: 'ignore' },
+  )
   return {
     address: '198.18.77.2',
     port: 8080,
@@ -119,7 +138,8 @@ describe('--block-egress', () => {
   afterAll(async () => {
     outside.close()
     for (const svc of [open, blocked]) {
-      for (const e of (await call(svc.url, 'GET', '/env/list')).body) await call(svc.url, 'GET', `/env/delete/${e.id}`)
+      for (const e of (await call(svc.url, 'GET', '/env/list')).body)
+        await call(svc.url, 'GET', `/env/delete/${e.id}`)
       await svc.close()
       expect(await engineObjects(svc.instance)).toEqual({ containers: 0, networks: 0, volumes: 0 })
       expect(nodeRules(svc.instance)).toEqual([])
@@ -129,7 +149,9 @@ describe('--block-egress', () => {
   })
 
   const dial = (svc: Service, id: number) =>
-    containerOf(svc.instance, id, 'test').then((c) => exec(c, ['timeout', '3', 'bash', '-c', `exec 3<>/dev/tcp/${outside.address}/${outside.port}`]))
+    containerOf(svc.instance, id, 'test').then((c) =>
+      exec(c, ['timeout', '3', 'bash', '-c', `exec 3<>/dev/tcp/${outside.address}/${outside.port}`]),
+    )
 
   it('an environment without it can open connections out', async () => {
     const id = await created(open, 303)

@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { useStore } from '../support/env'
 import { docker } from '../support/engine'
-import { call, engineObjects, removeDir, settled, startService, tagTestBusybox, untagTestBusybox, type Service } from './support'
+import {
+  call,
+  engineObjects,
+  removeDir,
+  settled,
+  startService,
+  tagTestBusybox,
+  untagTestBusybox,
+  type Service,
+} from './support'
 
 const CREATES = 60
 const UIDS = 50
@@ -31,7 +40,13 @@ describe('load', () => {
 
   it(`${CREATES} concurrent creates across ${UIDS} uids are all CREATED, on ports that never collide`, async () => {
     const replies = await Promise.all(
-      Array.from({ length: CREATES }, (_, i) => call(svc.url, 'POST', '/env/create', { uid: 1000 + (i % UIDS), challenge: 1, compose_file: 'busy.yaml' })),
+      Array.from({ length: CREATES }, (_, i) =>
+        call(svc.url, 'POST', '/env/create', {
+          uid: 1000 + (i % UIDS),
+          challenge: 1,
+          compose_file: 'busy.yaml',
+        }),
+      ),
     )
     for (const r of replies) expect(r).toMatchObject({ status: 200, body: { status: 0 } })
     ids.push(...replies.map((r) => r.body.id as number))
@@ -41,7 +56,9 @@ describe('load', () => {
     const ports = final.map((r) => r.body.node_port as number)
     expect(new Set(ports).size).toBe(CREATES)
     for (const port of ports) expect(port).toBeGreaterThanOrEqual(39000)
-    const networks = await docker.listNetworks({ filters: JSON.stringify({ label: [`io.levrt.envd.instance=${svc.instance}`] }) })
+    const networks = await docker.listNetworks({
+      filters: JSON.stringify({ label: [`io.levrt.envd.instance=${svc.instance}`] }),
+    })
     expect(networks).toHaveLength(UIDS)
     // Each answers on its own published port.
     const answers = await Promise.all(ports.map((p) => fetch(`http://127.0.0.1:${p}/`).then((r) => r.status)))

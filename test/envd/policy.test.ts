@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { useStore } from '../support/env'
-import { call, containerOf, engineObjects, exec, removeDir, settled, startService, type Service } from './support'
+import {
+  call,
+  containerOf,
+  engineObjects,
+  exec,
+  removeDir,
+  settled,
+  startService,
+  type Service,
+} from './support'
 
 /** [fixture under compose/refused/, the path named, the reason given] */
 const refused: [string, string, RegExp][] = [
@@ -19,7 +28,11 @@ const refused: [string, string, RegExp][] = [
   ['published-long', 'services.web.ports[0]', /a published host port .* is refused/],
   ['no-tag', 'services.web.image', /image must name a version/],
   ['latest-tag', 'services.web.image', /image must name a version/],
-  ['two-ports', 'services.web.ports[0]', /exposes exactly one port .* found 2: services.web.ports\[0\] \(80\/tcp\), services.db.ports\[0\] \(6379\/tcp\)/],
+  [
+    'two-ports',
+    'services.web.ports[0]',
+    /exposes exactly one port .* found 2: services.web.ports\[0\] \(80\/tcp\), services.db.ports\[0\] \(6379\/tcp\)/,
+  ],
   ['no-port', 'an environment', /exposes exactly one port .* found none/],
   ['unsupported', 'services.web.sysctls', /sysctls are refused/],
   ['undeclared-volume', 'services.web.volumes[0]', /volume "data" is not declared/],
@@ -42,7 +55,11 @@ describe('compose policy', () => {
   })
 
   it.each(refused)('refuses %s, naming %s', async (fixture, path, reason) => {
-    const reply = await call(svc.url, 'POST', '/env/create', { uid: 1, challenge: 1, compose_file: `refused/${fixture}.yaml` })
+    const reply = await call(svc.url, 'POST', '/env/create', {
+      uid: 1,
+      challenge: 1,
+      compose_file: `refused/${fixture}.yaml`,
+    })
     expect(reply.status).toBe(422)
     expect(reply.body.status).toBe(-1)
     expect(reply.body.error).toContain(`compose_file "refused/${fixture}.yaml"`)
@@ -56,13 +73,20 @@ describe('compose policy', () => {
   })
 
   it('accepts the supported subset: merge keys, two services in depends_on order, a flag volume and a named volume', async () => {
-    const { body } = await call(svc.url, 'POST', '/env/create', { uid: 5, challenge: 2, compose_file: 'multi.yaml', flag: 'flag{multi}' })
+    const { body } = await call(svc.url, 'POST', '/env/create', {
+      uid: 5,
+      challenge: 2,
+      compose_file: 'multi.yaml',
+      flag: 'flag{multi}',
+    })
     expect(body).toEqual({ status: 0, id: 1 })
     expect((await settled(svc.url, 1)).body.status).toBe(1)
     const web = await containerOf(svc.instance, 1, 'web')
     expect((await exec(web, ['cat', '/flag/flag'])).output).toBe('flag{multi}')
     // The merged environment, the named volume, and the other service by its name (a private link).
-    expect((await exec(web, ['sh', '-c', 'echo "$MODE"; touch /var/cache/app/ok && echo mounted'])).output).toBe('test\nmounted\n')
+    expect(
+      (await exec(web, ['sh', '-c', 'echo "$MODE"; touch /var/cache/app/ok && echo mounted'])).output,
+    ).toBe('test\nmounted\n')
     expect((await exec(web, ['getent', 'hosts', 'db'])).code).toBe(0)
     // The named volume, and the flag's own.
     expect(await engineObjects(svc.instance, 1)).toMatchObject({ containers: 2, volumes: 2 })
@@ -71,7 +95,11 @@ describe('compose policy', () => {
   })
 
   it('a flag volume without a flag is mounted empty; the environment still starts', async () => {
-    const { body } = await call(svc.url, 'POST', '/env/create', { uid: 5, challenge: 3, compose_file: 'noflag.yaml' })
+    const { body } = await call(svc.url, 'POST', '/env/create', {
+      uid: 5,
+      challenge: 3,
+      compose_file: 'noflag.yaml',
+    })
     expect((await settled(svc.url, body.id)).body.status).toBe(1)
     const web = await containerOf(svc.instance, body.id, 'web')
     expect(await exec(web, ['ls', '-A', '/flag'])).toEqual({ code: 0, output: '' })

@@ -14,7 +14,10 @@ describe('bad requests get a 4xx JSON error saying what is wrong, and change not
   beforeAll(async () => {
     env = useStore('embedded')
     svc = await startService()
-    writeFileSync(join(svc.data, 'outside.yaml'), 'services: {web: {image: "levkit/nginx:1.0", ports: [80]}}\n')
+    writeFileSync(
+      join(svc.data, 'outside.yaml'),
+      'services: {web: {image: "levkit/nginx:1.0", ports: [80]}}\n',
+    )
     symlinkSync(join(svc.data, 'outside.yaml'), join(svc.data, 'compose', 'link.yaml'))
   })
   afterAll(async () => {
@@ -38,7 +41,12 @@ describe('bad requests get a 4xx JSON error saying what is wrong, and change not
     ['compose_file empty', { ...GOOD, compose_file: '' }, 400, /compose_file must be a non-empty string/],
     ['flag a number', { ...GOOD, flag: 5 }, 400, /flag must be a string/],
     ['an unknown field', { ...GOOD, expires: soon() }, 400, /unknown field "expires"/],
-    ['expire not a date', { ...GOOD, expire: 'tomorrow' }, 400, /expire "tomorrow" is not an ISO 8601 date-time/],
+    [
+      'expire not a date',
+      { ...GOOD, expire: 'tomorrow' },
+      400,
+      /expire "tomorrow" is not an ISO 8601 date-time/,
+    ],
     ['expire a number', { ...GOOD, expire: 1700000000 }, 400, /expire must be an ISO 8601/],
     ['expire month 13', { ...GOOD, expire: '2030-13-01T00:00:00+00:00' }, 400, /not an ISO 8601/],
     ['expire Feb 30', { ...GOOD, expire: '2030-02-30T00:00:00+00:00' }, 400, /not an ISO 8601/],
@@ -46,7 +54,12 @@ describe('bad requests get a 4xx JSON error saying what is wrong, and change not
     ['an absolute path', { ...GOOD, compose_file: '/etc/hostname' }, 400, /leaves .*compose\//],
     ['a symlink out', { ...GOOD, compose_file: 'link.yaml' }, 400, /leaves .*through a symlink/],
     ['a missing file', { ...GOOD, compose_file: 'nope/docker-compose.yaml' }, 400, /does not exist under/],
-    ['a folder without a compose file', { ...GOOD, compose_file: 'refused' }, 400, /is a folder without docker-compose.yaml/],
+    [
+      'a folder without a compose file',
+      { ...GOOD, compose_file: 'refused' },
+      400,
+      /is a folder without docker-compose.yaml/,
+    ],
     ['a JSON array', [GOOD], 400, /body must be a JSON object/],
     ['not JSON', '{"uid": 1,', 400, /JSON/],
   ]
@@ -61,7 +74,14 @@ describe('bad requests get a 4xx JSON error saying what is wrong, and change not
     ['get of an unknown id', 'GET', '/env/get/999', undefined, 404, /there is no environment 999/],
     ['get of a non-integer id', 'GET', '/env/get/abc', undefined, 400, /env_id must be an environment id/],
     ['renew of an unknown id', 'POST', '/env/renew/999', {}, 404, /there is no environment 999/],
-    ['renew with a bad date', 'POST', '/env/renew/1', { expire: '2030-11-14 25:00' }, 400, /expire .* is not an ISO 8601/],
+    [
+      'renew with a bad date',
+      'POST',
+      '/env/renew/1',
+      { expire: '2030-11-14 25:00' },
+      400,
+      /expire .* is not an ISO 8601/,
+    ],
     ['renew with an unknown field', 'POST', '/env/renew/1', { until: soon() }, 400, /unknown field "until"/],
     ['delete of an unknown id', 'GET', '/env/delete/999', undefined, 404, /there is no environment 999/],
     ['delete by POST', 'POST', '/env/delete/1', undefined, 404, /no route POST \/env\/delete\/1/],
@@ -84,7 +104,13 @@ describe('bad requests get a 4xx JSON error saying what is wrong, and change not
   })
 
   it("takes the seed's curl bodies as written: their 2020 expire is past, so the environment is simply expired", async () => {
-    const body = { uid: '1', challenge: 11, compose_file: 'noflag.yaml', flag: 'flag{test2020}', expire: '2020-11-14T02:38:10.732108+00:00' }
+    const body = {
+      uid: '1',
+      challenge: 11,
+      compose_file: 'noflag.yaml',
+      flag: 'flag{test2020}',
+      expire: '2020-11-14T02:38:10.732108+00:00',
+    }
     const created = await call(svc.url, 'POST', '/env/create', body)
     expect(created).toEqual({ status: 200, body: { status: 0, id: 2 } })
     const got = await call(svc.url, 'GET', '/env/get/2')
@@ -113,7 +139,10 @@ describe('with LEVRT_ENVD_TOKEN set', () => {
 
   it('a request without the token is refused with 401, and changes nothing', async () => {
     const reply = await call(svc.url, 'POST', '/env/create', GOOD)
-    expect(reply).toEqual({ status: 401, body: { status: -1, error: expect.stringMatching(/Authorization: Bearer/) } })
+    expect(reply).toEqual({
+      status: 401,
+      body: { status: -1, error: expect.stringMatching(/Authorization: Bearer/) },
+    })
     expect(await call(svc.url, 'GET', '/env/list')).toMatchObject({ status: 401 })
   })
 
@@ -123,7 +152,9 @@ describe('with LEVRT_ENVD_TOKEN set', () => {
   })
 
   it('the right token is let through; /health needs none', async () => {
-    expect(await call(svc.url, 'GET', '/env/list', undefined, { Authorization: 'Bearer s3cret-token' })).toEqual({ status: 200, body: [] })
+    expect(
+      await call(svc.url, 'GET', '/env/list', undefined, { Authorization: 'Bearer s3cret-token' }),
+    ).toEqual({ status: 200, body: [] })
     expect((await call(svc.url, 'GET', '/health')).status).toBe(200)
   })
 })

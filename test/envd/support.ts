@@ -45,7 +45,9 @@ export function portRange(size = 200): string {
 }
 
 /** Starts a service on a free loopback port; the instance name keeps its objects apart. */
-export async function startService(input: EnvdInput & { data?: string; instance?: string } = {}): Promise<Service> {
+export async function startService(
+  input: EnvdInput & { data?: string; instance?: string } = {},
+): Promise<Service> {
   const data = input.data ?? dataDir()
   const instance = input.instance ?? `t${randomBytes(4).toString('hex')}`
   const chunks: Buffer[] = []
@@ -63,11 +65,24 @@ export async function startService(input: EnvdInput & { data?: string; instance?
     instance,
     logStream,
   })
-  return { envd, url: envd.url, data, instance, logs: () => Buffer.concat(chunks).toString('utf8'), close: () => envd.close() }
+  return {
+    envd,
+    url: envd.url,
+    data,
+    instance,
+    logs: () => Buffer.concat(chunks).toString('utf8'),
+    close: () => envd.close(),
+  }
 }
 
 /** One HTTP call with a JSON body (or a raw string), as a player's platform would make it. */
-export async function call(url: string, method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+export async function call(
+  url: string,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Reply> {
   const raw = typeof body === 'string' ? body : body === undefined ? undefined : JSON.stringify(body)
   const res = await fetch(`${url}${path}`, {
     method,
@@ -85,7 +100,12 @@ export async function call(url: string, method: 'GET' | 'POST', path: string, bo
 }
 
 /** Polls `get` until the status is no longer CREATING (0). */
-export async function settled(url: string, id: number, ms = 60_000, headers: Record<string, string> = {}): Promise<Reply> {
+export async function settled(
+  url: string,
+  id: number,
+  ms = 60_000,
+  headers: Record<string, string> = {},
+): Promise<Reply> {
   const deadline = Date.now() + ms
   for (;;) {
     const reply = await call(url, 'GET', `/env/get/${id}`, undefined, headers)
@@ -105,8 +125,14 @@ export async function eventually(fn: () => Promise<boolean>, ms: number, every =
 }
 
 /** The instance's containers, networks and volumes on the engine (of one environment, with `env`). */
-export async function engineObjects(instance: string, env?: number): Promise<{ containers: number; networks: number; volumes: number }> {
-  const label = [`${ENVD_LABEL.instance}=${instance}`, ...(env === undefined ? [] : [`${ENVD_LABEL.env}=${env}`])]
+export async function engineObjects(
+  instance: string,
+  env?: number,
+): Promise<{ containers: number; networks: number; volumes: number }> {
+  const label = [
+    `${ENVD_LABEL.instance}=${instance}`,
+    ...(env === undefined ? [] : [`${ENVD_LABEL.env}=${env}`]),
+  ]
   const filters = JSON.stringify({ label })
   const [containers, networks, volumes] = await Promise.all([
     docker.listContainers({ all: true, filters }),
@@ -118,7 +144,13 @@ export async function engineObjects(instance: string, env?: number): Promise<{ c
 
 /** The container of one service of an environment. */
 export async function containerOf(instance: string, env: number, service: string): Promise<string> {
-  const filters = JSON.stringify({ label: [`${ENVD_LABEL.instance}=${instance}`, `${ENVD_LABEL.env}=${env}`, `io.levrt.role=envd:service:${service}`] })
+  const filters = JSON.stringify({
+    label: [
+      `${ENVD_LABEL.instance}=${instance}`,
+      `${ENVD_LABEL.env}=${env}`,
+      `io.levrt.role=envd:service:${service}`,
+    ],
+  })
   const [c] = await docker.listContainers({ all: true, filters })
   if (!c) throw new Error(`no container for ${service} of environment ${env}`)
   return c.Id
@@ -143,7 +175,10 @@ export async function tagTestBusybox(): Promise<void> {
 }
 
 export async function untagTestBusybox(): Promise<void> {
-  await docker.getImage(TEST_BUSYBOX).remove({ noprune: true }).catch(() => undefined)
+  await docker
+    .getImage(TEST_BUSYBOX)
+    .remove({ noprune: true })
+    .catch(() => undefined)
 }
 
 export function removeDir(dir: string): void {

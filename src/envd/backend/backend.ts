@@ -13,7 +13,11 @@ export interface EnvBackend {
    * as soon as a node and a port are chosen (and again if they change, e.g. a port the host
    * already used). On failure or abort everything it made is removed before it rejects.
    */
-  deploy(request: DeployRequest, placed: (placement: Placement) => Promise<void>, signal: AbortSignal): Promise<Placement>
+  deploy(
+    request: DeployRequest,
+    placed: (placement: Placement) => Promise<void>,
+    signal: AbortSignal,
+  ): Promise<Placement>
   /** Whether every container of a deployed environment is running. */
   healthy(id: number): Promise<boolean>
   /** Removes everything of an environment; one already gone is fine. */

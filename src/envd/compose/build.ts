@@ -97,8 +97,7 @@ export function buildPlan(file: ComposeFile, input: BuildInput, problems: Proble
     })
   }
   // Ports already refused (or taken out with a service) cannot be counted.
-  const uncounted =
-    badPorts > 0 || [...input.pruned].some((k) => !k.includes('.') || k.endsWith('.ports'))
+  const uncounted = badPorts > 0 || [...input.pruned].some((k) => !k.includes('.') || k.endsWith('.ports'))
   if (exposed.length !== 1 && !(exposed.length === 0 && uncounted)) {
     const found = exposed.map((e) => `${e.path} (${e.port}/${e.protocol})`).join(', ')
     problems.add(

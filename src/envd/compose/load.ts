@@ -14,7 +14,8 @@ const NAMES = ['docker-compose.yaml', 'docker-compose.yml', 'compose.yaml', 'com
  */
 export async function resolveComposePath(root: string, composeFile: string): Promise<string> {
   const where = `compose_file ${JSON.stringify(composeFile)}`
-  if (isAbsolute(composeFile) || composeFile.split(/[\\/]/).includes('..')) throw new EnvdError(400, `${where} leaves ${root}/`)
+  if (isAbsolute(composeFile) || composeFile.split(/[\\/]/).includes('..'))
+    throw new EnvdError(400, `${where} leaves ${root}/`)
   let rootReal: string
   let real: string
   try {
@@ -24,13 +25,15 @@ export async function resolveComposePath(root: string, composeFile: string): Pro
     throw new EnvdError(400, `${where} does not exist under ${root}/`)
   }
   const inside = relative(rootReal, real)
-  if (inside.startsWith('..') || isAbsolute(inside)) throw new EnvdError(400, `${where} leaves ${root}/ (through a symlink)`)
+  if (inside.startsWith('..') || isAbsolute(inside))
+    throw new EnvdError(400, `${where} leaves ${root}/ (through a symlink)`)
   const info = await stat(real)
   if (info.isFile()) return real
   if (info.isDirectory()) {
     for (const name of NAMES) {
       const file = join(real, name)
-      if ((await stat(file).catch(() => undefined))?.isFile()) return resolveComposePath(root, relative(rootReal, file))
+      if ((await stat(file).catch(() => undefined))?.isFile())
+        return resolveComposePath(root, relative(rootReal, file))
     }
     throw new EnvdError(400, `${where} is a folder without ${NAMES.join(', ')}`)
   }
@@ -44,10 +47,12 @@ export async function resolveComposePath(root: string, composeFile: string): Pro
  */
 export async function loadCompose(file: string, shownAs: string): Promise<unknown> {
   const info = await stat(file)
-  if (info.size > MAX_BYTES) throw new EnvdError(422, `${shownAs} is ${info.size} bytes; a compose file may have at most ${MAX_BYTES}`)
+  if (info.size > MAX_BYTES)
+    throw new EnvdError(422, `${shownAs} is ${info.size} bytes; a compose file may have at most ${MAX_BYTES}`)
   const text = await readFile(file, 'utf8')
   const doc = parseDocument(text, { merge: true, uniqueKeys: true, prettyErrors: true })
-  if (doc.errors.length) throw new EnvdError(422, `${shownAs} is not valid YAML: ${doc.errors[0].message.split('\n')[0]}`)
+  if (doc.errors.length)
+    throw new EnvdError(422, `${shownAs} is not valid YAML: ${doc.errors[0].message.split('\n')[0]}`)
   let value: unknown
   try {
     value = doc.toJS({ maxAliasCount: 100 })
@@ -61,7 +66,9 @@ function dropExtensions(value: unknown): unknown {
   if (!isObject(value)) return value
   const top = withoutX(value)
   if (isObject(top.services)) {
-    top.services = Object.fromEntries(Object.entries(top.services).map(([k, v]) => [k, isObject(v) ? withoutX(v) : v]))
+    top.services = Object.fromEntries(
+      Object.entries(top.services).map(([k, v]) => [k, isObject(v) ? withoutX(v) : v]),
+    )
   }
   return top
 }

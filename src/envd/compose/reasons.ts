@@ -20,8 +20,7 @@ export const PRIVILEGED =
 export const REFUSED: Readonly<Record<string, string>> = {
   privileged: PRIVILEGED,
   network_mode:
-    `network_mode is refused: the service puts every ` +
-    `environment on its own network (${HOST_NAMESPACE})`,
+    `network_mode is refused: the service puts every ` + `environment on its own network (${HOST_NAMESPACE})`,
   pid: `pid is refused: ${HOST_NAMESPACE}`,
   ipc: `ipc is refused: ${HOST_NAMESPACE}`,
   uts: `uts is refused: ${HOST_NAMESPACE}`,
@@ -68,8 +67,7 @@ export const REFUSED: Readonly<Record<string, string>> = {
 export const NETWORK_DRIVER = `only the bridge driver is accepted (or no driver): ${NETWORKS_FIX}`
 export const SEVERAL_NETWORKS = `an environment is one network: several networks are refused; ${NETWORKS_FIX}`
 export const NETWORK_SKIPPED =
-  `every service must join the one network (a service ` +
-  `without networks joins "default"); ${NETWORKS_FIX}`
+  `every service must join the one network (a service ` + `without networks joins "default"); ${NETWORKS_FIX}`
 
 export const BIND =
   'bind mounts of host paths are refused (a compose task may ' +

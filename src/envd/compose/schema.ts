@@ -18,7 +18,6 @@ import {
   healthcheck,
   network,
   ports,
-  refused,
   refusing,
   volumes,
 } from './schema-parts'

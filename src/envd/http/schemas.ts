@@ -7,7 +7,10 @@ import { Type, type Static } from '@sinclair/typebox'
  */
 
 /** WTForms' IntegerField takes a number or a string of digits (the seed's curl sends `"uid": "1"`). */
-const IntegerField = Type.Union([Type.Integer({ minimum: 0, maximum: 2147483647 }), Type.String({ pattern: '^\\s*[0-9]{1,10}\\s*$' })])
+const IntegerField = Type.Union([
+  Type.Integer({ minimum: 0, maximum: 2147483647 }),
+  Type.String({ pattern: '^\\s*[0-9]{1,10}\\s*$' }),
+])
 const DateTimeField = Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()])
 
 export const IdParams = Type.Object({ env_id: Type.String({ pattern: '^[0-9]{1,15}$' }) })
@@ -23,7 +26,10 @@ export const CreateBody = Type.Object(
   { additionalProperties: false },
 )
 
-export const RenewBody = Type.Union([Type.Object({ expire: Type.Optional(DateTimeField) }, { additionalProperties: false }), Type.Null()])
+export const RenewBody = Type.Union([
+  Type.Object({ expire: Type.Optional(DateTimeField) }, { additionalProperties: false }),
+  Type.Null(),
+])
 
 export const EnvView = Type.Object({
   expire: Type.String(),

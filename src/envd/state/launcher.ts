@@ -10,7 +10,10 @@ import { STATUS, type EnvRecord } from './types'
  * either). A deploy can be aborted (delete, shutdown): the backend then removes what it made.
  */
 export class Launcher {
-  private readonly running = new Map<number, { readonly abort: AbortController; readonly done: Promise<void> }>()
+  private readonly running = new Map<
+    number,
+    { readonly abort: AbortController; readonly done: Promise<void> }
+  >()
 
   constructor(
     private readonly backend: EnvBackend,
@@ -35,7 +38,10 @@ export class Launcher {
           if (record.status !== STATUS.creating) return
           Object.assign(record, { status: STATUS.created, nodeIp: p.nodeIp, nodePort: p.nodePort })
           await this.repo.save(record)
-          this.log.info({ env: id, uid, challenge, node_port: p.nodePort, ms: Date.now() - t0 }, 'environment created')
+          this.log.info(
+            { env: id, uid, challenge, node_port: p.nodePort, ms: Date.now() - t0 },
+            'environment created',
+          )
         },
         async (err: unknown) => {
           if (abort.signal.aborted || record.status !== STATUS.creating) return

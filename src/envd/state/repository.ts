@@ -33,7 +33,9 @@ export class EnvRepository {
   async loadUndeleted(): Promise<EnvRecord[]> {
     const coll = this.store.collection(this.envs)
     await coll.createIndex({ status: 1 })
-    const docs = await coll.find({ status: { $in: [STATUS.creating, STATUS.created, STATUS.error] } }).toArray()
+    const docs = await coll
+      .find({ status: { $in: [STATUS.creating, STATUS.created, STATUS.error] } })
+      .toArray()
     return docs.map(fromDoc)
   }
 

@@ -75,13 +75,29 @@ export class Environments {
     const record = await this.admission.run(async () => {
       if (this.closing) throw new RefusedError('the service is shutting down')
       const live = [...this.records.values()].filter(isLive)
-      if (live.length >= this.limits.maxTotal) throw new OverCapError(`${live.length} environments are live, the most this service runs (--max-total)`)
+      if (live.length >= this.limits.maxTotal)
+        throw new OverCapError(
+          `${live.length} environments are live, the most this service runs (--max-total)`,
+        )
       const ofUid = live.filter((r) => r.uid === input.uid).length
-      if (ofUid >= this.limits.maxPerUid) throw new OverCapError(`uid ${input.uid} has ${ofUid} live environments, the most allowed (--max-per-uid)`)
+      if (ofUid >= this.limits.maxPerUid)
+        throw new OverCapError(
+          `uid ${input.uid} has ${ofUid} live environments, the most allowed (--max-per-uid)`,
+        )
       const id = this.lastId + 1
       await this.repo.saveLastId(id)
       this.lastId = id
-      const r: EnvRecord = { id, uid: input.uid, challenge: input.challenge, composeFile: input.composeFile, status: STATUS.creating, expire, created: new Date(now), nodeIp: null, nodePort: null }
+      const r: EnvRecord = {
+        id,
+        uid: input.uid,
+        challenge: input.challenge,
+        composeFile: input.composeFile,
+        status: STATUS.creating,
+        expire,
+        created: new Date(now),
+        nodeIp: null,
+        nodePort: null,
+      }
       await this.repo.save(r)
       this.records.set(id, r)
       return r
@@ -101,11 +117,18 @@ export class Environments {
   /** Extends a CREATED environment whose containers all run; anything else is refused (-1). */
   async renew(id: number, expire: Date | undefined): Promise<{ expire: string; status: 1 }> {
     const r = await this.find(id)
-    if (r.status !== STATUS.created) throw new ConflictError(`environment ${id} is ${statusName(r.status)}, not CREATED: only a healthy environment is renewed`)
-    if (!(await this.backend.healthy(id))) throw new ConflictError(`environment ${id} is not healthy: not all its containers are running`)
+    if (r.status !== STATUS.created)
+      throw new ConflictError(
+        `environment ${id} is ${statusName(r.status)}, not CREATED: only a healthy environment is renewed`,
+      )
+    if (!(await this.backend.healthy(id)))
+      throw new ConflictError(`environment ${id} is not healthy: not all its containers are running`)
     const now = Date.now()
     const ceiling = r.created.getTime() + this.limits.maxLifetimeMs
-    if (ceiling <= now) throw new ConflictError(`environment ${id} has reached its lifetime ceiling (${formatIso(new Date(ceiling))}, --max-lifetime)`)
+    if (ceiling <= now)
+      throw new ConflictError(
+        `environment ${id} has reached its lifetime ceiling (${formatIso(new Date(ceiling))}, --max-lifetime)`,
+      )
     r.expire = this.clampExpire(expire ?? new Date(now + DEFAULT_LIFETIME_MS), r.created.getTime())
     await this.repo.save(r)
     return { expire: formatIso(r.expire), status: STATUS.created }
@@ -118,7 +141,10 @@ export class Environments {
       r.status = STATUS.deleted
       r.deleted = new Date()
       const saved = this.repo.save(r)
-      this.teardowns.set(id, this.teardown(id).finally(() => this.teardowns.delete(id)))
+      this.teardowns.set(
+        id,
+        this.teardown(id).finally(() => this.teardowns.delete(id)),
+      )
       await saved
     }
     await this.teardowns.get(id)
@@ -127,14 +153,21 @@ export class Environments {
 
   /** Reclaims every environment past its expiry, then sweeps what the store no longer knows. */
   async reap(now = Date.now()): Promise<number[]> {
-    const expired = [...this.records.values()].filter((r) => r.status !== STATUS.deleted && r.expire.getTime() <= now)
-    await Promise.all(expired.map((r) => this.delete(r.id).catch((err: unknown) => this.log.error({ env: r.id, err }, 'could not reclaim'))))
+    const expired = [...this.records.values()].filter(
+      (r) => r.status !== STATUS.deleted && r.expire.getTime() <= now,
+    )
+    await Promise.all(
+      expired.map((r) =>
+        this.delete(r.id).catch((err: unknown) => this.log.error({ env: r.id, err }, 'could not reclaim')),
+      ),
+    )
     if (expired.length) this.log.info({ envs: expired.map((r) => r.id) }, 'reclaimed expired environments')
     const { removed } = await this.backend.sweep((id) => {
       const r = this.records.get(id)
       return r !== undefined && (isLive(r) || this.teardowns.has(id))
     })
-    if (removed.length) this.log.warn({ envs: removed }, 'swept objects of environments the store does not know as live')
+    if (removed.length)
+      this.log.warn({ envs: removed }, 'swept objects of environments the store does not know as live')
     return expired.map((r) => r.id)
   }
 
@@ -154,7 +187,9 @@ export class Environments {
 
   private async teardown(id: number): Promise<void> {
     await this.launcher.abort(id)
-    await this.backend.destroy(id).catch((err: unknown) => this.log.error({ env: id, err }, 'could not remove; the next sweep will'))
+    await this.backend
+      .destroy(id)
+      .catch((err: unknown) => this.log.error({ env: id, err }, 'could not remove; the next sweep will'))
   }
 
   private async find(id: number): Promise<EnvRecord> {

@@ -27,9 +27,15 @@ const LOG_CONFIG = { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': 
  * capabilities dropped but the default set (and what the compose file adds, within the
  * allowlist the policy enforced).
  */
-export function hardened(h: Hardening, capAdd: readonly string[] = [], capDrop: readonly string[] = []): Dockerode.HostConfig {
+export function hardened(
+  h: Hardening,
+  capAdd: readonly string[] = [],
+  capDrop: readonly string[] = [],
+): Dockerode.HostConfig {
   const dropped = new Set(capDrop)
-  const add = dropped.has('ALL') ? capAdd : [...new Set([...h.capAdd, ...capAdd])].filter((c) => !dropped.has(c) || capAdd.includes(c))
+  const add = dropped.has('ALL')
+    ? capAdd
+    : [...new Set([...h.capAdd, ...capAdd])].filter((c) => !dropped.has(c) || capAdd.includes(c))
   return {
     NanoCpus: h.nanoCpus,
     Memory: h.memoryBytes,
@@ -48,7 +54,11 @@ export function portKey(plan: ComposePlan): string {
 }
 
 /** A service's container; `hostPort` when this container publishes the environment's port. */
-export function serviceOptions(ctx: EnvContext, service: PlanService, hostPort: number | undefined): Dockerode.ContainerCreateOptions {
+export function serviceOptions(
+  ctx: EnvContext,
+  service: PlanService,
+  hostPort: number | undefined,
+): Dockerode.ContainerCreateOptions {
   const key = portKey(ctx.plan)
   const siblings = ctx.plan.services.filter((s) => s.name !== service.name)
   const mounts: Dockerode.MountSettings[] = service.mounts.flatMap((m): Dockerode.MountSettings[] => {
@@ -56,9 +66,27 @@ export function serviceOptions(ctx: EnvContext, service: PlanService, hostPort: 
       // NoCopy: an empty flag volume stays empty (not filled from the image's folder). The
       // typings want every field of VolumeOptions; the API takes any of them.
       const options = { NoCopy: true } as Dockerode.MountSettings['VolumeOptions']
-      return ctx.flagVolume ? [{ Type: 'volume', Source: ctx.flagVolume, Target: m.target, ReadOnly: true, VolumeOptions: options }] : []
+      return ctx.flagVolume
+        ? [
+            {
+              Type: 'volume',
+              Source: ctx.flagVolume,
+              Target: m.target,
+              ReadOnly: true,
+              VolumeOptions: options,
+            },
+          ]
+        : []
     }
-    if (m.kind === 'volume') return [{ Type: 'volume', Source: names.volume(ctx.instance, ctx.id, m.volume), Target: m.target, ReadOnly: m.readOnly }]
+    if (m.kind === 'volume')
+      return [
+        {
+          Type: 'volume',
+          Source: names.volume(ctx.instance, ctx.id, m.volume),
+          Target: m.target,
+          ReadOnly: m.readOnly,
+        },
+      ]
     return [{ Type: 'tmpfs', Source: '', Target: m.target }]
   })
   return {
@@ -71,12 +99,20 @@ export function serviceOptions(ctx: EnvContext, service: PlanService, hostPort: 
     User: service.user,
     Hostname: service.hostname ?? service.name,
     // The compose file's labels first: ours win.
-    Labels: { ...service.labels, ...envdLabels(ctx.instance, `envd:service:${service.name}`, envLabels(ctx.id, ctx.uid, ctx.challenge, hostPort)) },
+    Labels: {
+      ...service.labels,
+      ...envdLabels(
+        ctx.instance,
+        `envd:service:${service.name}`,
+        envLabels(ctx.id, ctx.uid, ctx.challenge, hostPort),
+      ),
+    },
     ExposedPorts: service.name === ctx.plan.exposed.service ? { [key]: {} } : undefined,
     HostConfig: {
       ...hardened(ctx.hardening, service.capAdd, service.capDrop),
       NetworkMode: ctx.network,
-      PortBindings: hostPort === undefined ? undefined : { [key]: [{ HostIp: ctx.bindIp, HostPort: String(hostPort) }] },
+      PortBindings:
+        hostPort === undefined ? undefined : { [key]: [{ HostIp: ctx.bindIp, HostPort: String(hostPort) }] },
       RestartPolicy: { Name: service.restart === 'no' ? '' : service.restart },
       Mounts: mounts,
       ReadonlyRootfs: service.readOnly,
@@ -85,7 +121,11 @@ export function serviceOptions(ctx: EnvContext, service: PlanService, hostPort: 
     // Links on a user network are private aliases: `db` names this environment's db for this
     // container only, so two environments of one uid (one network) never answer for each other.
     NetworkingConfig: {
-      EndpointsConfig: { [ctx.network]: { Links: siblings.map((s) => `${names.container(ctx.instance, ctx.id, s.name)}:${s.name}`) } },
+      EndpointsConfig: {
+        [ctx.network]: {
+          Links: siblings.map((s) => `${names.container(ctx.instance, ctx.id, s.name)}:${s.name}`),
+        },
+      },
     },
   }
 }
@@ -95,7 +135,13 @@ export function serviceOptions(ctx: EnvContext, service: PlanService, hostPort: 
  * relaying each connection to the target container's address on the (internal) uid network,
  * with busybox nc (one process per connection).
  */
-export function proxyOptions(ctx: EnvContext, image: string, edge: string, targetIp: string, hostPort: number): Dockerode.ContainerCreateOptions {
+export function proxyOptions(
+  ctx: EnvContext,
+  image: string,
+  edge: string,
+  targetIp: string,
+  hostPort: number,
+): Dockerode.ContainerCreateOptions {
   const key = portKey(ctx.plan)
   const port = String(ctx.plan.exposed.port)
   return {

@@ -63,7 +63,11 @@ export class DockerBackend implements EnvBackend {
       if (!Number.isInteger(id) || !Number.isInteger(uid)) continue
       const egress = c.Labels[LABEL.role] === 'envd:proxy'
       const known = this.deployments.get(id)
-      this.deployments.set(id, { uid, challenge: Number(c.Labels[ENVD_LABEL.challenge]), egress: egress || (known?.egress ?? false) })
+      this.deployments.set(id, {
+        uid,
+        challenge: Number(c.Labels[ENVD_LABEL.challenge]),
+        egress: egress || (known?.egress ?? false),
+      })
       this.networks.adopt(uid, id)
       if (egress) this.networks.adopt('edge', id)
       const port = Number(c.Labels[ENVD_LABEL.port])
@@ -71,7 +75,11 @@ export class DockerBackend implements EnvBackend {
     }
   }
 
-  async deploy(request: DeployRequest, placed: (p: Placement) => Promise<void>, signal: AbortSignal): Promise<Placement> {
+  async deploy(
+    request: DeployRequest,
+    placed: (p: Placement) => Promise<void>,
+    signal: AbortSignal,
+  ): Promise<Placement> {
     const { id, uid, challenge, plan } = request
     const egress = this.config.blockEgress
     this.deployments.set(id, { uid, challenge, egress })
@@ -84,24 +92,44 @@ export class DockerBackend implements EnvBackend {
       const flagVolume = await this.flagVolume(request, flag)
       await Promise.all(
         plan.volumes.map((v) =>
-          this.docker.createVolume({ Name: names.volume(this.config.instance, id, v), Labels: this.labels('envd:volume', id, uid, challenge) }),
+          this.docker.createVolume({
+            Name: names.volume(this.config.instance, id, v),
+            Labels: this.labels('envd:volume', id, uid, challenge),
+          }),
         ),
       )
-      const ctx: EnvContext = { instance: this.config.instance, id, uid, challenge, plan, network, flagVolume, flag, hardening: this.config.hardening, bindIp: this.config.bindIp }
+      const ctx: EnvContext = {
+        instance: this.config.instance,
+        id,
+        uid,
+        challenge,
+        plan,
+        network,
+        flagVolume,
+        flag,
+        hardening: this.config.hardening,
+        bindIp: this.config.bindIp,
+      }
       const redact = (text: string) => (flag ? text.split(flag).join('[flag]') : text)
       const tools = { ...this.config, docker: this.docker, ports: this.ports, redact }
       return await deployContainers(tools, ctx, edge, placed, signal)
     } catch (err) {
       // The deploy's own error is the answer; a cleanup that fails too is said here, not lost.
       await this.destroy(id).catch((cleanup: unknown) =>
-        this.log.error({ env: id, err: cleanup }, 'could not remove what a failed deploy made; the next sweep will'),
+        this.log.error(
+          { env: id, err: cleanup },
+          'could not remove what a failed deploy made; the next sweep will',
+        ),
       )
       throw err
     }
   }
 
   /** The environment's flag volume, when a service mounts one. */
-  private async flagVolume({ id, uid, challenge, plan }: DeployRequest, flag: string | null): Promise<string | undefined> {
+  private async flagVolume(
+    { id, uid, challenge, plan }: DeployRequest,
+    flag: string | null,
+  ): Promise<string | undefined> {
     const wanting = plan.services.find((s) => s.mounts.some((m) => m.kind === 'flag'))
     if (!wanting) return undefined
     const name = names.flag(this.config.instance, id)
@@ -117,9 +145,15 @@ export class DockerBackend implements EnvBackend {
 
   async destroy(id: number): Promise<void> {
     const containers = await this.listOwn('containers', id)
-    await Promise.all(containers.map((c) => this.docker.getContainer(c.Id).remove({ force: true, v: true }).catch(ignoreGone)))
+    await Promise.all(
+      containers.map((c) =>
+        this.docker.getContainer(c.Id).remove({ force: true, v: true }).catch(ignoreGone),
+      ),
+    )
     const volumes = await this.listOwn('volumes', id)
-    await Promise.all(volumes.map((v) => this.docker.getVolume(v.Name).remove({ force: true }).catch(ignoreGone)))
+    await Promise.all(
+      volumes.map((v) => this.docker.getVolume(v.Name).remove({ force: true }).catch(ignoreGone)),
+    )
     this.ports.release(id)
     const deployment = this.deployments.get(id) ?? fromLabels(containers[0]?.Labels ?? volumes[0]?.Labels)
     this.deployments.delete(id)
@@ -130,13 +164,18 @@ export class DockerBackend implements EnvBackend {
 
   async sweep(keep: (id: number) => boolean): Promise<SweepResult> {
     const [containers, volumes] = await Promise.all([this.listOwn('containers'), this.listOwn('volumes')])
-    const ids = new Set([...containers.map((c) => c.Labels), ...volumes.map((v) => v.Labels ?? {})].map((l) => Number(l[ENVD_LABEL.env])))
+    const ids = new Set(
+      [...containers.map((c) => c.Labels), ...volumes.map((v) => v.Labels ?? {})].map((l) =>
+        Number(l[ENVD_LABEL.env]),
+      ),
+    )
     const removed = [...ids].filter((id) => Number.isInteger(id) && !keep(id))
     for (const id of removed) await this.destroy(id)
     await this.networks.sweep()
     // Flags go here, not in destroy: a deploy interrupted by a restart resumes with the flag on disk.
     const inUse = new Set([...this.deployments.values()].map((d) => `${d.uid}-${d.challenge}`))
-    for (const f of await this.flags.list()) if (!inUse.has(`${f.uid}-${f.challenge}`)) await this.flags.remove(f.uid, f.challenge)
+    for (const f of await this.flags.list())
+      if (!inUse.has(`${f.uid}-${f.challenge}`)) await this.flags.remove(f.uid, f.challenge)
     return { removed }
   }
 
@@ -153,8 +192,14 @@ export class DockerBackend implements EnvBackend {
 
   private listOwn(kind: 'containers', id?: number): Promise<Dockerode.ContainerInfo[]>
   private listOwn(kind: 'volumes', id?: number): Promise<Dockerode.VolumeInspectInfo[]>
-  private async listOwn(kind: 'containers' | 'volumes', id?: number): Promise<Dockerode.ContainerInfo[] | Dockerode.VolumeInspectInfo[]> {
-    const filters = labelFilter({ [ENVD_LABEL.instance]: this.config.instance, ...(id === undefined ? {} : { [ENVD_LABEL.env]: String(id) }) })
+  private async listOwn(
+    kind: 'containers' | 'volumes',
+    id?: number,
+  ): Promise<Dockerode.ContainerInfo[] | Dockerode.VolumeInspectInfo[]> {
+    const filters = labelFilter({
+      [ENVD_LABEL.instance]: this.config.instance,
+      ...(id === undefined ? {} : { [ENVD_LABEL.env]: String(id) }),
+    })
     if (kind === 'containers') return this.docker.listContainers({ all: true, filters })
     return (await this.docker.listVolumes({ filters })).Volumes ?? []
   }
@@ -162,7 +207,11 @@ export class DockerBackend implements EnvBackend {
 
 function fromLabels(labels: Readonly<Record<string, string>> | undefined): Deployment | undefined {
   if (!labels) return undefined
-  return { uid: Number(labels[ENVD_LABEL.uid]), challenge: Number(labels[ENVD_LABEL.challenge]), egress: false }
+  return {
+    uid: Number(labels[ENVD_LABEL.uid]),
+    challenge: Number(labels[ENVD_LABEL.challenge]),
+    egress: false,
+  }
 }
 
 /** Removal of something already gone (404) or already being removed (409) is done. */

@@ -15,9 +15,14 @@ export const ENVD_LABEL = {
   port: 'io.levrt.envd.port',
 } as const
 
-export type EnvdRole = `envd:service:${string}` | 'envd:proxy' | 'envd:network' | 'envd:edge' | 'envd:volume' | 'envd:flag'
+export type EnvdRole =
+  `envd:service:${string}` | 'envd:proxy' | 'envd:network' | 'envd:edge' | 'envd:volume' | 'envd:flag'
 
-export function envdLabels(instance: string, role: EnvdRole, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
+export function envdLabels(
+  instance: string,
+  role: EnvdRole,
+  extra: Readonly<Record<string, string>> = {},
+): Record<string, string> {
   return { [LABEL.managed]: LABEL_SCHEMA, [LABEL.role]: role, [ENVD_LABEL.instance]: instance, ...extra }
 }
 

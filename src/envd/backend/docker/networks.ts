@@ -45,9 +45,16 @@ export class UidNetworks {
       const name = this.name(key)
       const found = await this.inspect(name)
       if (found) return this.guarded(found)
-      const labels = envdLabels(this.instance, key === 'edge' ? 'envd:edge' : 'envd:network', key === 'edge' ? {} : { [ENVD_LABEL.uid]: String(key) })
+      const labels = envdLabels(
+        this.instance,
+        key === 'edge' ? 'envd:edge' : 'envd:network',
+        key === 'edge' ? {} : { [ENVD_LABEL.uid]: String(key) },
+      )
       try {
-        await createPooledNetwork(this.docker, name, labels, { pool: this.pool, internal: key !== 'edge' && this.internal })
+        await createPooledNetwork(this.docker, name, labels, {
+          pool: this.pool,
+          internal: key !== 'edge' && this.internal,
+        })
       } catch (err) {
         if (!(await this.inspect(name))) throw err // 409: made meanwhile by an earlier instance of us
       }
@@ -60,7 +67,9 @@ export class UidNetworks {
   /** Installs node isolation for every network of this instance (again, after a restart). */
   async guardAll(): Promise<void> {
     if (!this.firewall) return
-    const found = await this.docker.listNetworks({ filters: labelFilter({ [ENVD_LABEL.instance]: this.instance }) })
+    const found = await this.docker.listNetworks({
+      filters: labelFilter({ [ENVD_LABEL.instance]: this.instance }),
+    })
     for (const n of found) await this.guarded(n)
   }
 
@@ -77,7 +86,9 @@ export class UidNetworks {
 
   /** Removes this instance's networks that no environment uses. */
   async sweep(): Promise<void> {
-    const found = await this.docker.listNetworks({ filters: labelFilter({ [ENVD_LABEL.instance]: this.instance }) })
+    const found = await this.docker.listNetworks({
+      filters: labelFilter({ [ENVD_LABEL.instance]: this.instance }),
+    })
     await Promise.all(
       found.map((n) => {
         const uid = n.Labels?.[ENVD_LABEL.uid]
@@ -98,7 +109,9 @@ export class UidNetworks {
     return set
   }
 
-  private async guarded(info: Pick<Dockerode.NetworkInspectInfo, 'Name' | 'Id' | 'Options'>): Promise<string> {
+  private async guarded(
+    info: Pick<Dockerode.NetworkInspectInfo, 'Name' | 'Id' | 'Options'>,
+  ): Promise<string> {
     // The engine names a user network's bridge `br-<first 12 of its id>` unless told otherwise.
     const iface = info.Options?.['com.docker.network.bridge.name'] ?? `br-${info.Id.slice(0, 12)}`
     await this.firewall?.isolate({ name: info.Name, iface })
@@ -119,7 +132,11 @@ export class UidNetworks {
     const network = this.docker.getNetwork(name)
     try {
       const info = (await network.inspect()) as { Containers?: Record<string, unknown> }
-      await Promise.all(Object.keys(info.Containers ?? {}).map((c) => network.disconnect({ Container: c, Force: true }).catch(() => undefined)))
+      await Promise.all(
+        Object.keys(info.Containers ?? {}).map((c) =>
+          network.disconnect({ Container: c, Force: true }).catch(() => undefined),
+        ),
+      )
       await network.remove()
     } catch (err) {
       if (statusOf(err) !== 404) throw err
