@@ -6,6 +6,7 @@ import type { Sweeps } from './engine/gc'
 import { DigestCache } from './history/file-digest'
 import { ignoreClosedReader, LogSinks, type LogMode, type LogSink } from './log'
 import type { SpoolRetries } from './results/spool'
+import type { Reapers } from './reaper'
 import { LiveRuns } from './run/live'
 import { RunNames } from './run/names'
 import { RuntimeMemo } from './runtime/memo'
@@ -26,6 +27,7 @@ export class ContextMemo {
   readonly keyIndexes = new Set<string>()
   readonly spoolRetries: SpoolRetries = new Set<string>()
   readonly sweeps: Sweeps = new WeakMap()
+  readonly reapers: Reapers = new WeakMap()
 }
 
 /**
