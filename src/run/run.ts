@@ -42,7 +42,8 @@ export class Run {
     private readonly prepared: Prepared,
   ) {
     const { spec, collection } = prepared
-    this.info = { id: this.id, name: ctx.memo.names.next(spec.image), image: spec.image, collection }
+    const name = spec.name ?? ctx.memo.names.next(spec.image)
+    this.info = { id: this.id, name, image: spec.image, collection }
     this.watchdog = watchdogFor(spec, {
       recordsToken: async () => {
         const info =

@@ -115,6 +115,10 @@ export interface RunRecord {
   readonly key: string
   /** Exit code 0 and no error (entry, records, time limit, abort): a run `reuse` may stand in for. */
   readonly ok: boolean
+  /** The Cr's `name` option, when given. */
+  readonly name?: string
+  /** Why a run that is not `ok` failed: the error's kind and message, and the tool's last lines. */
+  readonly error?: { readonly kind: string; readonly message: string; readonly tail: string }
 }
 
 export const RUN_FIELD = '_lev'
