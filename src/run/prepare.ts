@@ -44,7 +44,14 @@ export async function prepare(
   if (spec.signal?.aborted) throw new AbortedError(spec.signal.reason)
   reaperWanted() // a bad LEVRT_REAPER is an OptionsError here, before anything is created
   const store = ctx.store()
-  const { key, image } = await identify(ctx.engine, spec, collection, mainFiles, ctx.memo.digests)
+  const { key, image } = await identify(
+    ctx.engine,
+    spec,
+    collection,
+    mainFiles,
+    ctx.memo.digests,
+    ctx.memo.entrySources,
+  )
   const reused = mayReuse ? await reusable(store, collection, spec, key) : undefined
   return { spec, collection, store, home: ctx.home(), mainFiles, serviceFiles, key, image, reused }
 }
