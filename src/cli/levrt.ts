@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /**
- * The `levrt` command (API.md, "The levrt command"): `run`, `meta`, `find`, `gc` and `envd`, one
+ * The `levrt` command (API.md, "The levrt command"): `run`, `meta`, `find`, `ls`, `gc` and `envd`, one
  * file each beside this one. Exit codes: 0 done, 1 the work failed, 2 a usage error.
  */
 import { Command, CommanderError } from 'commander'
 import { envdCommand } from './envd-command'
 import { findCommand } from './find-command'
 import { gcCommand } from './gc-command'
+import { lsCommand } from './ls-command'
 import { configure, PROGRAM_EPILOGUE } from './help'
 import { metaCommand } from './meta-command'
 import { runCommand } from './run-command'
@@ -17,7 +18,7 @@ import { EXIT, UsageError, type ExitCode } from './usage'
 export async function main(argv: readonly string[]): Promise<ExitCode> {
   let code: ExitCode = EXIT.done
   const finish = (c: ExitCode) => void (code = c)
-  const commands = [runCommand(finish), metaCommand(finish), findCommand(finish), gcCommand(finish), envdCommand(finish)]
+  const commands = [runCommand(finish), metaCommand(finish), findCommand(finish), lsCommand(finish), gcCommand(finish), envdCommand(finish)]
   const program = configure(new Command('levrt'))
     .description('Security-tool workflows in TypeScript: every step runs in a Docker container.')
     .helpCommand('help [command]', 'show the help of a command')

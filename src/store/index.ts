@@ -4,7 +4,7 @@ import { EmbeddedStore } from './embedded'
 import { MongoStore } from './mongo'
 import type { Store } from './store'
 
-export { MAX_DOCUMENT_BYTES, RUN_FIELD, type ResultCollection, type RunRecord, type Store, type StoredDoc, type Filter, type Projection, type Sort, type FindOptions, type IndexKeys, type IndexOptions } from './store'
+export { MAX_DOCUMENT_BYTES, RUN_FIELD, type CollectionSummary, type ResultCollection, type RunRecord, type Store, type StoredDoc, type Filter, type Projection, type Sort, type FindOptions, type IndexKeys, type IndexOptions } from './store'
 
 /**
  * The store the environment names: `LEV_MONGO_URL` (+ `LEV_MONGO_DB`, default `lev`) for

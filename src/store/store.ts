@@ -139,4 +139,13 @@ export interface Store {
    * earlier ones, like `$set`. `run` replaces the bookkeeping when given.
    */
   save(collection: string, id: string, fields: StoredDoc, run?: RunRecord): Promise<void>
+  /** Every collection with documents: its name, count and newest `_id` (ids sort by time): `levrt ls`. */
+  collections(): Promise<CollectionSummary[]>
+}
+
+/** One collection as `Store.collections()` lists it. */
+export interface CollectionSummary {
+  readonly name: string
+  readonly count: number
+  readonly newestId: string
 }
