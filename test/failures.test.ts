@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process'
+import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { Cr, EntryError, OptionsError, remote, withContext } from '../src/index'
 import { contextOf } from '../src/context'
@@ -84,5 +86,47 @@ describe("a failed run's bookkeeping", () => {
     expect(lev.ok).toBe(true)
     expect('error' in lev).toBe(false)
     expect('name' in lev).toBe(false)
+  }, 60_000)
+})
+
+describe('levrt run on a failing entry', () => {
+  it('prints the stack once (the live log shows the container stderr), then a one-line summary', async () => {
+    const bin = join(resolve(__dirname, '..'), 'dist/cli/levrt.js')
+    const args = [bin, 'run', 'test/fixtures/cli-entry-fails.ts', 'probe', '--param', 'target=example']
+    const r = await new Promise<{ code: number | null; stderr: string; stdout: string }>((done) => {
+      execFile(
+        process.execPath,
+        args,
+        { env: { ...process.env, LEVRT_LOG: 'plain', LEV_GC: 'off' } },
+        (err, stdout, stderr) =>
+          done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      )
+    })
+    expect(r.code).toBe(1)
+    expect(JSON.parse(r.stdout)).toEqual({ target: 'example' })
+    const lines = r.stderr.trim().split('\n')
+    const frames = lines.filter((l) => /^\s*(probe !)?\s+at /.test(l) || / at .*<anonymous>/.test(l))
+    expect(frames.length).toBeGreaterThan(0)
+    for (const frame of frames) expect(frame).toMatch(/^probe ! /)
+    // The entry's frame names the user's file and the line that threw (levrt run loads it with tsx).
+    expect(frames[0]).toContain(`${resolve(__dirname, 'fixtures/cli-entry-fails.ts')}:6`)
+    expect(lines.at(-1)).toBe(
+      'levrt run: probe failed: the entry failed in the container: Error: not a host name: example [LEV_ENTRY_FAILED]',
+    )
+  }, 60_000)
+
+  it('under ts-node too, the entry frame names the user file and line', async () => {
+    const script =
+      "require('./test/fixtures/cli-entry-fails.ts').probe('example').catch((e) => console.log(e.message))"
+    const out = await new Promise<string>((done) =>
+      execFile(
+        process.execPath,
+        ['-r', 'ts-node/register/transpile-only', '-e', script],
+        { env: { ...process.env, LEV_GC: 'off', TS_NODE_PROJECT: 'tsconfig.json' } },
+        (_err, stdout) => done(stdout),
+      ),
+    )
+    expect(out).toContain('Error: not a host name: example')
+    expect(out).toContain(`at eval (${resolve(__dirname, 'fixtures/cli-entry-fails.ts')}:6)`)
   }, 60_000)
 })
