@@ -35,8 +35,8 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
-    // The in-container runtime is plain CommonJS JavaScript for node >= 12.
-    files: ['src/runtime/lev-runtime.js'],
+    // The in-container runtime and the session reaper are plain CommonJS JavaScript for node >= 12.
+    files: ['src/runtime/lev-runtime.js', 'src/reaper/reaper-script.js'],
     languageOptions: {
       sourceType: 'commonjs',
       globals: {
@@ -46,6 +46,7 @@ export default tseslint.config(
         Buffer: 'readonly',
         console: 'readonly',
         __dirname: 'readonly',
+        setTimeout: 'readonly',
       },
     },
   },

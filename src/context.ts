@@ -3,9 +3,11 @@ import type Dockerode from 'dockerode'
 import { DockerEngine } from './engine/docker-engine'
 import type { Engine } from './engine/engine'
 import type { Sweeps } from './engine/gc'
+import type { EntrySources } from './history/entry-source'
 import { DigestCache } from './history/file-digest'
 import { ignoreClosedReader, LogSinks, type LogMode, type LogSink } from './log'
 import type { SpoolRetries } from './results/spool'
+import type { Reapers } from './reaper'
 import { LiveRuns } from './run/live'
 import { RunNames } from './run/names'
 import { RuntimeMemo } from './runtime/memo'
@@ -23,9 +25,11 @@ export class ContextMemo {
   readonly live = new LiveRuns()
   readonly runtime = new RuntimeMemo()
   readonly digests = new DigestCache()
+  readonly entrySources: EntrySources = new Map()
   readonly keyIndexes = new Set<string>()
   readonly spoolRetries: SpoolRetries = new Set<string>()
   readonly sweeps: Sweeps = new WeakMap()
+  readonly reapers: Reapers = new WeakMap()
 }
 
 /**

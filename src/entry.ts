@@ -2,6 +2,8 @@
  * An entry is code shipped into the container: the function's source and its JSON arguments.
  * `remote()` makes them; this module only defines the shape so options can be checked.
  */
+import type { EntryOrigin } from './entry-origin'
+
 export const ENTRY = Symbol.for('levrt.entry')
 
 export interface EntryPayload {
@@ -9,6 +11,8 @@ export interface EntryPayload {
   readonly source: string
   /** JSON text of the argument list. */
   readonly args: string
+  /** The user's file and line of each source line, for stacks; not part of the run key. */
+  readonly origin?: EntryOrigin
 }
 
 /**

@@ -106,4 +106,9 @@ export interface CrOptions {
    * `LEVRT_REUSE=1` (what `levrt run --resume` sets), else false.
    */
   readonly reuse?: boolean | { readonly maxAge: number }
+  /**
+   * The run's name in the live log (instead of `curl-1`, `curl-2`, ...), in its stored
+   * bookkeeping (`_lev.name`) and in `levrt find`'s output: 1 to 63 letters, digits, `_ . : -`.
+   */
+  readonly name?: string
 }

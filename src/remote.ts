@@ -1,4 +1,5 @@
 import { ENTRY, type Entry, type EntryPayload } from './entry'
+import { entryOrigin } from './entry-origin'
 import { OptionsError } from './errors'
 
 /**
@@ -58,11 +59,13 @@ export function remote<A extends readonly Json[]>(fn: (lev: ContainerLev, ...arg
       'remote() needs a function written in JavaScript or TypeScript, not a built-in or bound one',
     )
   }
+  // remote()'s caller is one frame up: the file whose source map places the function.
+  const origin = entryOrigin(fn, source, 1)
   const make = (...args: A): Entry => {
     checkJson(args, 'args')
-    return { [ENTRY]: { source, args: JSON.stringify(args) } }
+    return { [ENTRY]: { source, args: JSON.stringify(args), origin } }
   }
-  const payload: EntryPayload = { source, args: '[]' }
+  const payload: EntryPayload = { source, args: '[]', origin }
   return Object.assign(make, { [ENTRY]: payload })
 }
 

@@ -25,6 +25,8 @@ export interface RunSpec {
   readonly limits: ResourceLimits
   /** Undefined: `LEVRT_REUSE` decides when the run starts. */
   readonly reuse: ReusePolicy | undefined
+  /** The `name` option: shown instead of `<image>-<n>` in the log, stored in the bookkeeping. */
+  readonly name: string | undefined
 }
 
 /** Whether a stored run may stand in for this one, and how old it may be. */

@@ -6,6 +6,7 @@ import { DEFAULT_PORT_TIMEOUT_MS, specOf, type FileSpec, type ReusePolicy, type 
 
 export { SPEC, type RunSpec } from './run-spec'
 import { parseCpus, parseDuration, parseMemory, parsePids, type ResourceLimits } from './limits'
+import { parseName } from './run-name'
 import { checkSchema } from './schema'
 
 const KNOWN = new Set([
@@ -26,6 +27,7 @@ const KNOWN = new Set([
   'cpus',
   'pids',
   'reuse',
+  'name',
 ])
 
 // Docker's reference grammar (distribution/reference), without IPv6 literals.
@@ -101,6 +103,7 @@ export function parseSpec(image: unknown, schemaArg: unknown, options: unknown):
     idleTimeoutMs: parseDuration(o.idleTimeout, 'idleTimeout'),
     limits,
     reuse: parseReuse(o.reuse),
+    name: parseName(o.name),
   }
 }
 
@@ -231,6 +234,7 @@ function parseServices(services: unknown, hostNetwork: boolean): [string, RunSpe
     }
     if (spec.reuse !== undefined)
       throw new OptionsError(where, "a service is not a run of its own: give reuse to the run's Cr")
+    if (spec.name !== undefined) throw new OptionsError(where, 'a service is named by its key: drop name')
     if (spec.host && !hostNetwork) {
       throw new OptionsError(
         where,

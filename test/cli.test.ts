@@ -285,7 +285,7 @@ describe('levrt meta', () => {
 })
 
 describe('levrt find', () => {
-  it('prints the documents a filter matches as EJSON lines, and nothing for an unknown collection', async () => {
+  it('prints the documents a filter matches as EJSON lines; an unknown collection is said so on stderr', async () => {
     await levrt(['run', WORKFLOW, 'probe', '--param', 'target=delta', '--param', 'port=1'], {
       LEVRT_LOG: 'quiet',
     })
@@ -303,7 +303,10 @@ describe('levrt find', () => {
       '{"_lev.startedAt": {"$gt": {"$date": "2000-01-01T00:00:00Z"}}, "target": "delta"}',
     ])
     expect(lines(since)).toHaveLength(2) // EJSON in the filter: a date compares as a date
-    expect(await levrt(['find', 'clitest/none@1.0'])).toEqual({ code: 0, stdout: '', stderr: '' })
+    // Issue 18: a collection that does not exist is said so (test/ls.test.ts has the suggestions).
+    const none = await levrt(['find', 'clitest/none@1.0'])
+    expect(none).toMatchObject({ code: 1, stdout: '' })
+    expect(none.stderr).toMatch(/^levrt find: no collection clitest\/none@1\.0[;( ]/)
   })
 
   it('sorts, skips, limits and projects as doc.coll.find does, indexes or not', async () => {

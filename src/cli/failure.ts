@@ -5,14 +5,17 @@ import { isDocumentLike, jsonLine } from './print'
  * shape, since a module may load its own copy of levrt); any other error with its stack, as it
  * comes from the user's code. An AggregateError (a Concurrent group) lists each failure.
  */
-export function describeFailure(err: unknown): string {
+export function describeFailure(err: unknown, logged = false): string {
   if (!(err instanceof Error)) return String(err)
   const code = levCode(err)
-  const head = code ? `${err.message} [${code}]` : err.stack ? userFrames(err.stack) : err.message
+  // An entry's stack was printed by the container on its stderr, which the live log showed:
+  // with the log on, the summary names the failure without printing the stack a second time.
+  const message = logged && code === 'LEV_ENTRY_FAILED' ? err.message.split('\n')[0] : err.message
+  const head = code ? `${message} [${code}]` : err.stack ? userFrames(err.stack) : err.message
   if (!(err instanceof AggregateError)) return head
   return [
     head,
-    ...err.errors.map((e, i) => `  ${i + 1}. ${describeFailure(e).replace(/\n/g, '\n     ')}`),
+    ...err.errors.map((e, i) => `  ${i + 1}. ${describeFailure(e, logged).replace(/\n/g, '\n     ')}`),
   ].join('\n')
 }
 

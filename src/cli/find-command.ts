@@ -1,6 +1,7 @@
 import { EJSON } from 'bson'
 import { Command } from 'commander'
 import type { Filter, FindOptions, Projection, Sort } from '../store'
+import { missingCollection } from './collection-names'
 import { describeFailure } from './failure'
 import { configure } from './help'
 import { jsonLine } from './print'
@@ -42,9 +43,13 @@ export function findCommand(finish: (code: ExitCode) => void): Command {
       // Loaded here: `levrt --help` need not load the store drivers.
       const { storeFromEnv } = await import('../store')
       try {
-        const docs = await storeFromEnv().collection(collection).find(filter, options).toArray()
+        const store = storeFromEnv()
+        const docs = await store.collection(collection).find(filter, options).toArray()
         for (const doc of docs) process.stdout.write(jsonLine(doc))
-        finish(EXIT.done)
+        // levrt ls: nothing found may mean a collection that does not exist; say so, with the closest names.
+        const missing = docs.length ? undefined : missingCollection(collection, await store.collections())
+        if (missing) process.stderr.write(`levrt find: ${missing}\n`)
+        finish(missing ? EXIT.failed : EXIT.done)
       } catch (err) {
         process.stderr.write(`levrt find: ${describeFailure(err)}\n`)
         // A query the store refuses (QueryError) is a problem of the command line: nothing was read.

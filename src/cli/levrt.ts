@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /**
- * The `levrt` command (API.md, "The levrt command"): `run`, `meta`, `find`, `gc` and `envd`, one
+ * The `levrt` command (API.md, "The levrt command"): `run`, `meta`, `find`, `ls`, `gc` and `envd`, one
  * file each beside this one. Exit codes: 0 done, 1 the work failed, 2 a usage error.
  */
 import { Command, CommanderError } from 'commander'
 import { envdCommand } from './envd-command'
 import { findCommand } from './find-command'
 import { gcCommand } from './gc-command'
+import { lsCommand } from './ls-command'
 import { configure, PROGRAM_EPILOGUE } from './help'
 import { metaCommand } from './meta-command'
 import { runCommand } from './run-command'
@@ -21,6 +22,7 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     runCommand(finish),
     metaCommand(finish),
     findCommand(finish),
+    lsCommand(finish),
     gcCommand(finish),
     envdCommand(finish),
   ]

@@ -61,7 +61,9 @@ async function run(
     return EXIT.done
   } catch (err) {
     await printPartialResults(err, write)
-    process.stderr.write(`levrt run: ${name} failed: ${describeFailure(err)}\n`)
+    process.stderr.write(
+      `levrt run: ${name} failed: ${describeFailure(err, process.env.LEVRT_LOG !== 'quiet')}\n`,
+    )
     return EXIT.failed
   }
 }

@@ -19,6 +19,14 @@ export const LABEL = {
   ownerStart: 'io.levrt.owner.start',
   /** On the shared runtime volume (and the container filling it): the content key of what is in it. */
   runtimeKey: 'io.levrt.runtime.key',
+  /**
+   * On a session reaper (role `reaper`): the process whose objects it removes once that process
+   * is gone. Not the owner labels: the reaper is not one of that process's runs' objects (leak
+   * checks counting a process's objects by owner pid do not see it).
+   */
+  reapsHost: 'io.levrt.reaps.host',
+  reapsPid: 'io.levrt.reaps.pid',
+  reapsStart: 'io.levrt.reaps.start',
 } as const
 
 export const LABEL_SCHEMA = '1'
@@ -35,6 +43,24 @@ export function ownerLabels(runId: string, role: string): Record<string, string>
     [LABEL.ownerPid]: String(process.pid),
     [LABEL.ownerStart]: OWN_START,
   }
+}
+
+/** The labels of this process's session reaper (see src/reaper). */
+export function reaperLabels(): Record<string, string> {
+  return {
+    [LABEL.managed]: LABEL_SCHEMA,
+    [LABEL.run]: 'reaper',
+    [LABEL.role]: 'reaper',
+    [LABEL.reapsHost]: hostname(),
+    [LABEL.reapsPid]: String(process.pid),
+    [LABEL.reapsStart]: OWN_START,
+  }
+}
+
+/** The label filters that select what this process's runs created (its owner labels). */
+export function ownerFilter(): string[] {
+  const own = ownerLabels('', '')
+  return [LABEL.ownerHost, LABEL.ownerPid, LABEL.ownerStart].map((k) => `${k}=${own[k]}`)
 }
 
 /**
@@ -66,11 +92,23 @@ export function processExists(pid: number): boolean {
  * free or names another process now (the recorded start time differs: pid reuse).
  */
 export function ownerIsDead(labels: Readonly<Record<string, string>>): boolean {
-  if (labels[LABEL.ownerHost] !== hostname()) return false
-  const pid = Number(labels[LABEL.ownerPid])
+  return isDead(labels[LABEL.ownerHost], labels[LABEL.ownerPid], labels[LABEL.ownerStart])
+}
+
+/** Whether a session reaper outlived the process it watches (it should have removed itself). */
+export function reapedIsDead(labels: Readonly<Record<string, string>>): boolean {
+  return isDead(labels[LABEL.reapsHost], labels[LABEL.reapsPid], labels[LABEL.reapsStart])
+}
+
+function isDead(
+  host: string | undefined,
+  pidLabel: string | undefined,
+  recorded: string | undefined,
+): boolean {
+  if (host !== hostname()) return false
+  const pid = Number(pidLabel)
   if (!Number.isInteger(pid) || pid <= 0) return false
   if (!processExists(pid)) return true
-  const recorded = labels[LABEL.ownerStart]
   const current = processStart(pid)
   return Boolean(recorded && current && recorded !== current)
 }

@@ -7,6 +7,7 @@ import { ContainerCreateError, EngineUnavailableError } from '../errors'
 import { DockerContainer } from './docker-container'
 import { createOptions, firstAddress } from './docker-create-options'
 import { DockerNetwork } from './docker-network'
+import { holdSession } from './docker-session'
 import {
   NameTakenError,
   type Container,
@@ -56,6 +57,10 @@ export class DockerEngine implements Engine {
       }
     }
     return new DockerContainer(this.docker, container, spec, this.guard)
+  }
+
+  holdSession(spec: ContainerSpec): Promise<string> {
+    return holdSession(this.docker, this.guard, spec)
   }
 
   async image(ref: string): Promise<ImageInfo> {

@@ -34,6 +34,14 @@ export interface Engine {
   createVolume(name: string, labels: Readonly<Record<string, string>>): Promise<void>
   /** A volume's labels, or undefined if there is no volume of that name. */
   volumeLabels(name: string): Promise<Readonly<Record<string, string>> | undefined>
+  /**
+   * Creates and starts a container tied to this process (the session reaper): it runs as root,
+   * its stdin is this process's connection to the engine, which the engine ends when that
+   * connection goes (the process exited or died), and the engine removes it once it exits. Never
+   * pulls. Resolves with its id once it runs. Optional: an engine that cannot hold a connection
+   * open (the in-memory one of the unit tests) has no reaper.
+   */
+  holdSession?(spec: ContainerSpec): Promise<string>
 }
 
 export interface ImageInfo {
@@ -58,6 +66,8 @@ export interface LabelledObject {
 export type NetworkChoice =
   | { readonly mode: 'host' }
   | { readonly mode: 'bridge' }
+  /** No network at all (a container that only talks to the engine's socket). */
+  | { readonly mode: 'none' }
   /** A user network, where this container is also reachable under `aliases`. */
   | { readonly mode: 'user'; readonly name: string; readonly aliases: readonly string[] }
   /** Another container's network stack (its ports are on this one's 127.0.0.1). */

@@ -1,5 +1,5 @@
 import type { Engine, LabelledObject } from './engine'
-import { LABEL, LABEL_SCHEMA, ownerIsDead } from '../docker/labels'
+import { LABEL, LABEL_SCHEMA, ownerIsDead, reapedIsDead } from '../docker/labels'
 
 export interface GcOptions {
   /** Remove every labelled object, whoever made it and whether or not it is still alive. */
@@ -24,7 +24,8 @@ export interface GcResult {
  */
 export async function gc(engine: Engine, options: GcOptions = {}): Promise<GcResult> {
   const found = await engine.list({ [LABEL.managed]: LABEL_SCHEMA })
-  const dead = found.filter((o) => options.all || ownerIsDead(o.labels))
+  // A session reaper is judged by the process it watches: one that outlived it is stuck.
+  const dead = found.filter((o) => options.all || ownerIsDead(o.labels) || reapedIsDead(o.labels))
   const result: GcResult = { removed: [], failed: [] }
   if (options.dryRun) return { removed: dead, failed: [] }
   for (const kind of ['container', 'network', 'volume'] as const) {

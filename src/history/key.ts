@@ -22,7 +22,8 @@ export function runKey(inputs: KeyInputs): string {
   return createHash('sha256')
     .update(
       JSON.stringify([
-        'levrt-run-key-1',
+        // 2: the entry's source is canonical (history/entry-source), not as the loader printed it.
+        'levrt-run-key-2',
         inputs.imageId,
         inputs.entry ?? null,
         inputs.cmd ?? null,

@@ -38,7 +38,10 @@ export async function collect(ctx: Context, run: Stopped, teardown: () => Promis
     failed = err
   }
   const ending: Ending = { exitCode, oomKilled, results, stopped: run.stopped }
-  const record: RunRecord = {
+  const ok = succeeded(ending)
+  // Mutable until saved: a failure's error carries the Document, and the stored bookkeeping
+  // carries the failure; the Document's record is this object, so both see the same.
+  const record: { -readonly [K in keyof RunRecord]: RunRecord[K] } = {
     image: prepared.spec.image,
     containerId: main.container.id,
     exitCode,
@@ -46,17 +49,35 @@ export async function collect(ctx: Context, run: Stopped, teardown: () => Promis
     endedAt: run.endedAt,
     oomKilled,
     key: prepared.key,
-    ok: succeeded(ending),
+    ok,
+    ...(prepared.spec.name === undefined ? {} : { name: prepared.spec.name }),
   }
+  const doc = new Document(prepared.store.collection(prepared.collection), run.id, record)
+  const failure = failed === undefined ? failureOf(ending, doc, run.id) : undefined
+  // Before teardown removes the container: a failed run keeps the tool's last lines.
+  if (!ok) record.error = await failureRecord(ending, failure, main)
   const [, saved] = await Promise.allSettled([
     teardown(),
     failed === undefined ? save(ctx, run, results!, record) : Promise.reject(failed),
   ])
   if (saved.status === 'rejected') throw saved.reason
-  const doc = new Document(prepared.store.collection(prepared.collection), run.id, record)
-  const failure = failureOf(ending, doc, run.id)
   if (failure) throw failure
   return doc
+}
+
+/** How many of the tool's last output lines a failed run's bookkeeping keeps. */
+const TAIL_LINES = 20
+
+async function failureRecord(
+  ending: Ending,
+  failure: Error | undefined,
+  main: Launched,
+): Promise<NonNullable<RunRecord['error']>> {
+  const tail = await main.container.tail(TAIL_LINES).catch(() => '')
+  if (failure) return { kind: failure.name, message: failure.message, tail }
+  if (ending.oomKilled)
+    return { kind: 'OutOfMemory', message: `killed for memory (exit ${ending.exitCode})`, tail }
+  return { kind: 'ExitCode', message: `exited with code ${ending.exitCode}`, tail }
 }
 
 async function save(ctx: Context, run: Stopped, results: Results, record: RunRecord): Promise<void> {

@@ -2,6 +2,7 @@ import type { RootfsEntry } from '../archive/pack'
 import { Document } from '../document'
 import type { Engine, ImageInfo } from '../engine/engine'
 import { ENTRY } from '../entry'
+import { canonicalSource, type EntrySources } from '../history/entry-source'
 import { digestFiles, type DigestCache } from '../history/file-digest'
 import { runKey } from '../history/key'
 import { reusableRun } from '../history/lookup'
@@ -26,11 +27,13 @@ export async function identify(
   collection: string,
   files: readonly RootfsEntry[],
   digests: DigestCache,
+  sources: EntrySources,
 ): Promise<RunIdentity> {
   const image = await engine.image(spec.image)
+  const entry = spec.entry?.[ENTRY]
   const key = runKey({
     imageId: image.id,
-    entry: spec.entry?.[ENTRY],
+    entry: entry && { source: await canonicalSource(entry.source, sources), args: entry.args },
     cmd: spec.cmd,
     env: spec.env,
     files: await digestFiles(files, digests),
@@ -50,5 +53,11 @@ export async function reusable(
   if (!policy.reuse) return undefined
   const coll = store.collection(collection)
   const found = await reusableRun(coll, key, policy.maxAgeMs)
+  // Under --resume, a miss says which key it looked for: a run made another way (an ES5
+  // build, a changed file) is then easy to tell from one that never ran.
+  if (!found && spec.reuse === undefined)
+    process.stderr.write(
+      `levrt: --resume: no earlier successful run in ${collection} with key ${key}: running it\n`,
+    )
   return found ? new Document(coll, found.id, found.run, true) : undefined
 }

@@ -29,7 +29,7 @@ export async function startRun(
     const log = ctx.log()
     const info = {
       id: prepared.reused.filters._id,
-      name: ctx.memo.names.next(spec.image),
+      name: spec.name ?? ctx.memo.names.next(spec.image),
       image: spec.image,
       collection,
     }

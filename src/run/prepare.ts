@@ -5,6 +5,7 @@ import type { Document } from '../document'
 import type { ImageInfo } from '../engine/engine'
 import type { RunSpec } from '../run-spec'
 import type { Store } from '../store'
+import { reaperWanted } from '../reaper'
 import { AbortedError } from './errors'
 import { identify, reusable } from './identity'
 
@@ -41,8 +42,16 @@ export async function prepare(
   for (const entries of [mainFiles, ...serviceFiles])
     refuseRemoteBinds(ctx.engine.local, ctx.engine.address, entries)
   if (spec.signal?.aborted) throw new AbortedError(spec.signal.reason)
+  reaperWanted() // a bad LEVRT_REAPER is an OptionsError here, before anything is created
   const store = ctx.store()
-  const { key, image } = await identify(ctx.engine, spec, collection, mainFiles, ctx.memo.digests)
+  const { key, image } = await identify(
+    ctx.engine,
+    spec,
+    collection,
+    mainFiles,
+    ctx.memo.digests,
+    ctx.memo.entrySources,
+  )
   const reused = mayReuse ? await reusable(store, collection, spec, key) : undefined
   return { spec, collection, store, home: ctx.home(), mainFiles, serviceFiles, key, image, reused }
 }

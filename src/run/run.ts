@@ -3,6 +3,7 @@ import type { Context } from '../context'
 import { sweepOnce } from '../engine/gc'
 import type { RunInfo, RunOutcome } from '../log'
 import type { OutputHub } from '../output'
+import { reaperOnce } from '../reaper'
 import { RECORDS_FILE } from '../results/records'
 import { flushSpool } from '../results/spool'
 import { bringUp } from './bring-up'
@@ -41,7 +42,8 @@ export class Run {
     private readonly prepared: Prepared,
   ) {
     const { spec, collection } = prepared
-    this.info = { id: this.id, name: ctx.memo.names.next(spec.image), image: spec.image, collection }
+    const name = spec.name ?? ctx.memo.names.next(spec.image)
+    this.info = { id: this.id, name, image: spec.image, collection }
     this.watchdog = watchdogFor(spec, {
       recordsToken: async () => {
         const info =
@@ -67,6 +69,9 @@ export class Run {
     const { ctx, prepared } = this
     const { spec, store, home } = prepared
     await sweepOnce(ctx.engine, ctx.memo.sweeps)
+    // Beside the bring-up, not before it; awaited before start() resolves, so a process killed
+    // once its run is up always has a reaper. It never rejects.
+    const reaper = reaperOnce(ctx.engine, prepared.image, ctx.memo.runtime, ctx.memo.reapers)
     flushSpool(home, store).catch((err: unknown) =>
       process.emitWarning(`levrt: could not write spooled results to ${store.location} yet: ${String(err)}`),
     )
@@ -88,6 +93,7 @@ export class Run {
         objects: this.objects,
       }
       main = await bringUp({ ...scope, stop: this.stop, watch: (hub) => this.watch(hub) })
+      await reaper
     } catch (err) {
       this.watchdog?.stop()
       await this.objects.teardown()

@@ -56,17 +56,49 @@ const lev = Object.freeze({
   },
 })
 
+// Frames of the entry's code are named by this URL; `origin` maps them to the user's file.
+const ENTRY_URL = 'levrt-entry.js'
+// new Function puts the body on its third line, after `return (` or `return ({`.
+const BODY_LINE = 3
+let firstLineShift = 'return ('.length
+
 function compile(source) {
   // Compiled in the global scope (no host closures can leak in), with `require` for node's
   // modules. A function or arrow is an expression as printed; a method (`async scan(lev) {}`)
   // is not, but it is the body of an object literal.
+  const tail = '\n)\n//# sourceURL=' + ENTRY_URL
   try {
-    return new Function('require', 'return (' + source + '\n)')(require)
+    return new Function('require', 'return (' + source + tail)(require)
   } catch (e) {
     if (!(e instanceof SyntaxError)) throw e
-    const holder = new Function('require', 'return ({' + source + '\n})')(require)
+    firstLineShift = 'return ({'.length
+    const holder = new Function('require', 'return ({' + source + '\n}' + tail)(require)
     return holder[Object.keys(holder)[0]]
   }
+}
+
+/**
+ * `levrt-entry.js:5:9` -> `/home/me/recon.ts:12`: the line in the user's file, where known (the
+ * column is the compiled code's, so it is left out).
+ */
+function mapStack(stack) {
+  let origin
+  try {
+    origin = entry.origin
+  } catch (e) {
+    return stack // failed before the entry was read
+  }
+  if (!origin) return stack
+  return stack.replace(/levrt-entry\.js:(\d+):(\d+)/g, (whole, l, c) => {
+    const line = Number(l) - BODY_LINE
+    const column = Number(c) - 1 - (line === 0 ? firstLineShift : 0)
+    let original = 0
+    for (const span of origin.spans) {
+      if (span[0] > line || (span[0] === line && span[1] > column)) break
+      original = span[2]
+    }
+    return original ? origin.file + ':' + original : whole
+  })
 }
 
 let failed = false
@@ -76,7 +108,7 @@ function fail(err) {
   const report = {
     name: err && err.name ? String(err.name) : 'Error',
     message: err && err.message !== undefined ? String(err.message) : String(err),
-    stack: err && err.stack ? String(err.stack) : undefined,
+    stack: err && err.stack ? mapStack(String(err.stack)) : undefined,
   }
   const missing = err instanceof ReferenceError && /^(\S+) is not defined$/.exec(report.message)
   if (missing) report.hostVariable = missing[1]

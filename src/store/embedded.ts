@@ -4,7 +4,8 @@ import { EmbeddedCollection } from './sqlite/collection'
 import { StoreDatabase, STORE_FILE } from './sqlite/database'
 import { importLegacy, type ImportReport } from './sqlite/import'
 import { saveDocument } from './sqlite/save'
-import type { ResultCollection, RunRecord, Store, StoredDoc } from './store'
+import { sqlName } from './sqlite/paths'
+import type { CollectionSummary, ResultCollection, RunRecord, Store, StoredDoc } from './store'
 
 /**
  * Results on local disk, no server: one SQLite database, `LEV_HOME/store.db` (see ./sqlite).
@@ -37,6 +38,22 @@ export class EmbeddedStore implements Store {
     } catch (err) {
       throw new StoreError(`could not write ${collection} ${id} to ${this.location}`, err)
     }
+  }
+
+  async collections(): Promise<CollectionSummary[]> {
+    return this.database().read((conn) => {
+      const tables = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'c:%'")
+        .all() as { name: string }[]
+      return tables.flatMap(({ name }) => {
+        const row = conn
+          .prepare(`SELECT count(*) AS count, max(id) AS newestId FROM ${sqlName(name)}`)
+          .get() as { count: number; newestId: string | null }
+        return row.newestId === null
+          ? []
+          : [{ name: name.slice('c:'.length), count: row.count, newestId: row.newestId }]
+      })
+    })
   }
 
   /** Closes the database; the next use opens it again. */

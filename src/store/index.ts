@@ -7,6 +7,7 @@ import type { Store } from './store'
 export {
   MAX_DOCUMENT_BYTES,
   RUN_FIELD,
+  type CollectionSummary,
   type ResultCollection,
   type RunRecord,
   type Store,

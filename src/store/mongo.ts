@@ -8,7 +8,14 @@ import {
   type Db,
 } from 'mongodb'
 import { StoreError } from '../errors'
-import { RUN_FIELD, type ResultCollection, type RunRecord, type Store, type StoredDoc } from './store'
+import {
+  RUN_FIELD,
+  type CollectionSummary,
+  type ResultCollection,
+  type RunRecord,
+  type Store,
+  type StoredDoc,
+} from './store'
 
 /** How long an idle connection is kept before it is closed so the host process can exit. */
 const IDLE_MS = 200
@@ -64,6 +71,26 @@ export class MongoStore implements Store {
       if (!created) await coll.updateOne({ _id: id }, { $set: set }, { upsert: true })
     } catch (err) {
       throw new StoreError(`could not write to ${collection} at ${this.location}`, err, isUnreachable(err))
+    } finally {
+      this.release()
+    }
+  }
+
+  async collections(): Promise<CollectionSummary[]> {
+    const db = this.db(this.acquire())
+    try {
+      const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name)
+      const found = await Promise.all(
+        names.map(async (name) => {
+          const coll = db.collection<{ _id: string }>(name)
+          const newestDoc = coll.findOne({}, { sort: { _id: -1 }, projection: { _id: 1 } })
+          const [count, newest] = await Promise.all([coll.countDocuments(), newestDoc])
+          return newest ? [{ name, count, newestId: String(newest._id) }] : []
+        }),
+      )
+      return found.flat()
+    } catch (err) {
+      throw new StoreError(`could not list the collections at ${this.location}`, err, isUnreachable(err))
     } finally {
       this.release()
     }

@@ -115,6 +115,10 @@ export interface RunRecord {
   readonly key: string
   /** Exit code 0 and no error (entry, records, time limit, abort): a run `reuse` may stand in for. */
   readonly ok: boolean
+  /** The Cr's `name` option, when given. */
+  readonly name?: string
+  /** Why a run that is not `ok` failed: the error's kind and message, and the tool's last lines. */
+  readonly error?: { readonly kind: string; readonly message: string; readonly tail: string }
 }
 
 export const RUN_FIELD = '_lev'
@@ -135,4 +139,13 @@ export interface Store {
    * earlier ones, like `$set`. `run` replaces the bookkeeping when given.
    */
   save(collection: string, id: string, fields: StoredDoc, run?: RunRecord): Promise<void>
+  /** Every collection with documents: its name, count and newest `_id` (ids sort by time): `levrt ls`. */
+  collections(): Promise<CollectionSummary[]>
+}
+
+/** One collection as `Store.collections()` lists it. */
+export interface CollectionSummary {
+  readonly name: string
+  readonly count: number
+  readonly newestId: string
 }

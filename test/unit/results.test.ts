@@ -19,6 +19,7 @@ function failing(home: string, fail: () => Error | undefined): Store {
     key: store.key,
     location: store.location,
     collection: (name) => store.collection(name),
+    collections: () => store.collections(),
     save: async (...args) => {
       const err = fail()
       if (err) throw err

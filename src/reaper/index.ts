@@ -1,0 +1,2 @@
+export { reaperOnce, type Reapers } from './reaper'
+export { reaperWanted } from './setting'
