@@ -24,6 +24,7 @@ interface EnvdFlags {
   instance: string
   subnetPool?: string
   logLevel: string
+  backend?: string
 }
 
 /** `levrt envd [options]`: the environment service (API.md, seed 002). Runs until SIGINT or SIGTERM. */
@@ -57,6 +58,7 @@ export function envdCommand(finish: (code: ExitCode) => void): Command {
     .option('--instance <name>', 'names this service on the engine and in the store (several services, one engine)', 'default')
     .option('--subnet-pool <range:prefix>', 'address pool of the uid networks (default LEVRT_ENVD_SUBNET_POOL, else 10.78.0.0/16:27)')
     .option('--log-level <level>', 'pino log level', 'info')
+    .option('--backend <docker|swarm>', 'where environments run (default: swarm when DOCKER_HOST is a swarm manager, else docker)')
     .action(async (flags: EnvdFlags) => finish(await serve(flags)))
 }
 

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { connectDocker, engineAddress } from '../docker/connection'
 import { storeFromEnv, type Store } from '../store'
-import { DockerBackend } from './backend/docker'
+import { makeBackend } from './backend/select'
 import { ComposePolicy } from './compose/policy'
 import { lockDataDir } from './data-lock'
 import { buildApp } from './http/app'
@@ -40,7 +40,7 @@ export async function startEnvd(input: EnvdInput | EnvdOptions, store: Store = s
   const address = engineAddress()
   try {
     if (options.blockEgress) await docker.getImage(options.proxyImage).inspect()
-    const backend = new DockerBackend(docker, { ...options, local: address.startsWith('unix://') || address.startsWith('npipe://') })
+    const backend = await makeBackend(docker, options, address.startsWith('unix://') || address.startsWith('npipe://'))
     let environments: Environments | undefined
     const app = buildApp(options, (log) => {
       environments = new Environments(

@@ -57,6 +57,8 @@ export interface EnvdOptions {
   /** With it, every request but /health needs `Authorization: Bearer <token>`. */
   readonly token?: string
   readonly logLevel: string
+  /** Where environments run; undefined: swarm when the engine is a swarm manager, else docker. */
+  readonly backend?: 'docker' | 'swarm'
   /** Where pino writes (default stdout). */
   readonly logStream?: Writable
 }
@@ -94,6 +96,7 @@ export interface EnvdInput {
   subnetPool?: string
   logLevel?: string
   logStream?: Writable
+  backend?: string
 }
 
 /** Checks and completes the options; throws EnvdOptionsError naming the bad one. */
@@ -137,7 +140,13 @@ export function resolveOptions(input: EnvdInput, env: NodeJS.ProcessEnv = proces
     token: env.LEVRT_ENVD_TOKEN || undefined,
     logLevel: input.logLevel ?? 'info',
     logStream: input.logStream,
+    backend: backendKind(input.backend),
   }
+}
+
+function backendKind(text: string | undefined): 'docker' | 'swarm' | undefined {
+  if (text === undefined || text === 'docker' || text === 'swarm') return text
+  throw new EnvdOptionsError('--backend', `${JSON.stringify(text)} is not docker or swarm`)
 }
 
 function parseListen(text: string): { host: string; port: number } {

@@ -1,0 +1,32 @@
+import type Dockerode from 'dockerode'
+import type { EnvdOptions } from '../options'
+import { EnvdOptionsError } from '../options'
+import type { EnvBackend } from './backend'
+import { DockerBackend } from './docker'
+import { SwarmBackend } from './swarm'
+import { isSwarmManager } from './swarm/nodes'
+
+export type BackendKind = 'docker' | 'swarm'
+
+/**
+ * The backend `--backend` names; without it, swarm when the engine `DOCKER_HOST` names is a
+ * swarm manager (environments then go to every node), one engine otherwise.
+ */
+export async function makeBackend(
+  docker: Dockerode,
+  options: EnvdOptions,
+  local: boolean,
+): Promise<EnvBackend> {
+  const kind = options.backend ?? ((await isSwarmManager(docker)) ? 'swarm' : 'docker')
+  if (kind === 'docker') return new DockerBackend(docker, { ...options, local })
+  if (!(await isSwarmManager(docker))) {
+    throw new EnvdOptionsError('--backend', 'swarm needs DOCKER_HOST to name a manager of an active swarm')
+  }
+  if (options.blockEgress) {
+    throw new EnvdOptionsError(
+      '--block-egress',
+      'is not supported by the swarm backend yet (use --backend docker)',
+    )
+  }
+  return new SwarmBackend(docker, options)
+}

@@ -1,0 +1,116 @@
+import Dockerode from 'dockerode'
+import { execFileSync } from 'node:child_process'
+import { resolve } from 'node:path'
+import { ENVD_LABEL } from '../../src/envd/backend/docker/labels'
+
+const SCRIPT = resolve(__dirname, '../../scripts/swarm-lab.sh')
+/** The tests' own lab: its own names and subnet, so a lab someone is trying stays untouched. */
+const LAB_ENV = { LAB_NAME: 'levswt', LAB_SUBNET: '10.79.7.0/24', LAB_IMAGES: 'levrt/busybox:latest' }
+
+export interface LabNode {
+  readonly name: string
+  readonly address: string
+  readonly engine: string
+  readonly docker: Dockerode
+}
+
+function lab(...args: string[]): string {
+  return execFileSync('bash', [SCRIPT, ...args], {
+    env: { ...process.env, ...LAB_ENV },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+}
+
+/** Builds the lab (N engines in namespaces, one swarm); the manager comes first. */
+export function labUp(n = 3): LabNode[] {
+  return lab('up', String(n))
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const [name, address, engine] = line.split(' ')
+      return {
+        name,
+        address,
+        engine,
+        docker: new Dockerode({ socketPath: engine.replace(/^unix:\/\//, '') }),
+      }
+    })
+}
+
+export function labDown(): void {
+  lab('down')
+}
+
+/** The policy wants a versioned image name: the tests' busybox, tagged on every node. */
+export async function tagBusybox(nodes: readonly LabNode[]): Promise<void> {
+  await Promise.all(
+    nodes.map((n) =>
+      n.docker.getImage('levrt/busybox:latest').tag({ repo: 'levrt-test/busybox', tag: '1.0' }),
+    ),
+  )
+}
+
+const filter = (instance: string, env?: number) =>
+  JSON.stringify({
+    label: [`${ENVD_LABEL.instance}=${instance}`, ...(env === undefined ? [] : [`${ENVD_LABEL.env}=${env}`])],
+  })
+
+/** An instance's objects: services, secrets, networks on the manager, containers on every node. */
+export async function swarmObjects(
+  nodes: readonly LabNode[],
+  instance: string,
+  env?: number,
+): Promise<{ services: number; secrets: number; networks: number; containers: number }> {
+  const manager = nodes[0].docker
+  const filters = filter(instance, env)
+  const [services, secrets, networks, containers] = await Promise.all([
+    manager.listServices({ filters }),
+    manager.listSecrets({ filters }),
+    env === undefined ? manager.listNetworks({ filters }) : Promise.resolve([]),
+    Promise.all(nodes.map((n) => n.docker.listContainers({ all: true, filters }))),
+  ])
+  return {
+    services: services.length,
+    secrets: secrets.length,
+    networks: networks.length,
+    containers: containers.flat().length,
+  }
+}
+
+/** The running container of one compose service of an environment, and the node it is on. */
+export async function containerOn(
+  nodes: readonly LabNode[],
+  instance: string,
+  env: number,
+  service: string,
+): Promise<{ node: LabNode; container: Dockerode.Container }> {
+  const filters = JSON.stringify({
+    label: [
+      `${ENVD_LABEL.instance}=${instance}`,
+      `${ENVD_LABEL.env}=${env}`,
+      `io.levrt.role=envd:service:${service}`,
+    ],
+    status: ['running'],
+  })
+  for (const node of nodes) {
+    const [c] = await node.docker.listContainers({ filters })
+    if (c) return { node, container: node.docker.getContainer(c.Id) }
+  }
+  throw new Error(`no running container of ${service} in environment ${env}`)
+}
+
+/** Runs a command in a container; its exit code and output. */
+export async function run(
+  container: Dockerode.Container,
+  cmd: string[],
+): Promise<{ code: number; output: string }> {
+  const e = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true })
+  const stream = await e.start({})
+  const chunks: Buffer[] = []
+  const sink = { write: (c: Buffer) => chunks.push(c) } as unknown as NodeJS.WritableStream
+  container.modem.demuxStream(stream, sink, sink)
+  await new Promise((done) => stream.on('end', done))
+  const { ExitCode } = await e.inspect()
+  return { code: ExitCode ?? -1, output: Buffer.concat(chunks).toString('utf8') }
+}

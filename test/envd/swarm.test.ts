@@ -1,0 +1,182 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { swarmLabels } from '../../src/envd/backend/swarm/names'
+import { useStore } from '../support/env'
+import { call, eventually, removeDir, settled, startService, type Service } from './support'
+import { containerOn, labDown, labUp, run, swarmObjects, tagBusybox, type LabNode } from './swarm-support'
+
+const create = (svc: Service, body: Record<string, unknown>) =>
+  call(svc.url, 'POST', '/env/create', { uid: 1, challenge: 1, compose_file: 'swarm/light.yaml', ...body })
+
+/** GET /hostname from `host`:80 inside a container, with nc (this busybox's wget cannot resolve names). */
+const get = (container: Parameters<typeof run>[0], host: string) =>
+  run(container, ['sh', '-c', `printf 'GET /hostname HTTP/1.0\\r\\n\\r\\n' | nc -w 2 ${host} 80`])
+
+/** The address `name` resolves to inside a container (busybox ping prints it), or undefined. */
+async function resolves(container: Parameters<typeof run>[0], name: string): Promise<string | undefined> {
+  const { output } = await run(container, ['ping', '-c', '1', '-W', '1', name])
+  return /PING \S+ \(([\d.]+)\)/.exec(output)?.[1]
+}
+
+describe('envd on a three-node swarm', () => {
+  let nodes: LabNode[]
+  let svc: Service
+  let store: ReturnType<typeof useStore>
+  const dockerHost = process.env.DOCKER_HOST
+
+  beforeAll(async () => {
+    nodes = labUp(3)
+    await tagBusybox(nodes)
+    store = useStore('embedded')
+    process.env.DOCKER_HOST = nodes[0].engine
+    svc = await startService({ backend: 'swarm', reapEvery: 30, maxPerUid: 40 })
+  }, 180_000)
+
+  afterAll(async () => {
+    try {
+      if (svc) {
+        for (const e of (await call(svc.url, 'GET', '/env/list')).body)
+          await call(svc.url, 'GET', `/env/delete/${e.id}`)
+        await svc.close()
+        // Nothing of ours on any node: services, secrets, overlays, containers.
+        const none = async () => JSON.stringify(await swarmObjects(nodes, svc.instance))
+        await eventually(
+          async () =>
+            (await none()) === JSON.stringify({ services: 0, secrets: 0, networks: 0, containers: 0 }),
+          30_000,
+        )
+        expect(await swarmObjects(nodes, svc.instance)).toEqual({
+          services: 0,
+          secrets: 0,
+          networks: 0,
+          containers: 0,
+        })
+        removeDir(svc.data)
+      }
+    } finally {
+      process.env.DOCKER_HOST = dockerHost
+      store?.restore()
+      labDown()
+    }
+  }, 180_000)
+
+  it("the seed's calls: a node is allocated, a player fetches the flag at node_ip:node_port", async () => {
+    const { body } = await create(svc, { uid: 7, compose_file: 'swarm/flag.yaml', flag: 'flag{swarm}' })
+    expect(body).toEqual({ status: 0, id: expect.any(Number) })
+    const first = (await call(svc.url, 'GET', `/env/get/${body.id}`)).body
+    // Allocating: no node yet, or a node and a port while the task starts.
+    expect(first.status).toBe(0)
+    expect(first.node_ip === null).toBe(first.node_port === null)
+    const done = (await settled(svc.url, body.id)).body
+    expect(done).toMatchObject({ id: body.id, status: 1 })
+    expect(nodes.map((n) => n.address)).toContain(done.node_ip)
+    const page = await fetch(`http://${done.node_ip}:${done.node_port}/flag`)
+    expect(await page.text()).toBe('flag{swarm}')
+    // Host mode: only the task's node answers on that port.
+    const other = nodes.find((n) => n.address !== done.node_ip)!
+    await expect(
+      fetch(`http://${other.address}:${done.node_port}/flag`, { signal: AbortSignal.timeout(2000) }),
+    ).rejects.toThrow()
+    // The flag is in no label, list or log.
+    expect(JSON.stringify((await call(svc.url, 'GET', '/env/list')).body)).not.toContain('flag{swarm}')
+    expect(svc.logs()).not.toContain('flag{swarm}')
+    expect((await call(svc.url, 'POST', `/env/renew/${body.id}`, {})).body.status).toBe(1)
+    expect((await call(svc.url, 'GET', `/env/delete/${body.id}`)).body).toEqual({ status: 3 })
+    expect(await swarmObjects(nodes, svc.instance, body.id)).toMatchObject({ services: 0, secrets: 0 })
+    // The node removes the task's container a moment after the service is gone.
+    expect(
+      await eventually(
+        async () => (await swarmObjects(nodes, svc.instance, body.id)).containers === 0,
+        20_000,
+      ),
+    ).toBe(true)
+  })
+
+  it('a missing image makes the environment an ERROR naming the node and the image, quickly', async () => {
+    const t0 = Date.now()
+    const { body } = await create(svc, { uid: 8, compose_file: 'swarm/missing.yaml' })
+    expect((await settled(svc.url, body.id, 30_000)).body.status).toBe(2)
+    expect(Date.now() - t0).toBeLessThan(15_000)
+    const reason = /"reason":"([^"]*)"/.exec(
+      svc
+        .logs()
+        .split('\n')
+        .find((l) => l.includes(`"env":${body.id},`) && l.includes('reason')) ?? '',
+    )?.[1]
+    expect(reason).toMatch(/image levrt-test\/absent:1.0 is not on node levswt-n\d \(10\.79\.7\.\d+\)/)
+    expect(await swarmObjects(nodes, svc.instance, body.id)).toMatchObject({ services: 0, secrets: 0 })
+  })
+
+  it('services find each other by name across nodes; uids are apart, environments of a uid too', async () => {
+    const ids = []
+    for (const uid of [21, 21, 22])
+      ids.push((await create(svc, { uid, compose_file: 'swarm/pair.yaml' })).body.id)
+    for (const id of ids) expect((await settled(svc.url, id)).body.status).toBe(1)
+    const [a, a2, b] = await Promise.all(ids.map((id) => containerOn(nodes, svc.instance, id, 'web')))
+    const dbA = await containerOn(nodes, svc.instance, ids[0], 'db')
+    const dbA2 = await containerOn(nodes, svc.instance, ids[1], 'db')
+    const ipOf = async (c: typeof a, uid: number) =>
+      (await c.container.inspect()).NetworkSettings.Networks[`levrt-envd-${svc.instance}-u${uid}`].IPAddress
+    // `db` is this environment's db, wherever it runs.
+    expect(await resolves(a.container, 'db')).toBe(await ipOf(dbA, 21))
+    expect(await resolves(a2.container, 'db')).toBe(await ipOf(dbA2, 21))
+    expect((await get(a.container, 'db')).output).toMatch(/\r\n\r\ndb\n$/)
+    // Another uid's overlay is out of reach, by address (the test spreads them: print where).
+    console.log(
+      `pair environments on: ${[a, a2, b].map((c) => c.node.name).join(', ')}; ` +
+        `db of the first on ${dbA.node.name}`,
+    )
+    const bIp = await ipOf(b, 22)
+    expect((await get(a.container, bIp)).code).not.toBe(0)
+    expect((await get(a.container, await ipOf(dbA, 21))).code).toBe(0)
+    expect(await resolves(b.container, 'db')).not.toBe(await ipOf(dbA, 21))
+    for (const id of ids) await call(svc.url, 'GET', `/env/delete/${id}`)
+  })
+
+  it('30 environments spread over the three nodes', async () => {
+    const ids: number[] = []
+    for (let i = 0; i < 30; i++) ids.push((await create(svc, { uid: 100 + i })).body.id)
+    const views = await Promise.all(ids.map((id) => settled(svc.url, id, 120_000)))
+    expect(views.map((v) => v.body.status)).toEqual(ids.map(() => 1))
+    const spread = new Map<string, number>()
+    for (const v of views) spread.set(v.body.node_ip, (spread.get(v.body.node_ip) ?? 0) + 1)
+    console.log(`spread of 30 environments: ${[...spread].map(([ip, n]) => `${ip}: ${n}`).join(', ')}`)
+    expect([...spread.keys()].sort()).toEqual(nodes.map((n) => n.address).sort())
+    expect(new Set(views.map((v) => v.body.node_port)).size).toBe(30)
+    await Promise.all(ids.map((id) => call(svc.url, 'GET', `/env/delete/${id}`)))
+  }, 180_000)
+
+  it('a restarted service adopts what runs; the sweep removes what the store does not know', async () => {
+    const { body } = await create(svc, { uid: 9, compose_file: 'swarm/flag.yaml', flag: 'flag{again}' })
+    const before = (await settled(svc.url, body.id)).body
+    expect(before.status).toBe(1)
+    await svc.close()
+    svc = await startService({ backend: 'swarm', data: svc.data, instance: svc.instance, maxPerUid: 40 })
+    expect((await call(svc.url, 'GET', `/env/get/${body.id}`)).body).toEqual(before)
+    expect((await call(svc.url, 'POST', `/env/renew/${body.id}`, {})).body.status).toBe(1)
+    expect(await (await fetch(`http://${before.node_ip}:${before.node_port}/flag`)).text()).toBe(
+      'flag{again}',
+    )
+    // Objects of an environment the store never had: a service and a secret with our labels.
+    const manager = nodes[0].docker
+    const labels = swarmLabels(svc.instance, 'envd:service:x', { id: 99999, uid: 9, challenge: 1 })
+    await manager.createService({
+      Name: `levrt-envd-${svc.instance}-99999-s0`,
+      Labels: labels,
+      TaskTemplate: { ContainerSpec: { Image: 'levrt-test/busybox:1.0', Args: ['sleep', '600'] } },
+    })
+    await manager.createSecret({
+      Name: `levrt-envd-${svc.instance}-99999-flag`,
+      Labels: labels,
+      Data: 'eA==',
+    })
+    expect((await swarmObjects(nodes, svc.instance, 99999)).services).toBe(1)
+    await svc.envd.environments.reap()
+    expect(await swarmObjects(nodes, svc.instance, 99999)).toMatchObject({ services: 0, secrets: 0 })
+    expect(
+      await eventually(async () => (await swarmObjects(nodes, svc.instance, 99999)).containers === 0, 20_000),
+    ).toBe(true)
+    // The adopted environment was left alone.
+    expect((await call(svc.url, 'GET', `/env/get/${body.id}`)).body.status).toBe(1)
+    expect((await swarmObjects(nodes, svc.instance, body.id)).services).toBe(1)
+  })
+})
