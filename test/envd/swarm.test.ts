@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { swarmLabels } from '../../src/envd/backend/swarm/names'
+import { listNodes } from '../../src/envd/backend/swarm/nodes'
 import { useStore } from '../support/env'
 import { call, eventually, removeDir, settled, startService, type Service } from './support'
 import { containerOn, labDown, labUp, run, swarmObjects, tagBusybox, type LabNode } from './swarm-support'
@@ -144,6 +145,37 @@ describe('envd on a three-node swarm', () => {
     expect(new Set(views.map((v) => v.body.node_port)).size).toBe(30)
     await Promise.all(ids.map((id) => call(svc.url, 'GET', `/env/delete/${id}`)))
   }, 180_000)
+
+  it('a drained node: the swarm moves the task, get follows it to another node, same port', async () => {
+    const { body } = await create(svc, { uid: 10, compose_file: 'swarm/flag.yaml', flag: 'flag{moved}' })
+    const before = (await settled(svc.url, body.id)).body
+    expect(before.status).toBe(1)
+    const manager = nodes[0].docker
+    const node = (await listNodes(manager)).find((n) => n.address === before.node_ip)!
+    const setAvailability = async (availability: string) => {
+      const info = await manager.getNode(node.id).inspect()
+      await manager
+        .getNode(node.id)
+        .update({ version: info.Version.Index, ...info.Spec, Availability: availability })
+    }
+    await setAvailability('drain')
+    try {
+      const moved = async () => {
+        const now = (await call(svc.url, 'GET', `/env/get/${body.id}`)).body
+        return now.status === 1 && now.node_ip !== before.node_ip
+      }
+      expect(await eventually(moved, 30_000, 250)).toBe(true)
+      const after = (await call(svc.url, 'GET', `/env/get/${body.id}`)).body
+      expect(after.node_port).toBe(before.node_port)
+      console.log(`drained ${node.name}: environment ${body.id} moved ${before.node_ip} -> ${after.node_ip}`)
+      expect(await (await fetch(`http://${after.node_ip}:${after.node_port}/flag`)).text()).toBe(
+        'flag{moved}',
+      )
+    } finally {
+      await setAvailability('active')
+    }
+    await call(svc.url, 'GET', `/env/delete/${body.id}`)
+  })
 
   it('a restarted service adopts what runs; the sweep removes what the store does not know', async () => {
     const { body } = await create(svc, { uid: 9, compose_file: 'swarm/flag.yaml', flag: 'flag{again}' })

@@ -18,6 +18,7 @@ import { swarmLabels, swarmNames } from './names'
 import { UidOverlays } from './overlays'
 import { serviceSpec, sharedVolumes, type SwarmEnvContext } from './spec'
 import { currentTask, isRunning, tasksOf } from './tasks'
+import { PlacementFollower, type Moved } from './follow'
 import { watchDeploy } from './watch'
 
 export interface SwarmBackendConfig {
@@ -46,6 +47,8 @@ export class SwarmBackend implements EnvBackend {
   private readonly ports: PortAllocator
   private readonly overlays: UidOverlays
   private readonly flags: FlagFiles
+  private readonly deploying = new Set<number>()
+  private readonly follower: PlacementFollower
 
   constructor(
     private readonly docker: Dockerode,
@@ -55,6 +58,11 @@ export class SwarmBackend implements EnvBackend {
     this.overlays = new UidOverlays(docker, config.instance, config.pool, config.blockEgress)
     // Kept on the service's own disk (never on a node) so a deploy resumed after a restart has it.
     this.flags = new FlagFiles(config.dataDir)
+    this.follower = new PlacementFollower(
+      docker,
+      () => this.listServices(),
+      (id) => this.deploying.has(id),
+    )
   }
 
   async start(): Promise<void> {
@@ -85,6 +93,7 @@ export class SwarmBackend implements EnvBackend {
       )
     }
     this.deployments.set(id, { uid, challenge })
+    this.deploying.add(id)
     try {
       const network = await this.overlays.acquire(uid, id)
       const secret = await this.flagSecret(request)
@@ -97,7 +106,7 @@ export class SwarmBackend implements EnvBackend {
         services.push({ id: created.id, name: s.name, exposed: s.name === plan.exposed.service })
       }
       const flag = request.flag
-      return await watchDeploy(services, {
+      const where = await watchDeploy(services, {
         docker: this.docker,
         port,
         protocol: plan.exposed.protocol,
@@ -106,9 +115,13 @@ export class SwarmBackend implements EnvBackend {
         redact: (text) => (flag ? text.split(flag).join('[flag]') : text),
         placed,
       })
+      this.follower.settled(id, where)
+      return where
     } catch (err) {
       await this.destroy(id).catch(() => undefined)
       throw err
+    } finally {
+      this.deploying.delete(id)
     }
   }
 
@@ -127,6 +140,7 @@ export class SwarmBackend implements EnvBackend {
     const secrets = await this.docker.listSecrets({ filters: this.filter(id) })
     await Promise.all(secrets.map((s) => this.docker.getSecret(s.ID).remove().catch(ignoreGone)))
     this.ports.release(id)
+    this.follower.forget(id)
     const labels = services[0]?.Spec?.Labels
     const deployment =
       this.deployments.get(id) ?? (labels ? { uid: Number(labels[ENVD_LABEL.uid]) } : undefined)
@@ -148,6 +162,10 @@ export class SwarmBackend implements EnvBackend {
     for (const f of await this.flags.list())
       if (!inUse.has(`${f.uid}-${f.challenge}`)) await this.flags.remove(f.uid, f.challenge)
     return { removed }
+  }
+
+  follow(moved: Moved): () => void {
+    return this.follower.start(moved)
   }
 
   async ping(): Promise<boolean> {
