@@ -4,6 +4,7 @@
 #   scripts/swarm-lab.sh up [N] [--managers M]   N engines (default 3), M of them managers (default 1)
 #   scripts/swarm-lab.sh status                  the running lab's nodes
 #   scripts/swarm-lab.sh down                    stops it and removes everything it made
+#   scripts/swarm-lab.sh stop-node I | start-node I   one node's engine stopped / started again
 #
 # Each engine is a dockerd in a network namespace of its own, on a bridge in the root namespace
 # (so this host reaches every node's address; nothing in the lab has a route out of the machine).
@@ -74,6 +75,11 @@ start_node() {
   ip -n "$name" link set eth0 up
   ip -n "$name" link set lo up
   mkdir -p "$RUN/n$i" "$DATA/n$i"
+  start_engine "$i"
+}
+
+start_engine() {
+  local i=$1 name; name=$(ns "$i")
   # nsenter, not `ip netns exec` (which remounts /sys and hides the cgroup mounts); a UTS
   # namespace of its own so each node has its own host name in the swarm. Without a prefer-offline
   # pull policy every task first tries a registry (there is none) and waits for its timeout.
@@ -88,6 +94,15 @@ start_node() {
   done
   tail -n 20 "$RUN/n$i/dockerd.log" >&2
   die "engine $name did not start (log above)"
+}
+
+# One node's engine, stopped or started again (it rejoins the swarm): a node lost and back.
+node_engine() {
+  local action=$1 i=${2:-}
+  [[ $i =~ ^[0-9]+$ && -e /var/run/netns/$(ns "$i") ]] || die "usage: $0 $action-node I (a node of the lab)"
+  if [[ $action == stop ]]; then stop_node "$i"; say "engine $(ns "$i") stopped"; return; fi
+  dk "$i" version >/dev/null 2>&1 || start_engine "$i"
+  say "engine $(ns "$i") is running"
 }
 
 load_images() {
@@ -195,5 +210,7 @@ case $cmd in
   up) up "$@" ;;
   down) down ;;
   status) print_nodes ;;
-  *) die "usage: $0 up [N] [--managers M] | status | down" ;;
+  stop-node) node_engine stop "$@" ;;
+  start-node) node_engine start "$@" ;;
+  *) die "usage: $0 up [N] [--managers M] | status | down | stop-node I | start-node I" ;;
 esac

@@ -42,6 +42,11 @@ export function labDown(): void {
   lab('down')
 }
 
+/** Stops or starts again one node's engine (`levswt-n2`: node 2). */
+export function labEngine(action: 'stop' | 'start', node: LabNode): void {
+  lab(`${action}-node`, node.name.replace(/^.*-n/, ''))
+}
+
 /** The policy wants a versioned image name: the tests' busybox, tagged on every node. */
 export async function tagBusybox(nodes: readonly LabNode[]): Promise<void> {
   await Promise.all(

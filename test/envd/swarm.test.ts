@@ -1,10 +1,21 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { swarmLabels } from '../../src/envd/backend/swarm/names'
 import { listNodes } from '../../src/envd/backend/swarm/nodes'
 import { useStore } from '../support/env'
 import { call, eventually, removeDir, settled, startService, type Service } from './support'
-import { containerOn, labDown, labUp, run, swarmObjects, tagBusybox, type LabNode } from './swarm-support'
+import {
+  containerOn,
+  labDown,
+  labEngine,
+  labUp,
+  run,
+  swarmObjects,
+  tagBusybox,
+  type LabNode,
+} from './swarm-support'
 
+const inSeconds = (s: number) => new Date(Date.now() + s * 1000).toISOString()
 const create = (svc: Service, body: Record<string, unknown>) =>
   call(svc.url, 'POST', '/env/create', { uid: 1, challenge: 1, compose_file: 'swarm/light.yaml', ...body })
 
@@ -177,6 +188,22 @@ describe('envd on a three-node swarm', () => {
     await call(svc.url, 'GET', `/env/delete/${body.id}`)
   })
 
+  it('expiry reclaims an environment: DELETED, and its services and secret gone', async () => {
+    const { body } = await create(svc, {
+      uid: 11,
+      compose_file: 'swarm/flag.yaml',
+      flag: 'f',
+      expire: inSeconds(3),
+    })
+    expect((await settled(svc.url, body.id)).body.status).toBe(1)
+    await sleep(
+      Math.max(0, Date.parse((await call(svc.url, 'GET', `/env/get/${body.id}`)).body.expire) - Date.now()),
+    )
+    expect(await svc.envd.environments.reap()).toContain(body.id)
+    expect((await call(svc.url, 'GET', `/env/get/${body.id}`)).body.status).toBe(3)
+    expect(await swarmObjects(nodes, svc.instance, body.id)).toMatchObject({ services: 0, secrets: 0 })
+  })
+
   it('a restarted service adopts what runs; the sweep removes what the store does not know', async () => {
     const { body } = await create(svc, { uid: 9, compose_file: 'swarm/flag.yaml', flag: 'flag{again}' })
     const before = (await settled(svc.url, body.id)).body
@@ -211,4 +238,34 @@ describe('envd on a three-node swarm', () => {
     expect((await call(svc.url, 'GET', `/env/get/${body.id}`)).body.status).toBe(1)
     expect((await swarmObjects(nodes, svc.instance, body.id)).services).toBe(1)
   })
+
+  it('a node whose engine stops: the swarm re-places the task, get follows it', async () => {
+    // An environment on a worker: the manager must stay.
+    let id = 0
+    let before: any
+    for (let uid = 30; uid < 40 && !id; uid++) {
+      const { body } = await create(svc, { uid, compose_file: 'swarm/flag.yaml', flag: 'flag{lost}' })
+      const view = (await settled(svc.url, body.id)).body
+      if (view.status === 1 && view.node_ip !== nodes[0].address) [id, before] = [body.id, view]
+      else await call(svc.url, 'GET', `/env/delete/${body.id}`)
+    }
+    expect(id).toBeGreaterThan(0)
+    const lost = nodes.find((n) => n.address === before.node_ip)!
+    const t0 = Date.now()
+    labEngine('stop', lost)
+    try {
+      const moved = async () => {
+        const now = (await call(svc.url, 'GET', `/env/get/${id}`)).body
+        return now.status === 1 && now.node_ip !== before.node_ip
+      }
+      expect(await eventually(moved, 90_000, 500)).toBe(true)
+      const after = (await call(svc.url, 'GET', `/env/get/${id}`)).body
+      console.log(`engine of ${lost.name} stopped: moved to ${after.node_ip} in ${Date.now() - t0} ms`)
+      expect(after.node_port).toBe(before.node_port)
+      expect(await (await fetch(`http://${after.node_ip}:${after.node_port}/flag`)).text()).toBe('flag{lost}')
+    } finally {
+      labEngine('start', lost)
+    }
+    await call(svc.url, 'GET', `/env/delete/${id}`)
+  }, 150_000)
 })
