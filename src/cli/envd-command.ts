@@ -1,4 +1,5 @@
 import { Command } from 'commander'
+import { envdNodesCommand } from './envd-nodes-command'
 import { describeFailure } from './failure'
 import { configure } from './help'
 import { EXIT, UsageError, type ExitCode } from './usage'
@@ -59,6 +60,7 @@ export function envdCommand(finish: (code: ExitCode) => void): Command {
     .option('--subnet-pool <range:prefix>', 'address pool of the uid networks (default LEVRT_ENVD_SUBNET_POOL, else 10.78.0.0/16:27)')
     .option('--log-level <level>', 'pino log level', 'info')
     .option('--backend <docker|swarm>', 'where environments run (default: swarm when DOCKER_HOST is a swarm manager, else docker)')
+    .addCommand(envdNodesCommand(finish))
     .action(async (flags: EnvdFlags) => finish(await serve(flags)))
 }
 

@@ -1,6 +1,8 @@
+import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { swarmLabels } from '../../src/envd/backend/swarm/names'
+import { nodeInventory } from '../../src/envd/backend/swarm/inventory'
 import { listNodes } from '../../src/envd/backend/swarm/nodes'
 import { useStore } from '../support/env'
 import { call, eventually, removeDir, settled, startService, type Service } from './support'
@@ -118,6 +120,23 @@ describe('envd on a three-node swarm', () => {
     expect(await swarmObjects(nodes, svc.instance, body.id)).toMatchObject({ services: 0, secrets: 0 })
   })
 
+  it('the node inventory (levrt envd nodes): environments per node, images each node lacks', async () => {
+    const { body } = await create(svc, { uid: 12 })
+    const view = (await settled(svc.url, body.id)).body
+    const rows = await nodeInventory(nodes[0].docker, svc.instance, join(svc.data, 'compose'))
+    expect(rows.map((r) => r.name).sort()).toEqual(nodes.map((n) => n.name).sort())
+    for (const r of rows) {
+      // The lab has only busybox: the fixtures' nginx and the absent image are missing everywhere.
+      expect(r.missing).toEqual(expect.arrayContaining(['levkit/nginx:1.0', 'levrt-test/absent:1.0']))
+      expect(r.missing).not.toContain('levrt-test/busybox:1.0')
+      expect(r.environments).toBe(r.address === view.node_ip ? 1 : 0)
+    }
+    expect(await nodes[0].docker.listServices({ filters: JSON.stringify({ name: ['imagecheck'] }) })).toEqual(
+      [],
+    )
+    await call(svc.url, 'GET', `/env/delete/${body.id}`)
+  })
+
   it('services find each other by name across nodes; uids are apart, environments of a uid too', async () => {
     const ids = []
     for (const uid of [21, 21, 22])
@@ -154,6 +173,16 @@ describe('envd on a three-node swarm', () => {
     console.log(`spread of 30 environments: ${[...spread].map(([ip, n]) => `${ip}: ${n}`).join(', ')}`)
     expect([...spread.keys()].sort()).toEqual(nodes.map((n) => n.address).sort())
     expect(new Set(views.map((v) => v.body.node_port)).size).toBe(30)
+    // GET /metrics: environments by status and node, create latency, errors by reason.
+    const metrics = await (await fetch(`${svc.url}/metrics`)).text()
+    for (const [ip, n] of spread) {
+      const line = new RegExp(`^levrt_envd_environments\\{status="created",node="${ip}"\\} (\\d+)$`, 'm')
+      expect(Number(line.exec(metrics)?.[1])).toBeGreaterThanOrEqual(n)
+    }
+    expect(
+      Number(/^levrt_envd_create_seconds_count\{backend="swarm"\} (\d+)$/m.exec(metrics)?.[1]),
+    ).toBeGreaterThan(30)
+    expect(metrics).toMatch(/^levrt_envd_errors_total\{reason="image_missing"\} 1$/m)
     await Promise.all(ids.map((id) => call(svc.url, 'GET', `/env/delete/${id}`)))
   }, 180_000)
 
