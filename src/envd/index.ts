@@ -6,6 +6,7 @@ import { storeFromEnv, type Store } from '../store'
 import { makeBackend } from './backend/select'
 import { ComposePolicy } from './compose/policy'
 import { lockDataDir } from './data-lock'
+import { EnvdMetrics } from './metrics'
 import { buildApp } from './http/app'
 import { resolveOptions, type EnvdInput, type EnvdOptions } from './options'
 import { Reaper } from './state/reaper'
@@ -40,8 +41,11 @@ export async function startEnvd(input: EnvdInput | EnvdOptions, store: Store = s
   const address = engineAddress()
   try {
     if (options.blockEgress) await docker.getImage(options.proxyImage).inspect()
-    const backend = await makeBackend(docker, options, address.startsWith('unix://') || address.startsWith('npipe://'))
+    const local = address.startsWith('unix://') || address.startsWith('npipe://')
+    const chosen = await makeBackend(docker, options, local)
     let environments: Environments | undefined
+    const metrics = new EnvdMetrics(() => environments)
+    const backend = metrics.wrap(chosen.backend, chosen.kind)
     const app = buildApp(options, (log) => {
       environments = new Environments(
         new EnvRepository(store, options.instance),
@@ -52,6 +56,9 @@ export async function startEnvd(input: EnvdInput | EnvdOptions, store: Store = s
       )
       return { environments, engineAlive: () => backend.ping() }
     })
+    app.get('/metrics', async (_request, reply) =>
+      reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+    )
     await app.ready()
     return await serve(options, app, environments!, unlock)
   } catch (err) {

@@ -16,9 +16,9 @@ export async function makeBackend(
   docker: Dockerode,
   options: EnvdOptions,
   local: boolean,
-): Promise<EnvBackend> {
+): Promise<{ backend: EnvBackend; kind: BackendKind }> {
   const kind = options.backend ?? ((await isSwarmManager(docker)) ? 'swarm' : 'docker')
-  if (kind === 'docker') return new DockerBackend(docker, { ...options, local })
+  if (kind === 'docker') return { backend: new DockerBackend(docker, { ...options, local }), kind }
   if (!(await isSwarmManager(docker))) {
     throw new EnvdOptionsError('--backend', 'swarm needs DOCKER_HOST to name a manager of an active swarm')
   }
@@ -28,5 +28,5 @@ export async function makeBackend(
       'is not supported by the swarm backend yet (use --backend docker)',
     )
   }
-  return new SwarmBackend(docker, options)
+  return { backend: new SwarmBackend(docker, options), kind }
 }
