@@ -63,8 +63,11 @@ export async function watchDeploy(services: readonly WatchedService[], o: WatchO
       return where
     }
     if (Date.now() >= o.deadline) {
+      const state = task ? `${task.Status.State}${task.Status.Err ? `: ${task.Status.Err}` : ''}` : 'no task'
       throw new DeployError(
-        `${where ? `port ${o.port}/${o.protocol} on ${where.nodeIp}` : 'no task'} was not ready in time`,
+        where
+          ? `port ${o.port}/${o.protocol} on ${where.nodeIp} was not ready in time (task ${state})`
+          : `service ${exposed.name} got no node in time (task ${state})`,
       )
     }
     await sleep(delay, undefined, { signal: o.signal })
