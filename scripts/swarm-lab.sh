@@ -195,6 +195,8 @@ down() {
     ip netns del "$(ns "$i")"
   done
   [[ -e /sys/class/net/$BRIDGE ]] && ip link del "$BRIDGE"
+  # The engines' cgroup parents (empty once their containers are gone), deepest first.
+  find /sys/fs/cgroup/*/"$LAB"-n* -depth -type d -exec rmdir {} + 2>/dev/null || true
   while iptables -C "${forward_rule[@]}" 2>/dev/null; do iptables -D "${forward_rule[@]}"; done
   rm -rf "$RUN" "$DATA"
   say "lab $LAB is down"

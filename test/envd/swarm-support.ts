@@ -1,5 +1,6 @@
 import Dockerode from 'dockerode'
 import { execFileSync } from 'node:child_process'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { ENVD_LABEL } from '../../src/envd/backend/docker/labels'
 
@@ -40,6 +41,23 @@ export function labUp(n = 3): LabNode[] {
 
 export function labDown(): void {
   lab('down')
+}
+
+/** What a lab left on this machine: namespaces, links, mounts, cgroups, folders, the FORWARD rule. */
+export function labLeftovers(): string[] {
+  const name = LAB_ENV.LAB_NAME
+  const found = [
+    ...(existsSync('/var/run/netns') ? readdirSync('/var/run/netns').map((d) => `/var/run/netns/${d}`) : []),
+    ...readdirSync('/sys/class/net').map((n) => `/sys/class/net/${n}`),
+    ...readdirSync('/sys/fs/cgroup').flatMap((c) => {
+      const dir = `/sys/fs/cgroup/${c}`
+      return existsSync(dir) && statSync(dir).isDirectory() ? readdirSync(dir).map((d) => `${dir}/${d}`) : []
+    }),
+    ...readFileSync('/proc/mounts', 'utf8').split('\n'),
+    ...execFileSync('iptables', ['-S', 'FORWARD'], { encoding: 'utf8' }).split('\n'),
+    ...[`/run/${name}`, `/var/lib/${name}`].filter((d) => existsSync(d)),
+  ]
+  return found.filter((f) => f.includes(name))
 }
 
 /** Stops or starts again one node's engine (`levswt-n2`: node 2). */

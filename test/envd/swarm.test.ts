@@ -10,6 +10,7 @@ import {
   containerOn,
   labDown,
   labEngine,
+  labLeftovers,
   labUp,
   run,
   swarmObjects,
@@ -71,6 +72,8 @@ describe('envd on a three-node swarm', () => {
       store?.restore()
       labDown()
     }
+    // Nothing of the lab is left on this machine either.
+    expect(labLeftovers()).toEqual([])
   }, 180_000)
 
   it("the seed's calls: a node is allocated, a player fetches the flag at node_ip:node_port", async () => {

@@ -19,6 +19,7 @@ import { UidOverlays } from './overlays'
 import { serviceSpec, sharedVolumes, type SwarmEnvContext } from './spec'
 import { currentTask, isRunning, tasksOf } from './tasks'
 import { PlacementFollower, type Moved } from './follow'
+import { Snapshots } from './snapshots'
 import { watchDeploy } from './watch'
 
 export interface SwarmBackendConfig {
@@ -49,6 +50,7 @@ export class SwarmBackend implements EnvBackend {
   private readonly flags: FlagFiles
   private readonly deploying = new Set<number>()
   private readonly follower: PlacementFollower
+  private readonly snapshots: Snapshots
 
   constructor(
     private readonly docker: Dockerode,
@@ -58,6 +60,7 @@ export class SwarmBackend implements EnvBackend {
     this.overlays = new UidOverlays(docker, config.instance, config.pool, config.blockEgress)
     // Kept on the service's own disk (never on a node) so a deploy resumed after a restart has it.
     this.flags = new FlagFiles(config.dataDir)
+    this.snapshots = new Snapshots(docker)
     this.follower = new PlacementFollower(
       docker,
       () => this.listServices(),
@@ -107,7 +110,7 @@ export class SwarmBackend implements EnvBackend {
       }
       const flag = request.flag
       const where = await watchDeploy(services, {
-        docker: this.docker,
+        snapshots: this.snapshots,
         port,
         protocol: plan.exposed.protocol,
         deadline: Date.now() + this.config.readyTimeoutMs,

@@ -1,9 +1,9 @@
-import type Dockerode from 'dockerode'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DeployError, type Placement } from '../backend'
 import { tcpAccepts } from '../docker/probe'
-import { listNodes, type SwarmNode } from './nodes'
-import { currentTask, failures, isRunning, missingImage, tasksOf, type SwarmTask } from './tasks'
+import type { SwarmNode } from './nodes'
+import type { Snapshots } from './snapshots'
+import { currentTask, failures, isRunning, missingImage, type SwarmTask } from './tasks'
 
 /** Failed tasks of one service before the environment is an ERROR (the swarm would go on forever). */
 const MAX_FAILURES = 3
@@ -18,7 +18,7 @@ export interface WatchedService {
 }
 
 export interface WatchOptions {
-  readonly docker: Dockerode
+  readonly snapshots: Snapshots
   readonly port: number
   readonly protocol: 'tcp' | 'udp'
   readonly deadline: number
@@ -38,11 +38,7 @@ export async function watchDeploy(services: readonly WatchedService[], o: WatchO
   const pendingSince = new Map<string, number>()
   for (let delay = 100; ; delay = Math.min(delay * 2, 400)) {
     o.signal.throwIfAborted()
-    const tasks = await tasksOf(
-      o.docker,
-      services.map((s) => s.id),
-    )
-    const nodes = new Map((await listNodes(o.docker)).map((n) => [n.id, n]))
+    const { tasks, nodes } = await o.snapshots.of(services.map((s) => s.id))
     for (const s of services) {
       const why = whyFailing(s, tasks.get(s.id) ?? [], nodes, pendingSince)
       if (why) throw new DeployError(o.redact(why))
