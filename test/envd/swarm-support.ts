@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { ENVD_LABEL } from '../../src/envd/backend/docker/labels'
+import { call, type Service } from './support'
 
 const SCRIPT = resolve(__dirname, '../../scripts/swarm-lab.sh')
 /** The tests' own lab: its own names and subnet, so a lab someone is trying stays untouched. */
@@ -136,4 +137,21 @@ export async function run(
   await new Promise((done) => stream.on('end', done))
   const { ExitCode } = await e.inspect()
   return { code: ExitCode ?? -1, output: Buffer.concat(chunks).toString('utf8') }
+}
+
+export const inSeconds = (s: number) => new Date(Date.now() + s * 1000).toISOString()
+export const create = (svc: Service, body: Record<string, unknown>) =>
+  call(svc.url, 'POST', '/env/create', { uid: 1, challenge: 1, compose_file: 'swarm/light.yaml', ...body })
+
+/** GET /hostname from `host`:80 inside a container, with nc (this busybox's wget cannot resolve names). */
+export const get = (container: Parameters<typeof run>[0], host: string) =>
+  run(container, ['sh', '-c', `printf 'GET /hostname HTTP/1.0\\r\\n\\r\\n' | nc -w 2 ${host} 80`])
+
+/** The address `name` resolves to inside a container (busybox ping prints it), or undefined. */
+export async function resolves(
+  container: Parameters<typeof run>[0],
+  name: string,
+): Promise<string | undefined> {
+  const { output } = await run(container, ['ping', '-c', '1', '-W', '1', name])
+  return /PING \S+ \(([\d.]+)\)/.exec(output)?.[1]
 }

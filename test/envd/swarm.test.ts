@@ -8,29 +8,18 @@ import { useStore } from '../support/env'
 import { call, eventually, removeDir, settled, startService, type Service } from './support'
 import {
   containerOn,
+  create,
+  get,
+  inSeconds,
   labDown,
   labEngine,
   labLeftovers,
   labUp,
-  run,
+  resolves,
   swarmObjects,
   tagBusybox,
   type LabNode,
 } from './swarm-support'
-
-const inSeconds = (s: number) => new Date(Date.now() + s * 1000).toISOString()
-const create = (svc: Service, body: Record<string, unknown>) =>
-  call(svc.url, 'POST', '/env/create', { uid: 1, challenge: 1, compose_file: 'swarm/light.yaml', ...body })
-
-/** GET /hostname from `host`:80 inside a container, with nc (this busybox's wget cannot resolve names). */
-const get = (container: Parameters<typeof run>[0], host: string) =>
-  run(container, ['sh', '-c', `printf 'GET /hostname HTTP/1.0\\r\\n\\r\\n' | nc -w 2 ${host} 80`])
-
-/** The address `name` resolves to inside a container (busybox ping prints it), or undefined. */
-async function resolves(container: Parameters<typeof run>[0], name: string): Promise<string | undefined> {
-  const { output } = await run(container, ['ping', '-c', '1', '-W', '1', name])
-  return /PING \S+ \(([\d.]+)\)/.exec(output)?.[1]
-}
 
 describe('envd on a three-node swarm', () => {
   let nodes: LabNode[]
