@@ -1,5 +1,6 @@
 import { Command } from 'commander'
 import { envdCheckCommand } from './envd-check-command'
+import { envdNodesCommand } from './envd-nodes-command'
 import { describeFailure } from './failure'
 import { configure } from './help'
 import { EXIT, UsageError, type ExitCode } from './usage'
@@ -27,6 +28,7 @@ interface EnvdFlags {
   insecureNoToken?: boolean
   nodeIsolation: boolean
   logLevel: string
+  backend?: string
 }
 
 /** `levrt envd [options]`: the environment service (API.md, seed 002). Runs until SIGINT or SIGTERM. */
@@ -97,10 +99,15 @@ export function envdCommand(finish: (code: ExitCode) => void): Command {
         'install no firewall rules: challenge containers may reach the node (you firewall it yourself)',
       )
       .option('--log-level <level>', 'pino log level', 'info')
+      .option(
+        '--backend <docker|swarm>',
+        'where environments run (default: swarm when DOCKER_HOST is a swarm manager, else docker)',
+      )
       .action(async (flags: EnvdFlags) => finish(await serve(flags)))
       // `check`'s own --cpus/--memory/--pids are its own, not the service's.
       .enablePositionalOptions()
       .addCommand(envdCheckCommand(finish))
+      .addCommand(envdNodesCommand(finish))
   )
 }
 

@@ -3,11 +3,12 @@ import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { connectDocker, engineAddress, isLocalAddress } from '../docker/connection'
 import { storeFromEnv, type Store } from '../store'
-import { DockerBackend } from './backend/docker'
+import { makeBackend } from './backend/select'
 import { NodeFirewall } from './backend/docker/firewall'
 import { iptables, NodeIsolationError } from './backend/docker/iptables'
 import { ComposePolicy } from './compose/policy'
 import { lockDataDir } from './data-lock'
+import { EnvdMetrics } from './metrics'
 import { api, buildApp } from './http/app'
 import { resolveOptions, type EnvdInput, type EnvdOptions } from './options'
 import { Reaper } from './state/reaper'
@@ -49,13 +50,18 @@ export async function startEnvd(
   try {
     if (options.blockEgress) await docker.getImage(options.proxyImage).inspect()
     const app = buildApp(options)
-    const backend = new DockerBackend(
+    const chosen = await makeBackend(
       docker,
-      { ...options, local },
+      options,
+      local,
       app.log.child({ component: 'backend' }),
       firewall,
     )
-    const environments = new Environments(
+    // eslint-disable-next-line prefer-const -- the metrics read the environments once they exist
+    let environments: Environments | undefined
+    const metrics = new EnvdMetrics(() => environments)
+    const backend = metrics.wrap(chosen.backend, chosen.kind)
+    environments = new Environments(
       new EnvRepository(store, options.instance),
       backend,
       new ComposePolicy(options.hardening.capAllow),
@@ -68,6 +74,9 @@ export async function startEnvd(
       app.log.child({ component: 'envd' }),
     )
     await app.register(api, { environments, engineAlive: () => backend.ping(), token: options.token })
+    app.get('/metrics', async (_request, reply) =>
+      reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+    )
     await app.ready()
     return await serve(options, app, environments, unlock)
   } catch (err) {

@@ -85,6 +85,8 @@ export interface EnvdOptions {
    */
   readonly nodeIsolation: boolean
   readonly logLevel: string
+  /** Where environments run; undefined: swarm when the engine is a swarm manager, else docker. */
+  readonly backend?: 'docker' | 'swarm'
   /** Where pino writes (default stdout). */
   readonly logStream?: Writable
 }
@@ -118,6 +120,7 @@ export interface EnvdInput {
   nodeIsolation?: boolean
   logLevel?: string
   logStream?: Writable
+  backend?: string
 }
 
 /** Checks and completes the options; throws EnvdOptionsError naming the bad one. */
@@ -169,7 +172,13 @@ export function resolveOptions(input: EnvdInput, env: NodeJS.ProcessEnv = proces
     nodeIsolation: input.nodeIsolation ?? true,
     logLevel: input.logLevel ?? 'info',
     logStream: input.logStream,
+    backend: backendKind(input.backend),
   }
+}
+
+function backendKind(text: string | undefined): 'docker' | 'swarm' | undefined {
+  if (text === undefined || text === 'docker' || text === 'swarm') return text
+  throw new EnvdOptionsError('--backend', `${JSON.stringify(text)} is not docker or swarm`)
 }
 
 export function parsePortRange(text: string): { first: number; last: number } {

@@ -26,6 +26,12 @@ export interface EnvBackend {
   sweep(keep: (id: number) => boolean): Promise<SweepResult>
   /** Whether the engine (or the swarm's manager) answers. */
   ping(): Promise<boolean>
+  /**
+   * For backends whose environments can move after they are deployed (a swarm re-placing a task
+   * on another node): reports where a deployed environment runs now whenever that changes,
+   * `null` while it has no node, `ready` once its port answers there. Returns how to stop.
+   */
+  follow?(moved: (id: number, where: Placement | null, ready: boolean) => void): () => void
 }
 
 export interface DeployRequest {

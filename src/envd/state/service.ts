@@ -6,6 +6,7 @@ import { ConflictError, NotFoundError, OverCapError, RefusedError } from '../err
 import { Mutex } from '../lock'
 import { formatIso } from '../time'
 import type { Logger } from '../log'
+import { followPlacements } from './follow'
 import { Launcher } from './launcher'
 import type { EnvRepository } from './repository'
 import { isLive, STATUS, type EnvRecord, type EnvView } from './types'
@@ -42,6 +43,7 @@ export class Environments {
   private readonly launcher: Launcher
   private lastId = 0
   private closing = false
+  private stopFollowing = () => undefined as void
 
   constructor(
     private readonly repo: EnvRepository,
@@ -66,6 +68,7 @@ export class Environments {
       if (plan instanceof Error) await this.fail(r, `not resumed after a restart: ${plan.message}`)
       else this.launcher.launch(r, plan, undefined)
     }
+    this.stopFollowing = followPlacements(this.backend, (id) => this.records.get(id), this.repo, this.log)
   }
 
   async create(input: CreateInput): Promise<{ id: number }> {
@@ -180,6 +183,7 @@ export class Environments {
   /** Stops taking creates and aborts deploys in flight (they resume at the next start); environments stay. */
   async close(): Promise<void> {
     await this.admission.run(() => void (this.closing = true))
+    this.stopFollowing()
     await this.launcher.abortAll()
     await Promise.all([...this.teardowns.values()])
     await this.repo.flush()

@@ -1,0 +1,82 @@
+import type Dockerode from 'dockerode'
+import type { Placement } from '../backend'
+import { ENVD_LABEL } from '../docker/labels'
+import { tcpAccepts } from '../docker/probe'
+import { listNodes } from './nodes'
+import { currentTask, isRunning, tasksOf } from './tasks'
+
+/** How often deployed environments are checked for a task the swarm moved. */
+export const FOLLOW_MS = 1000
+
+export type Moved = (id: number, where: Placement | null, ready: boolean) => void
+
+/**
+ * Watches the exposed service of every deployed environment: when the swarm re-places its task
+ * (a node drained or gone), reports the new node (null while there is none) and, once the port
+ * answers there, ready. A port already seen ready on an unchanged node is not probed again.
+ */
+export class PlacementFollower {
+  private readonly last = new Map<number, string>()
+  private timer: NodeJS.Timeout | undefined
+  private stopped = false
+
+  constructor(
+    private readonly docker: Dockerode,
+    private readonly services: () => Promise<Dockerode.Service[]>,
+    /** Environments being deployed (their deploy reports for them) are skipped. */
+    private readonly skip: (id: number) => boolean,
+  ) {}
+
+  /** What a deploy found: the starting point, so an unmoved environment is not reported. */
+  settled(id: number, where: Placement): void {
+    this.last.set(id, `${where.nodeIp}|true`)
+  }
+
+  forget(id: number): void {
+    this.last.delete(id)
+  }
+
+  start(moved: Moved): () => void {
+    const tick = async () => {
+      await this.check(moved).catch(() => undefined) // a manager that does not answer: next tick
+      if (!this.stopped) this.timer = setTimeout(() => void tick(), FOLLOW_MS).unref()
+    }
+    this.timer = setTimeout(() => void tick(), FOLLOW_MS).unref()
+    return () => {
+      this.stopped = true
+      clearTimeout(this.timer)
+    }
+  }
+
+  private async check(moved: Moved): Promise<void> {
+    const exposed = (await this.services()).filter((s) => {
+      const id = Number(s.Spec?.Labels?.[ENVD_LABEL.env])
+      return s.Spec?.Labels?.[ENVD_LABEL.port] !== undefined && !this.skip(id)
+    })
+    if (!exposed.length) return
+    const [tasks, nodes] = await Promise.all([
+      tasksOf(
+        this.docker,
+        exposed.map((s) => s.ID),
+      ),
+      listNodes(this.docker),
+    ])
+    const byId = new Map(nodes.map((n) => [n.id, n]))
+    for (const s of exposed) {
+      const labels = s.Spec!.Labels!
+      const id = Number(labels[ENVD_LABEL.env])
+      const port = Number(labels[ENVD_LABEL.port])
+      const task = currentTask(tasks.get(s.ID) ?? [])
+      const node = task?.NodeID ? byId.get(task.NodeID) : undefined
+      const address = node?.address || null
+      const before = this.last.get(id)
+      const wasReady = before === `${address}|true`
+      const ready =
+        address !== null && isRunning(task) && (wasReady || (await tcpAccepts(address, port, 500)))
+      const now = `${address}|${ready}`
+      if (now === before || this.skip(id)) continue
+      this.last.set(id, now)
+      moved(id, address === null ? null : { nodeIp: address, nodePort: port }, ready)
+    }
+  }
+}

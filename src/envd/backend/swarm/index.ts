@@ -1,0 +1,212 @@
+import type Dockerode from 'dockerode'
+import { statusOf } from '../../../docker/status'
+import type { SubnetPool } from '../../../docker/subnets'
+import type { Hardening } from '../../options'
+import {
+  DeployError,
+  type DeployRequest,
+  type EnvBackend,
+  type Placement,
+  type SweepResult,
+} from '../backend'
+import { FlagFiles } from '../docker/flags'
+import { ENVD_LABEL, labelFilter } from '../docker/labels'
+import { PortAllocator } from '../docker/ports'
+import { swarmLabels, swarmNames } from './names'
+import { UidOverlays } from './overlays'
+import { serviceSpec, sharedVolumes, type SwarmEnvContext } from './spec'
+import { currentTask, isRunning, tasksOf } from './tasks'
+import { PlacementFollower, type Moved } from './follow'
+import { Snapshots } from './snapshots'
+import { watchDeploy } from './watch'
+
+export interface SwarmBackendConfig {
+  readonly instance: string
+  readonly dataDir: string
+  readonly ports: { readonly first: number; readonly last: number }
+  readonly pool: SubnetPool
+  readonly blockEgress: boolean
+  readonly hardening: Hardening
+  readonly readyTimeoutMs: number
+}
+
+interface Deployment {
+  readonly uid: number
+  readonly challenge: number
+}
+
+/**
+ * Environments on a Docker Swarm, through its manager: each compose service a swarm service
+ * (the swarm's scheduler places it: no placement of ours), each uid an overlay across the nodes,
+ * the flag a swarm secret. Ports from `--ports` are unique across the swarm; the exposed one is
+ * published in host mode, so `node_ip` is the node that runs the task.
+ */
+export class SwarmBackend implements EnvBackend {
+  private readonly deployments = new Map<number, Deployment>()
+  private readonly ports: PortAllocator
+  private readonly overlays: UidOverlays
+  private readonly flags: FlagFiles
+  private readonly deploying = new Set<number>()
+  private readonly follower: PlacementFollower
+  private readonly snapshots: Snapshots
+
+  constructor(
+    private readonly docker: Dockerode,
+    private readonly config: SwarmBackendConfig,
+  ) {
+    this.ports = new PortAllocator(config.ports.first, config.ports.last)
+    this.overlays = new UidOverlays(docker, config.instance, config.pool, config.blockEgress)
+    // Kept on the service's own disk (never on a node) so a deploy resumed after a restart has it.
+    this.flags = new FlagFiles(config.dataDir)
+    this.snapshots = new Snapshots(docker)
+    this.follower = new PlacementFollower(
+      docker,
+      () => this.listServices(),
+      (id) => this.deploying.has(id),
+    )
+  }
+
+  async start(): Promise<void> {
+    for (const s of await this.listServices()) {
+      const labels = s.Spec?.Labels ?? {}
+      const id = Number(labels[ENVD_LABEL.env])
+      const uid = Number(labels[ENVD_LABEL.uid])
+      if (!Number.isInteger(id) || !Number.isInteger(uid)) continue
+      this.deployments.set(id, { uid, challenge: Number(labels[ENVD_LABEL.challenge]) })
+      this.overlays.adopt(uid, id)
+      const port = Number(labels[ENVD_LABEL.port])
+      if (Number.isInteger(port)) this.ports.adopt(port, id)
+    }
+  }
+
+  async deploy(
+    request: DeployRequest,
+    placed: (p: Placement) => Promise<void>,
+    signal: AbortSignal,
+  ): Promise<Placement> {
+    const { id, uid, challenge, plan } = request
+    const shared = sharedVolumes(plan)
+    if (shared.length) {
+      throw new DeployError(
+        `volume ${shared.join(', ')} is mounted by several services: ` +
+          'on a swarm a named volume is node-local, ' +
+          "and an environment's services may run on different nodes",
+      )
+    }
+    this.deployments.set(id, { uid, challenge })
+    this.deploying.add(id)
+    try {
+      const network = await this.overlays.acquire(uid, id)
+      const secret = await this.flagSecret(request)
+      const port = this.ports.reserve(id)
+      const ctx: SwarmEnvContext = { ...this.config, id, uid, challenge, plan, network, secret, port }
+      const services = []
+      for (const [index, s] of plan.services.entries()) {
+        signal.throwIfAborted()
+        const created = await this.docker.createService(serviceSpec(ctx, index))
+        services.push({ id: created.id, name: s.name, exposed: s.name === plan.exposed.service })
+      }
+      const flag = request.flag
+      const where = await watchDeploy(services, {
+        snapshots: this.snapshots,
+        port,
+        protocol: plan.exposed.protocol,
+        deadline: Date.now() + this.config.readyTimeoutMs,
+        signal,
+        redact: (text) => (flag ? text.split(flag).join('[flag]') : text),
+        placed,
+      })
+      this.follower.settled(id, where)
+      return where
+    } catch (err) {
+      await this.destroy(id).catch(() => undefined)
+      throw err
+    } finally {
+      this.deploying.delete(id)
+    }
+  }
+
+  async healthy(id: number): Promise<boolean> {
+    const services = await this.listServices(id)
+    const tasks = await tasksOf(
+      this.docker,
+      services.map((s) => s.ID),
+    )
+    return services.length > 0 && services.every((s) => isRunning(currentTask(tasks.get(s.ID) ?? [])))
+  }
+
+  async destroy(id: number): Promise<void> {
+    const services = await this.listServices(id)
+    await Promise.all(services.map((s) => this.docker.getService(s.ID).remove().catch(ignoreGone)))
+    const secrets = await this.docker.listSecrets({ filters: this.filter(id) })
+    await Promise.all(secrets.map((s) => this.docker.getSecret(s.ID).remove().catch(ignoreGone)))
+    this.ports.release(id)
+    this.follower.forget(id)
+    const labels = services[0]?.Spec?.Labels
+    const deployment =
+      this.deployments.get(id) ?? (labels ? { uid: Number(labels[ENVD_LABEL.uid]) } : undefined)
+    this.deployments.delete(id)
+    if (deployment) await this.overlays.release(deployment.uid, id)
+  }
+
+  async sweep(keep: (id: number) => boolean): Promise<SweepResult> {
+    const [services, secrets] = await Promise.all([
+      this.listServices(),
+      this.docker.listSecrets({ filters: this.filter() }),
+    ])
+    const labels = [...services.map((s) => s.Spec?.Labels ?? {}), ...secrets.map((s) => s.Spec?.Labels ?? {})]
+    const ids = new Set(labels.map((l) => Number(l[ENVD_LABEL.env])))
+    const removed = [...ids].filter((id) => Number.isInteger(id) && !keep(id))
+    for (const id of removed) await this.destroy(id)
+    await this.overlays.sweep()
+    const inUse = new Set([...this.deployments.values()].map((d) => `${d.uid}-${d.challenge}`))
+    for (const f of await this.flags.list())
+      if (!inUse.has(`${f.uid}-${f.challenge}`)) await this.flags.remove(f.uid, f.challenge)
+    return { removed }
+  }
+
+  follow(moved: Moved): () => void {
+    return this.follower.start(moved)
+  }
+
+  async ping(): Promise<boolean> {
+    return this.docker.ping().then(
+      () => true,
+      () => false,
+    )
+  }
+
+  /** The environment's flag as a swarm secret, if a service mounts a flag volume and there is a flag. */
+  private async flagSecret(request: DeployRequest): Promise<SwarmEnvContext['secret']> {
+    const { id, uid, challenge, plan } = request
+    if (!plan.services.some((s) => s.mounts.some((m) => m.kind === 'flag'))) return undefined
+    const flag = await this.flags.prepare(uid, challenge, request.flag)
+    if (flag === null) return undefined
+    const name = swarmNames.secret(this.config.instance, id)
+    const labels = swarmLabels(this.config.instance, 'envd:secret', { id, uid, challenge })
+    const created = (await this.docker.createSecret({
+      Name: name,
+      Labels: labels,
+      Data: Buffer.from(flag).toString('base64'),
+    })) as {
+      id: string
+    }
+    return { id: created.id, name }
+  }
+
+  private filter(id?: number): string {
+    return labelFilter({
+      [ENVD_LABEL.instance]: this.config.instance,
+      ...(id === undefined ? {} : { [ENVD_LABEL.env]: String(id) }),
+    })
+  }
+
+  private listServices(id?: number): Promise<Dockerode.Service[]> {
+    return this.docker.listServices({ filters: this.filter(id) })
+  }
+}
+
+/** Removal of something already gone (404) is done. */
+function ignoreGone(err: unknown): void {
+  if (statusOf(err) !== 404) throw err
+}

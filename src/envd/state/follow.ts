@@ -1,0 +1,32 @@
+import type { EnvBackend, Placement } from '../backend/backend'
+import type { Logger } from '../log'
+import type { EnvRepository } from './repository'
+import { STATUS, type EnvRecord } from './types'
+
+/**
+ * Keeps deployed environments' records where the backend says they run (a swarm re-placing a
+ * task after a node was drained or lost): `node_ip` follows the task (null while it has none),
+ * and the status is CREATING until the port answers at the new place, then CREATED again.
+ * Only environments that are CREATED, or were made CREATING here, are touched.
+ */
+export function followPlacements(
+  backend: EnvBackend,
+  find: (id: number) => EnvRecord | undefined,
+  repo: EnvRepository,
+  log: Logger,
+): () => void {
+  if (!backend.follow) return () => undefined
+  const moving = new Set<number>()
+  return backend.follow((id: number, where: Placement | null, ready: boolean) => {
+    const r = find(id)
+    if (!r || !(r.status === STATUS.created || (r.status === STATUS.creating && moving.has(id)))) return
+    const status = where && ready ? STATUS.created : STATUS.creating
+    const nodeIp = where?.nodeIp ?? null
+    if (r.nodeIp === nodeIp && r.nodePort === (where?.nodePort ?? null) && r.status === status) return
+    if (status === STATUS.creating) moving.add(id)
+    else moving.delete(id)
+    Object.assign(r, { status, nodeIp, nodePort: where?.nodePort ?? null })
+    log.warn({ env: id, node_ip: nodeIp, ready }, 'environment moved')
+    repo.save(r).catch((err: unknown) => log.error({ env: id, err }, 'could not save the environment'))
+  })
+}
