@@ -27,9 +27,15 @@ async function runningContainers(n: number): Promise<void> {
   while ((await docker.listContainers({ filters })).length < n) await sleep(50)
 }
 
-/** Samples this process's containers on the engine until `stop()`; gives the most seen at once. */
+/**
+ * Samples this process's runs' containers on the engine until `stop()`; gives the most seen at
+ * once. Role `main` only: the first run also fills the runtime volume through a short-lived
+ * container of this process (for the session reaper), which is no run and not capped.
+ */
 function countContainers(): { stop(): Promise<number> } {
-  const filters = JSON.stringify({ label: ['io.levrt.managed', `io.levrt.owner.pid=${process.pid}`] })
+  const filters = JSON.stringify({
+    label: ['io.levrt.managed', `io.levrt.owner.pid=${process.pid}`, 'io.levrt.role=main'],
+  })
   let max = 0
   let running = true
   const loop = (async () => {
