@@ -2,6 +2,7 @@
 # A Docker Swarm of N engines on this machine, for trying and testing `levrt envd --backend swarm`.
 #
 #   scripts/swarm-lab.sh up [N] [--managers M]   N engines (default 3), M of them managers (default 1)
+#   scripts/swarm-lab.sh up [N] --no-swarm       N standalone engines (fault tests restart them freely)
 #   scripts/swarm-lab.sh status                  the running lab's nodes
 #   scripts/swarm-lab.sh down                    stops it and removes everything it made
 #   scripts/swarm-lab.sh stop-node I | start-node I   one node's engine stopped / started again
@@ -46,6 +47,13 @@ nodes() {
 # NAME ADDRESS ENGINE per node, managers first; fails if any engine does not answer.
 print_nodes() {
   local i managers=() workers=() role
+  if [[ -e $RUN/standalone ]]; then
+    for i in $(nodes); do
+      dk "$i" version >/dev/null 2>&1 || die "engine $(ns "$i") does not answer (run: $0 down; $0 up)"
+      echo "$(ns "$i") $(addr "$i") $(sock "$i")"
+    done
+    return 0
+  fi
   for i in $(nodes); do
     role=$(dk "$i" info --format '{{.Swarm.ControlAvailable}} {{.Swarm.LocalNodeState}}' 2>/dev/null) \
       || die "engine $(ns "$i") does not answer (run: $0 down; $0 up)"
@@ -61,6 +69,8 @@ has_shape() {
   local n=$1 m=$2 lines
   lines=$(print_nodes 2>/dev/null) || return 1
   [[ $(wc -l <<<"$lines") -eq $n ]] || return 1
+  if ((m == 0)); then [[ -e $RUN/standalone ]]; return; fi
+  [[ ! -e $RUN/standalone ]] || return 1
   [[ $(dk "$(nodes | head -1)" node ls --filter role=manager -q 2>/dev/null | wc -l) -eq $m ]]
 }
 
@@ -121,16 +131,18 @@ load_images() {
 }
 
 up() {
-  local n=3 m=1
+  local n=3 m=1 swarm=1
   while (($#)); do
     case $1 in
       --managers) m=${2:?--managers needs a number}; shift 2 ;;
+      --no-swarm) swarm=0; shift ;;
       [0-9]*) n=$1; shift ;;
-      *) die "unknown argument '$1' (usage: $0 up [N] [--managers M])" ;;
+      *) die "unknown argument '$1' (usage: $0 up [N] [--managers M | --no-swarm])" ;;
     esac
   done
   [[ $n =~ ^[0-9]+$ && $m =~ ^[0-9]+$ ]] && ((n >= 1 && n <= 9 && m >= 1 && m <= n)) \
     || die "need 1 <= managers ($m) <= nodes ($n) <= 9"
+  ((swarm)) || m=0
   if has_shape "$n" "$m"; then print_nodes; return 0; fi
   if [[ -n $(nodes) || -e /sys/class/net/$BRIDGE ]]; then
     say "a different or broken lab is up: removing it"
@@ -147,6 +159,12 @@ up() {
   for i in $(seq 1 "$n"); do start_node "$i"; all+=("$i"); done
   say "started $n engines"
   load_images "${all[@]}"
+  if ((!swarm)); then
+    touch "$RUN/standalone"
+    say "$n standalone engines are up"
+    print_nodes
+    return 0
+  fi
   dk 1 swarm init --advertise-addr "$(addr 1)" --listen-addr "$(addr 1):2377" >/dev/null
   local worker manager
   worker=$(dk 1 swarm join-token -q worker)
@@ -214,5 +232,5 @@ case $cmd in
   status) print_nodes ;;
   stop-node) node_engine stop "$@" ;;
   start-node) node_engine start "$@" ;;
-  *) die "usage: $0 up [N] [--managers M] | status | down | stop-node I | start-node I" ;;
+  *) die "usage: $0 up [N] [--managers M | --no-swarm] | status | down | stop-node I | start-node I" ;;
 esac
