@@ -73,6 +73,74 @@ describe('examples, run as a user runs them', () => {
     expect(await leftBy(out.pid)).toBe(0)
   })
 
+  it('the first workflow: levrt run prints what the run stored, under the name it was given', async () => {
+    const out = await levrt('run', 'examples/first-workflow.ts', 'resolve', '--param', 'target=localhost')
+    expect(out.code, out.stderr).toBe(0)
+    expect(JSON.parse(out.stdout)).toMatchObject({ target: 'localhost', address: '127.0.0.1' })
+    expect(out.stderr).toMatch(/^resolve-localhost -- exited 0/m)
+    expect(await leftBy(out.pid)).toBe(0)
+  })
+
+  it('a lab shared by several steps: background targets linked into capped probes, then stopped', async () => {
+    const out = await levrt('run', 'examples/shared-lab.ts', 'lab')
+    expect(out.code, out.stderr).toBe(0)
+    expect(
+      out.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as unknown),
+    ).toEqual([
+      { target: 'web', port: 80, open: true },
+      { target: 'web', port: 6379, open: false },
+      { target: 'cache', port: 6379, open: true },
+    ])
+    expect(out.stderr).toMatch(/^web +-- exited 0/m)
+    expect(out.stderr).toMatch(/^cache +-- exited 0/m)
+    expect(await leftBy(out.pid)).toBe(0)
+  })
+
+  it('namespaces: lev.ns, nested, and a Cr keeping the namespace it was made in', async () => {
+    const out = await levrt('run', 'examples/namespaces.ts', 'main')
+    expect(out.code, out.stderr).toBe(0)
+    // levrt run prints each item of the array main() returns as a JSON line.
+    expect(
+      out.stdout
+        .trim()
+        .split('\n')
+        .slice(-5)
+        .map((l) => JSON.parse(l) as unknown),
+    ).toEqual([
+      'demo/hello@1.0',
+      'x|demo/hello@1.0',
+      'httpbin|org|demo/hello@1.0',
+      'a|b|demo/hello@1.0',
+      'y|demo/hello@1.0',
+    ])
+  })
+
+  it('history: the same key, previous(), changes() and reuse', async () => {
+    const out = await levrt('run', 'examples/history.ts', 'main')
+    expect(out.code, out.stderr).toBe(0)
+    expect(out.stdout).toMatch(/^true\ntrue\n[\s\S]*'banner'[\s\S]*\ntrue true\n/)
+    expect(out.stderr).toMatch(/reused/)
+  })
+
+  it('limits and errors: a recorded exit code, an OptionsError, an idle TimeoutError, a RecordError', async () => {
+    const out = await levrt('run', 'examples/limits-and-errors.ts', 'main')
+    expect(out.code, out.stderr).toBe(0)
+    expect(out.stdout).toContain('3 false ExitCode')
+    expect(out.stdout).toContain('LEV_INVALID_OPTION ports[1]')
+    expect(out.stdout).toContain('LEV_TIMEOUT idle { step: 1 }')
+    expect(out.stdout).toContain('LEV_BAD_RECORD line 1')
+    expect(await leftBy(out.pid)).toBe(0)
+  })
+
+  it('contexts: two stores side by side share nothing', async () => {
+    const out = await levrt('run', 'examples/contexts.ts', 'main')
+    expect(out.code, out.stderr).toBe(0)
+    expect(out.stdout).toContain('[ 1, 2 ]')
+  })
+
   it("the nmap workflow module: meta, and lab with nmap finding the sidecars' real open ports", async () => {
     const meta = await levrt('meta', 'examples/nmap.ts')
     expect(meta.code, meta.stderr).toBe(0)

@@ -35,7 +35,11 @@ describe('levrt installed from its npm pack tarball into a fresh project', () =>
       cwd: project,
       env: { ...process.env, ...nodedir },
     })
-    copyFileSync(join(ROOT, 'examples/first-workflow.ts'), join(project, 'first-workflow.ts'))
+    // The README's first workflow, as the installed package ships it.
+    copyFileSync(
+      join(project, 'node_modules/levrt/examples/first-workflow.ts'),
+      join(project, 'first-workflow.ts'),
+    )
   }, 900_000)
   afterAll(() => {
     for (const dir of [project, home]) if (dir) rmSync(dir, { recursive: true, force: true })
