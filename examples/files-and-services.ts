@@ -1,7 +1,8 @@
 /**
  * The seed's `files` and `services`/`ports` examples, in TypeScript: the service is a real redis
- * (`levkit/redis:1.0`, built by `npm run images` from images/redis). Run with
- * `npx ts-node examples/files-and-services.ts` after `npm run setup && npm run build`.
+ * (`levkit/redis:1.0`, which this repository builds from images/redis; any redis image will do).
+ *
+ *   npx ts-node examples/files-and-services.ts
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
