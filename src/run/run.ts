@@ -93,6 +93,7 @@ export class Run {
         objects: this.objects,
       }
       main = await bringUp({ ...scope, stop: this.stop, watch: (hub) => this.watch(hub) })
+      this.watchdog?.started()
       await reaper
     } catch (err) {
       this.watchdog?.stop()

@@ -30,7 +30,17 @@ export class Watchdog {
     const { timeoutMs, idleTimeoutMs } = options
     if (timeoutMs !== undefined)
       this.total = setTimeout(() => this.fire(new TimeoutError('timeout', timeoutMs)), timeoutMs)
-    if (idleTimeoutMs !== undefined) this.armIdle(idleTimeoutMs)
+  }
+
+  /**
+   * The main container has started: only now can the tool be idle (a slow bring-up, pulls or
+   * services on a loaded engine, is no silence of the tool's). `timeout` counts from the start.
+   */
+  started(): void {
+    const { idleTimeoutMs } = this.options
+    if (idleTimeoutMs === undefined || this.done || this.idle) return
+    this.lastActive = Date.now()
+    this.armIdle(idleTimeoutMs)
   }
 
   /** The tool printed something. Cheap: only a timestamp; the idle timer checks it when it fires. */

@@ -98,6 +98,12 @@ describe('a run on the in-memory engine', () => {
     expect((err as TimeoutError).reason).toBe('idle')
   })
 
+  it('idleTimeout counts from the start of the main container, not through a slow bring-up', async () => {
+    const { ctx } = lab(() => ({ createMs: 300, runMs: 50 }))
+    const doc = await withContext(ctx, () => new Cr('levrt/busybox', { idleTimeout: 200 }))
+    expect(doc.exitCode).toBe(0)
+  })
+
   it('records an OOM kill', async () => {
     const { ctx } = lab(() => ({ oom: true }))
     const doc = await withContext(ctx, () => new Cr('levrt/busybox', { memory: '8m' }))
