@@ -1,4 +1,5 @@
 import type { StoredDoc } from '../store'
+import { setField } from '../store/own-field'
 
 /** MongoDB's limit: a document nests at most 100 levels, itself the first. */
 export const MAX_DEPTH = 100
@@ -8,7 +9,7 @@ export const MAX_DEPTH = 100
  * both stores keep as they are, so what MongoDB refuses is refused here, for both: names
  * starting with `$` or holding a dot or NUL (the embedded store would also read `{"$date": ...}`
  * back as a Date), numbers out of range (`1e400`), unpaired surrogates (`"\ud800"`: MongoDB would
- * store U+FFFD), nesting past `MAX_DEPTH`. The top level also may not use `_id`, `_lev` or `''`.
+ * store U+FFFD), nesting past `MAX_DEPTH`, and `__proto__`. The top level also may not use `_id`, `_lev` or `''`.
  */
 export function parseRecord(line: string): StoredDoc | string {
   let value: unknown
@@ -64,6 +65,8 @@ function deepProblem(value: unknown, path: string, depth: number, look: Look): s
 }
 
 function nameProblem(key: string, look: Look): string | undefined {
+  // Code that copies a document with Object.assign or `obj[key] =` would set its prototype.
+  if (key === '__proto__') return 'JavaScript takes it for the prototype'
   if (look.dollar && key.charCodeAt(0) === 36) return 'no leading $'
   if (key.includes('.')) return 'no dots'
   if (look.nul && key.includes('\0')) return 'no NUL'
@@ -71,19 +74,7 @@ function nameProblem(key: string, look: Look): string | undefined {
   return undefined
 }
 
-/**
- * `Object.assign(into, record)`, except that a field named `__proto__` (JSON.parse makes it an
- * own property) stays a field instead of replacing the object's prototype.
- */
+/** `Object.assign(into, record)`, except that a field named `__proto__` stays a field. */
 export function mergeRecord(into: StoredDoc, record: StoredDoc): void {
-  for (const key of Object.keys(record)) {
-    if (key === '__proto__')
-      Object.defineProperty(into, key, {
-        value: record[key],
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      })
-    else into[key] = record[key]
-  }
+  for (const key of Object.keys(record)) setField(into, key, record[key])
 }

@@ -9,7 +9,7 @@ function tarOf(records: Buffer, chunk = 7): Readable {
   const p = pack()
   const entry = p.entry({ name: 'out/records.jsonl', size: records.length })
   for (let i = 0; i < records.length; i += chunk) entry.write(records.subarray(i, i + chunk))
-  entry.end()
+  entry.end(undefined) // streamx's typings insist on an argument
   p.finalize()
   return p as unknown as Readable
 }
@@ -23,7 +23,7 @@ describe('the records reader', () => {
       Buffer.from([0x7b, 0x22, 0x62, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]), // 2: invalid UTF-8
       Buffer.from('{"c":{"$date":"2020-01-01T00:00:00Z"}}'), // 3: a $ name inside
       Buffer.from('{"d":"\\ud800"}'), // 4: an unpaired surrogate
-      Buffer.from('{"__proto__":{"x":1}}'), // 5: a field like any other
+      Buffer.from('{"__proto__":[{"x":1}]}'), // 5: bson would read it back as bytes
       Buffer.from(JSON.stringify({ deep: nested(MAX_DEPTH - 1) })), // 6: as deep as MongoDB takes
       Buffer.from(JSON.stringify({ deeper: nested(MAX_DEPTH) })), // 7
       Buffer.from('{"e":1e400}'), // 8
@@ -35,12 +35,12 @@ describe('the records reader', () => {
     const text = Buffer.concat([...lines.flatMap((l) => [l, Buffer.from('\n')]), Buffer.from('{"cut":')])
     for (const chunk of [1, 3, 64, 1 << 16]) {
       const r = await readResults(tarOf(text, chunk))
-      expect(r.problems.map((p) => p.line)).toEqual([2, 3, 4, 7, 8, 9, 10])
+      expect(r.problems.map((p) => p.line)).toEqual([2, 3, 4, 5, 7, 8, 9, 10])
       expect(r.problems[0].reason).toMatch(/not UTF-8/)
       expect(r.cutLine).toBe(true)
-      expect(r.records).toBe(4)
+      expect(r.records).toBe(3)
       expect(Object.getPrototypeOf(r.fields)).toBe(Object.prototype)
-      expect(Object.keys(r.fields)).toEqual(['a', 's', '__proto__', 'deep', 'h'])
+      expect(Object.keys(r.fields)).toEqual(['a', 's', 'deep', 'h'])
       expect(r.fields.s).toBe('é😀')
       expect(r.fields.h).toBe('😀')
     }
