@@ -18,7 +18,6 @@ const OBJECT = 12
 /** The largest header: a type byte and a 4-byte size (documents stay under 16 MiB). */
 const RESERVED = 5
 /** Characters JSON.stringify escapes (surrogates: only an unpaired one, checked after). */
-// eslint-disable-next-line no-control-regex
 const MAY_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/
 const INTEGER = /^-?\d+$/
 
