@@ -7,8 +7,12 @@ import { runObjectsLeft } from '../lib/leaks'
 import type { Load } from '../lib/rss-child'
 import type { Outcome, Scenario, ScenarioRun } from '../scenario'
 
-/** What the workflow process may hold at its peak, whatever its tools print or store. */
-export const RSS_BOUND = 150 * 2 ** 20
+/**
+ * What a load may add to the workflow process's RSS at its peak, over what it held before the run.
+ * A script of compiled levrt holds 73 MiB once loaded, so it stays under 150 MiB; the measured
+ * process runs under tsx, which holds 90-100 MiB before its first run.
+ */
+export const RSS_BOUND = 64 * 2 ** 20
 const MiB = 2 ** 20
 
 interface Measured {
@@ -60,7 +64,9 @@ export const r6Resources: Scenario = {
           `${name}: peak RSS ${mib(m.peak)} (${mib(m.before)} before), ${m.result}, ${Date.now() - begun} ms`,
         )
         notes.push(`${name}: peak RSS ${mib(m.peak)} (${mib(m.before)} at start)`)
-        if (m.peak > RSS_BOUND) problems.push(`${name}: peak RSS ${mib(m.peak)} over ${mib(RSS_BOUND)}`)
+        const added = m.peak - m.before
+        if (added > RSS_BOUND)
+          problems.push(`${name}: peak RSS ${mib(added)} over the start, over ${mib(RSS_BOUND)}`)
         if (m.result !== expected) problems.push(`${name}: ${m.result}, not ${expected}`)
       } catch (err) {
         problems.push(String(err))
@@ -75,7 +81,7 @@ export const r6Resources: Scenario = {
       leaks: await runObjectsLeft(),
       losses: disk.losses,
       problems,
-      notes: `${notes.join('; ')} (bound ${mib(RSS_BOUND)})`,
+      notes: `${notes.join('; ')} (bound: ${mib(RSS_BOUND)} over the start)`,
     }
   },
 }

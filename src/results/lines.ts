@@ -30,7 +30,7 @@ export function readLines(
       if (problem !== undefined) return
       bytes += part.length
       if (bytes > maxBytes) {
-        problem = `the line is over ${maxBytes} bytes, the size limit of a document`
+        problem = `the line is over ${maxBytes} bytes: not read`
         pieces = []
         return
       }

@@ -10,6 +10,13 @@ import { mergeRecord, parseRecord } from './record'
 export const OUT_DIR = '/.levrt/out'
 export const RECORDS_FILE = `${OUT_DIR}/records.jsonl`
 
+/**
+ * A longer line is dropped as it streams in (a RecordError), so a tool that never ends its line
+ * cannot fill the host's memory. Up to it, a record over the document limit is read, and the
+ * result kept whole on disk (ResultTooLargeError): nothing a tool could mean to store is lost.
+ */
+export const MAX_LINE_BYTES = 2 * MAX_DOCUMENT_BYTES
+
 export interface Results {
   /** The records merged in order: later fields win. */
   readonly fields: StoredDoc
@@ -46,7 +53,7 @@ export async function readResults(tar: Readable | undefined): Promise<Results> {
       const name = header.name.replace(/^\.?\/?/, '').replace(/^out\//, '')
       const finish = (err?: unknown) => (err ? reject(err) : next())
       if (name === 'records.jsonl') {
-        readLines(stream, MAX_DOCUMENT_BYTES, (line, n) => {
+        readLines(stream, MAX_LINE_BYTES, (line, n) => {
           const record = typeof line === 'string' ? parseRecord(line) : line.problem
           if (typeof record === 'string') problems.push({ line: n, reason: record })
           else {
