@@ -211,8 +211,14 @@ export class StoreError extends LevError {
     cause?: unknown,
     /** True when the store did not answer at all (as opposed to refusing the write). */
     readonly unreachable = false,
+    /** Where a run's result that the store refused is kept whole, when it could be kept. */
+    readonly path?: string,
   ) {
-    super(cause === undefined ? message : `${message}: ${describe(cause)}`, { cause })
+    super(
+      (cause === undefined ? message : `${message}: ${describe(cause)}`) +
+        (path === undefined ? '' : `; the whole result is kept in ${path}`),
+      { cause },
+    )
   }
 }
 

@@ -1,12 +1,21 @@
 import type { Readable } from 'node:stream'
-import { StringDecoder } from 'node:string_decoder'
 import { extract } from 'tar-stream'
 import type { EntryFailure } from '../errors'
-import type { StoredDoc } from '../store'
+import { MAX_DOCUMENT_BYTES, type StoredDoc } from '../store'
+import { markPlainJson } from '../store/plain-json'
+import { readLines } from './lines'
+import { mergeRecord, parseRecord } from './record'
 
 /** Where a run's results are, inside its container. The folder is writable by any user. */
 export const OUT_DIR = '/.levrt/out'
 export const RECORDS_FILE = `${OUT_DIR}/records.jsonl`
+
+/**
+ * A longer line is dropped as it streams in (a RecordError), so a tool that never ends its line
+ * cannot fill the host's memory. Up to it, a record over the document limit is read, and the
+ * result kept whole on disk (ResultTooLargeError): nothing a tool could mean to store is lost.
+ */
+export const MAX_LINE_BYTES = 2 * MAX_DOCUMENT_BYTES
 
 export interface Results {
   /** The records merged in order: later fields win. */
@@ -29,7 +38,8 @@ export interface RecordProblem {
  * stream in, so only the merged result (and one line at a time) is ever held.
  */
 export async function readResults(tar: Readable | undefined): Promise<Results> {
-  const merged: StoredDoc = {}
+  // Records are parsed JSON and nothing else: a store may write them as JSON text as they are.
+  const merged: StoredDoc = markPlainJson({})
   let records = 0
   let cutLine = false
   let failure: EntryFailure | undefined
@@ -43,11 +53,11 @@ export async function readResults(tar: Readable | undefined): Promise<Results> {
       const name = header.name.replace(/^\.?\/?/, '').replace(/^out\//, '')
       const finish = (err?: unknown) => (err ? reject(err) : next())
       if (name === 'records.jsonl') {
-        readLines(stream, (line, n) => {
-          const record = parseRecord(line)
+        readLines(stream, MAX_LINE_BYTES, (line, n) => {
+          const record = typeof line === 'string' ? parseRecord(line) : line.problem
           if (typeof record === 'string') problems.push({ line: n, reason: record })
           else {
-            Object.assign(merged, record)
+            mergeRecord(merged, record)
             records++
           }
         }).then((cut) => {
@@ -73,61 +83,11 @@ export async function readResults(tar: Readable | undefined): Promise<Results> {
   return { fields: merged, records, cutLine, problems, failure }
 }
 
-/** The record, or why the line is not one. */
-function parseRecord(line: string): StoredDoc | string {
-  let value: unknown
-  try {
-    value = JSON.parse(line)
-  } catch (err) {
-    return `not JSON (${(err as Error).message})`
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value))
-    return 'a record is a JSON object of fields'
-  for (const key of Object.keys(value)) {
-    if (key === '_id' || key === '_lev') return `the field name ${key} is reserved`
-    if (key === '' || key.startsWith('$') || key.includes('.'))
-      return `the field name ${JSON.stringify(key)} cannot be stored (no leading $, no dots)`
-  }
-  return value as StoredDoc
-}
-
 function readSmall(stream: Readable): Promise<string> {
   const chunks: Buffer[] = []
   stream.on('data', (chunk: Buffer) => chunks.push(chunk))
   return new Promise((resolve, reject) => {
     stream.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
-    stream.once('error', reject)
-  })
-}
-
-/**
- * Calls `onLine` for each complete (newline-terminated) line; resolves true if the stream ended
- * in the middle of a line. Chunks are decoded as they arrive and joined once per line, so a
- * long record is held as text once (not also as bytes) before it is parsed.
- */
-function readLines(stream: Readable, onLine: (line: string, n: number) => void): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    // A newline byte never occurs inside a UTF-8 sequence: splitting bytes at it is safe.
-    const decoder = new StringDecoder('utf8')
-    let pieces: string[] = []
-    let n = 0
-    stream.on('data', (chunk: Buffer) => {
-      try {
-        let start = 0
-        for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
-          pieces.push(decoder.end(chunk.subarray(start, nl)))
-          const line = pieces.join('')
-          pieces = []
-          start = nl + 1
-          n++
-          if (line.trim() !== '') onLine(line, n)
-        }
-        if (start < chunk.length) pieces.push(decoder.write(chunk.subarray(start)))
-      } catch (err) {
-        stream.destroy(err as Error)
-      }
-    })
-    stream.once('end', () => resolve(pieces.some((p) => p.length > 0) || decoder.end().length > 0))
     stream.once('error', reject)
   })
 }

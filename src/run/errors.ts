@@ -13,12 +13,20 @@ import { describe, LevError, type EntryFailure } from '../errors'
  */
 export class RecordError extends LevError {
   readonly code = 'LEV_BAD_RECORD'
+  /** The first line that is not a record. */
+  readonly line: number
   constructor(
-    readonly line: number,
-    reason: string,
+    /** Every line that is not a record, in file order, with why. */
+    readonly problems: readonly { readonly line: number; readonly reason: string }[],
     readonly document: Document,
   ) {
-    super(`line ${line} of the run's records file is not a record: ${reason} (the other records are stored)`)
+    const [first, ...more] = problems
+    const others = more.length === 0 ? '' : `; and lines ${more.map((p) => p.line).join(', ')}`
+    super(
+      `line ${first.line} of the run's records file is not a record: ${first.reason}${others} ` +
+        '(the other records are stored)',
+    )
+    this.line = first.line
   }
 }
 

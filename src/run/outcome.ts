@@ -33,8 +33,7 @@ export function failureOf(e: Ending, doc: Document, runId: string): Error | unde
   if (e.stopped?.kind === 'timeout') return e.stopped.error.withDocument(doc)
   if (r.cutLine)
     process.emitWarning(`levrt: the last record of run ${runId} was cut off (no newline) and not stored`)
-  const problem = r.problems[0]
-  if (problem) return new RecordError(problem.line, problem.reason, doc)
+  if (r.problems.length > 0) return new RecordError(r.problems, doc)
   if (r.failure) return new EntryError(r.failure, doc)
   if (e.stopped?.kind === 'abort') return new AbortedError(e.stopped.reason, doc)
   return undefined

@@ -129,10 +129,12 @@ export class MongoStore implements Store {
     clearTimeout(this.idle)
     this.leases++
     // 10 s to find a server unless the URL says otherwise (the driver's 30 s is long for a script).
-    this.client ??= new MongoClient(
-      this.url,
-      /serverSelectionTimeoutMS=/i.test(this.url) ? {} : { serverSelectionTimeoutMS: 10_000 },
-    )
+    this.client ??= new MongoClient(this.url, {
+      ...(/serverSelectionTimeoutMS=/i.test(this.url) ? {} : { serverSelectionTimeoutMS: 10_000 }),
+      // The driver's default `{}` makes bson look fields up by name in it, so an array under a
+      // name of Object.prototype (`toString`, `constructor`) came back as raw BSON bytes.
+      fieldsAsRaw: Object.create(null) as Record<string, boolean>,
+    })
     return this.client
   }
 

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { EJSON } from 'bson'
 import { describe, expect, it, vi } from 'vitest'
@@ -49,6 +49,23 @@ describe('results when the store fails', () => {
     const id = basename((err as StoreUnavailableError).path, '.ejson')
     const coll = store.collection('unit/spool@1.0')
     await vi.waitFor(async () => expect(await coll.findOne({ _id: id })).toMatchObject({ kept: true }))
+  })
+
+  it('a result the store refuses is kept whole, and the StoreError says where', async () => {
+    const { home } = lab()
+    const store = failing(home, () => new StoreError('refused: nested arrays are not supported'))
+    const ctx = contextOf({
+      engine: new MemoryEngine(() => ({ records: '{"kept":[[1]]}\n' })),
+      home,
+      store,
+      log: quietSink,
+    })
+    const err = await rejection(withContext(ctx, () => new Cr('levrt/busybox', 'unit/refused@1.0')))
+    expect(err).toBeInstanceOf(StoreError)
+    const path = (err as StoreError).path!
+    expect(path).toContain(join(home, 'refused'))
+    expect((err as Error).message).toContain(path)
+    expect(EJSON.parse(readFileSync(path, 'utf8'))).toMatchObject({ fields: { kept: [[1]] } })
   })
 
   it('a spool that cannot be flushed is reported, not dropped without a word', async () => {

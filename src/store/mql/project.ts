@@ -2,6 +2,7 @@ import { QueryError } from '../query-error'
 import type { StoredDoc } from '../store'
 import { isPlainObject } from './order'
 import { describe } from './regex'
+import { setField } from '../own-field'
 
 /**
  * MongoDB's find projections: inclusion (`{ a: 1, 'b.c': 1 }`, `_id` kept unless `_id: 0`) or
@@ -86,11 +87,11 @@ function include(obj: Record<string, unknown>, node: Node): Record<string, unkno
   for (const [key, v] of Object.entries(obj)) {
     const child = node.children.get(key)
     if (!child || v === undefined) continue
-    if (child.leaf === 'include') out[key] = v
-    else if (isSlice(child.leaf)) out[key] = sliced(v, child.leaf)
+    if (child.leaf === 'include') setField(out, key, v)
+    else if (isSlice(child.leaf)) setField(out, key, sliced(v, child.leaf))
     else {
       const kept = includeValue(v, child)
-      if (kept !== undefined) out[key] = kept
+      if (kept !== undefined) setField(out, key, kept)
     }
   }
   return out
@@ -107,11 +108,11 @@ function exclude(obj: Record<string, unknown>, node: Node): Record<string, unkno
   const out: Record<string, unknown> = {}
   for (const [key, v] of Object.entries(obj)) {
     const child = node.children.get(key)
-    if (!child) out[key] = v
+    if (!child) setField(out, key, v)
     else if (child.leaf === 'exclude') continue
-    else if (isSlice(child.leaf)) out[key] = sliced(v, child.leaf)
-    else if (child.leaf !== 'include') out[key] = excludeValue(v, child)
-    else out[key] = v
+    else if (isSlice(child.leaf)) setField(out, key, sliced(v, child.leaf))
+    else if (child.leaf !== 'include') setField(out, key, excludeValue(v, child))
+    else setField(out, key, v)
   }
   return out
 }
