@@ -68,7 +68,7 @@ describe('envd on a three-node swarm: nodes come and go', () => {
     await call(ctx.svc.url, 'GET', `/env/delete/${id}`)
   }, 150_000)
 
-  it('an environment no node will take (all drained) becomes an ERROR with the reason', async () => {
+  it('no node will take it (all drained): a new environment and a moved one become ERROR with the reason', async () => {
     const manager = ctx.nodes[0].docker
     const all = await listNodes(manager)
     const setAll = (availability: string) =>
@@ -80,18 +80,32 @@ describe('envd on a three-node swarm: nodes come and go', () => {
             .update({ version: info.Version.Index, ...info.Spec, Availability: availability })
         }),
       )
+    const placed = (await create(ctx.svc, { uid: 51 })).body.id
+    expect((await settled(ctx.svc.url, placed)).body.status).toBe(1)
     await setAll('drain')
     try {
+      const t0 = Date.now()
       const { body } = await create(ctx.svc, { uid: 50 })
-      expect((await settled(ctx.svc.url, body.id, 40_000)).body).toMatchObject({ status: 2, node_ip: null })
-      const line = ctx.svc
-        .logs()
-        .split('\n')
-        .find((l) => l.includes(`"env":${body.id},`) && l.includes('reason'))
-      expect(line).toMatch(/service web cannot be placed on any node: .*no suitable node/)
-      expect((await swarmObjects(ctx.nodes, ctx.svc.instance, body.id)).services).toBe(0)
+      const reasonOf = (id: number) =>
+        ctx.svc
+          .logs()
+          .split('\n')
+          .find((l) => l.includes(`"env":${id},`) && l.includes('reason'))
+      for (const id of [body.id, placed]) {
+        const failed = async () => (await call(ctx.svc.url, 'GET', `/env/get/${id}`)).body.status === 2
+        expect(await eventually(failed, 40_000, 250)).toBe(true)
+        expect((await call(ctx.svc.url, 'GET', `/env/get/${id}`)).body).toMatchObject({ node_ip: null })
+        expect(reasonOf(id)).toMatch(/service web cannot be placed on any node: .*no suitable node/)
+        expect(
+          await eventually(
+            async () => (await swarmObjects(ctx.nodes, ctx.svc.instance, id)).services === 0,
+            10_000,
+          ),
+        ).toBe(true)
+      }
+      console.log(`all drained: both environments ERROR within ${Date.now() - t0} ms`)
     } finally {
       await setAll('active')
     }
-  }, 60_000)
+  }, 90_000)
 })

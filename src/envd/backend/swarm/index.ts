@@ -1,5 +1,6 @@
 import type Dockerode from 'dockerode'
 import { statusOf } from '../../../docker/status'
+import { hasFlagPlace } from '../../compose/plan'
 import type { SubnetPool } from '../../../docker/subnets'
 import type { Hardening } from '../../options'
 import {
@@ -10,13 +11,14 @@ import {
   type SweepResult,
 } from '../backend'
 import { FlagFiles } from '../docker/flags'
+import type { NodeGuard } from './guard'
 import { ENVD_LABEL, labelFilter } from '../docker/labels'
 import { PortAllocator } from '../docker/ports'
 import { swarmLabels, swarmNames } from './names'
 import { UidOverlays } from './overlays'
 import { serviceSpec, sharedVolumes, type SwarmEnvContext } from './spec'
 import { currentTask, isRunning, tasksOf } from './tasks'
-import { PlacementFollower, type Moved } from './follow'
+import { PlacementFollower, type Report } from './follow'
 import { Snapshots } from './snapshots'
 import { watchDeploy } from './watch'
 
@@ -53,6 +55,8 @@ export class SwarmBackend implements EnvBackend {
   constructor(
     private readonly docker: Dockerode,
     private readonly config: SwarmBackendConfig,
+    /** Node isolation's guard service (none: `--no-node-isolation`). */
+    private readonly guard?: NodeGuard,
   ) {
     this.ports = new PortAllocator(config.ports.first, config.ports.last)
     this.overlays = new UidOverlays(docker, config.instance, config.pool, config.blockEgress)
@@ -96,17 +100,20 @@ export class SwarmBackend implements EnvBackend {
     this.deployments.set(id, { uid, challenge })
     this.deploying.add(id)
     try {
+      // Before any challenge runs: no node without the guard's rules takes one.
+      await this.guard?.ensure()
       const network = await this.overlays.acquire(uid, id)
-      const secret = await this.flagSecret(request)
+      // Kept on disk when the file has a place for it, so that a deploy a restart cut short resumes with it.
+      const flag = hasFlagPlace(plan) ? await this.flags.prepare(uid, challenge, request.flag) : null
+      const secret = await this.flagSecret(request, flag)
       const port = this.ports.reserve(id)
-      const ctx: SwarmEnvContext = { ...this.config, id, uid, challenge, plan, network, secret, port }
+      const ctx: SwarmEnvContext = { ...this.config, id, uid, challenge, plan, network, secret, flag, port }
       const services = []
       for (const [index, s] of plan.services.entries()) {
         signal.throwIfAborted()
         const created = await this.docker.createService(serviceSpec(ctx, index))
         services.push({ id: created.id, name: s.name, exposed: s.name === plan.exposed.service })
       }
-      const flag = request.flag
       const where = await watchDeploy(services, {
         snapshots: this.snapshots,
         port,
@@ -162,11 +169,21 @@ export class SwarmBackend implements EnvBackend {
     const inUse = new Set([...this.deployments.values()].map((d) => `${d.uid}-${d.challenge}`))
     for (const f of await this.flags.list())
       if (!inUse.has(`${f.uid}-${f.challenge}`)) await this.flags.remove(f.uid, f.challenge)
+    await this.retireGuard()
     return { removed }
   }
 
-  follow(moved: Moved): () => void {
-    return this.follower.start(moved)
+  async close(): Promise<void> {
+    await this.retireGuard()
+  }
+
+  /** The guard goes once nothing of this instance runs (nothing left for it to guard). */
+  private async retireGuard(): Promise<void> {
+    await this.guard?.retire(() => this.deployments.size === 0 && this.deploying.size === 0)
+  }
+
+  follow(report: Report): () => void {
+    return this.follower.start(report)
   }
 
   async ping(): Promise<boolean> {
@@ -177,11 +194,11 @@ export class SwarmBackend implements EnvBackend {
   }
 
   /** The environment's flag as a swarm secret, if a service mounts a flag volume and there is a flag. */
-  private async flagSecret(request: DeployRequest): Promise<SwarmEnvContext['secret']> {
-    const { id, uid, challenge, plan } = request
-    if (!plan.services.some((s) => s.mounts.some((m) => m.kind === 'flag'))) return undefined
-    const flag = await this.flags.prepare(uid, challenge, request.flag)
-    if (flag === null) return undefined
+  private async flagSecret(
+    { id, uid, challenge, plan }: DeployRequest,
+    flag: string | null,
+  ): Promise<SwarmEnvContext['secret']> {
+    if (flag === null || !plan.services.some((s) => s.mounts.some((m) => m.kind === 'flag'))) return undefined
     const name = swarmNames.secret(this.config.instance, id)
     const labels = swarmLabels(this.config.instance, 'envd:secret', { id, uid, challenge })
     const created = (await this.docker.createSecret({

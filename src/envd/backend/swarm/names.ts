@@ -2,7 +2,7 @@ import { LABEL, LABEL_SCHEMA } from '../../../docker/labels'
 import { ENVD_LABEL, envLabels } from '../docker/labels'
 
 /** What each swarm object of the service is, in its `io.levrt.role` label. */
-export type SwarmRole = `envd:service:${string}` | 'envd:secret' | 'envd:network'
+export type SwarmRole = `envd:service:${string}` | 'envd:secret' | 'envd:network' | 'envd:guard'
 
 /** The compose service a swarm service runs (also in its role label). */
 export const SERVICE_LABEL = 'io.levrt.envd.service'

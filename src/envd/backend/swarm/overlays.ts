@@ -1,13 +1,16 @@
 import type Dockerode from 'dockerode'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, statusOf } from '../../../docker/status'
 import { freeSubnets, type SubnetPool } from '../../../docker/subnets'
 import { NetworkError } from '../../../errors'
-import { KeyedMutex } from '../../lock'
+import { KeyedMutex, Mutex } from '../../lock'
 import { ENVD_LABEL, labelFilter } from '../docker/labels'
 import { swarmLabels, swarmNames } from './names'
 
 /** How many taken subnets to step over before giving up. */
 const MAX_CONFLICTS = 32
+/** How long a new overlay may stay unallocated before it is taken as refused (its subnet taken). */
+const ALLOCATION_MS = 5000
 
 /**
  * One attachable overlay per uid, across every node, on a subnet of our own pool: all of that
@@ -17,6 +20,7 @@ const MAX_CONFLICTS = 32
 export class UidOverlays {
   private readonly users = new Map<number, Set<number>>()
   private readonly locks = new KeyedMutex<number>()
+  private readonly subnetChoice = new Mutex()
 
   constructor(
     private readonly docker: Dockerode,
@@ -64,7 +68,26 @@ export class UidOverlays {
     )
   }
 
-  private async create(name: string, uid: number): Promise<void> {
+  /**
+   * The manager takes any subnet at create time and allocates it later: a second overlay on a
+   * subnet already taken is accepted, never allocated, and its tasks stay `new` for ever. So the
+   * choice and the create are serialized across uids (no two of ours pick the same free subnet),
+   * and a network left unallocated (someone else's took the subnet meanwhile) is replaced.
+   */
+  private create(name: string, uid: number): Promise<void> {
+    return this.subnetChoice.run(async () => {
+      let conflicts = 0
+      for (;;) {
+        const subnet = await this.createOn(name, uid)
+        if (subnet === undefined || (await this.allocated(name, subnet))) return
+        await this.remove(name)
+        if (++conflicts > MAX_CONFLICTS) throw new NetworkError(name, `the swarm did not allocate ${subnet}`)
+      }
+    })
+  }
+
+  /** Creates the overlay on a free subnet; answers it (undefined: an earlier instance of us made it). */
+  private async createOn(name: string, uid: number): Promise<string | undefined> {
     const networks = await this.docker.listNetworks()
     const used = networks.flatMap((n) => (n.IPAM?.Config ?? []).flatMap((c) => (c.Subnet ? [c.Subnet] : [])))
     let conflicts = 0
@@ -79,9 +102,9 @@ export class UidOverlays {
           Labels: { ...swarmLabels(this.instance, 'envd:network'), [ENVD_LABEL.uid]: String(uid) },
           IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] },
         })
-        return
+        return subnet
       } catch (err) {
-        if (await this.exists(name)) return // made meanwhile by an earlier instance of us
+        if (await this.exists(name)) return undefined
         if (!/overlap|in use/i.test(describe(err)) || ++conflicts > MAX_CONFLICTS) throw err
       }
     }
@@ -89,6 +112,17 @@ export class UidOverlays {
       name,
       `no free /${this.pool.prefix} subnet left in ${this.pool.range} (--subnet-pool)`,
     )
+  }
+
+  /** Whether the manager allocated the overlay its subnet (it does so within milliseconds, or never). */
+  private async allocated(name: string, subnet: string): Promise<boolean> {
+    const deadline = Date.now() + ALLOCATION_MS
+    for (;;) {
+      const info = (await this.docker.getNetwork(name).inspect()) as Dockerode.NetworkInspectInfo
+      if (info.IPAM?.Config?.some((c) => c.Subnet === subnet)) return true
+      if (Date.now() >= deadline) return false
+      await sleep(100)
+    }
   }
 
   private usersOf(uid: number): Set<number> {

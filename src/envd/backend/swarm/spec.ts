@@ -1,5 +1,6 @@
 import type Dockerode from 'dockerode'
 import type { ComposePlan, PlanService, RestartPolicy } from '../../compose/plan'
+import { render } from '../../compose/interpolate'
 import type { Hardening } from '../../options'
 import { hardened } from '../docker/containers'
 import { SERVICE_LABEL, swarmLabels, swarmNames } from './names'
@@ -14,6 +15,8 @@ export interface SwarmEnvContext {
   readonly network: string
   /** The flag's secret (id and name); none: flag volumes are mounted empty. */
   readonly secret?: { readonly id: string; readonly name: string }
+  /** The flag for FLAG variables (null: none, they get the file's fallback). */
+  readonly flag: string | null
   readonly hardening: Hardening
   readonly port: number
 }
@@ -55,7 +58,11 @@ export function serviceSpec(ctx: SwarmEnvContext, index: number): Dockerode.Crea
         Labels: { ...service.labels, ...labels },
         Command: service.entrypoint ? [...service.entrypoint] : undefined,
         Args: service.command ? [...service.command] : undefined,
-        Env: [...service.environment],
+        // The flag filled in at the last moment, as on one engine: in the task's environment only.
+        Env: [
+          ...service.environment,
+          ...service.flagEnvironment.map((v) => `${v.name}=${render(v.value, ctx.flag)}`),
+        ],
         Dir: service.workingDir,
         User: service.user,
         Hostname: service.hostname ?? service.name,

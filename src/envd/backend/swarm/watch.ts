@@ -92,13 +92,28 @@ function whyFailing(
     const why = t.Status.Err ?? t.Status.State
     return `service ${s.name} failed ${failed.length} times on ${nodeOf(t)}: ${why}`
   }
-  const task = currentTask(tasks)
-  if (task?.Status.State === 'pending' && !task.NodeID) {
-    const since = pendingSince.get(task.ID) ?? Date.now()
-    pendingSince.set(task.ID, since)
-    if (Date.now() - since > UNPLACEABLE_MS) {
-      return `service ${s.name} cannot be placed on any node: ${task.Status.Err ?? 'no suitable node'}`
-    }
-  }
-  return undefined
+  return unplaced(s.name, currentTask(tasks), pendingSince)
+}
+
+/** States of a task the swarm has not given a node yet (`new` and `allocated`: its network is not allocated). */
+const UNPLACED = new Set(['new', 'allocated', 'pending'])
+
+/**
+ * Why a service's task is hopeless: it has had no node for UNPLACEABLE_MS (every node drained,
+ * down or too small, or a network the swarm never allocated). `since` remembers, per task, when
+ * it was first seen so.
+ */
+export function unplaced(
+  service: string,
+  task: SwarmTask | undefined,
+  since: Map<string, number>,
+): string | undefined {
+  if (!task || task.NodeID || !UNPLACED.has(task.Status.State)) return undefined
+  const first = since.get(task.ID) ?? Date.now()
+  since.set(task.ID, first)
+  if (Date.now() - first <= UNPLACEABLE_MS) return undefined
+  const why =
+    task.Status.Err ??
+    (task.Status.State === 'pending' ? 'no suitable node' : `the swarm left it ${task.Status.State}`)
+  return `service ${service} cannot be placed on any node: ${why}`
 }
