@@ -2,9 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { connect, createServer, type Server } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { call, settled } from './support'
+import { call, eventually, removeDir, settled, startService } from './support'
 import { swarmSuite } from './swarm-suite'
-import { containerOn, create, labRules, run, type LabNode } from './swarm-support'
+import { containerOn, create, labRules, run, swarmObjects, type LabNode } from './swarm-support'
 
 /**
  * Issue 19 on a swarm, as a player with a shell in a challenge would try it: from a container
@@ -86,4 +86,33 @@ describe('envd on a three-node swarm: a challenge reaches nothing of the nodes',
     expect(labRules(ctx.nodes).length).toBeGreaterThan(0)
     await call(ctx.svc.url, 'GET', `/env/delete/${id}`)
   })
+
+  it('--block-egress: an internal overlay, the port published by a forwarder; no way out', async () => {
+    // No guard here: the overlay alone must leave no way out.
+    const egress = await startService({ backend: 'swarm', blockEgress: true, nodeIsolation: false })
+    try {
+      const { body } = await create(egress, {
+        uid: 70,
+        compose_file: 'swarm/flag.yaml',
+        flag: 'flag{inside}',
+      })
+      const view = (await settled(egress.url, body.id)).body
+      expect(view.status).toBe(1)
+      expect(await (await fetch(`http://${view.node_ip}:${view.node_port}/flag`)).text()).toBe('flag{inside}')
+      const { container } = await containerOn(ctx.nodes, egress.instance, body.id, 'web')
+      expect((await run(container, ['ip', 'route'])).output).not.toMatch(/default/)
+      const labHost = ctx.nodes[0].address.replace(/\.\d+$/, '.1')
+      expect(await banner(labHost)).toContain(MARK)
+      expect(await reach(container, labHost)).not.toContain(MARK)
+      expect((await call(egress.url, 'GET', `/env/delete/${body.id}`)).body).toEqual({ status: 3 })
+      await egress.envd.environments.reap()
+      const none = { services: 0, secrets: 0, networks: 0, containers: 0 }
+      const gone = async () =>
+        JSON.stringify(await swarmObjects(ctx.nodes, egress.instance)) === JSON.stringify(none)
+      expect(await eventually(gone, 30_000)).toBe(true)
+    } finally {
+      await egress.close()
+      removeDir(egress.data)
+    }
+  }, 120_000)
 })

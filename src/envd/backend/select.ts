@@ -38,11 +38,5 @@ export function makeBackend(
     const firewall = isolation?.kind === 'docker' ? isolation.firewall : undefined
     return new DockerBackend(docker, { ...options, local }, log, firewall)
   }
-  if (options.blockEgress) {
-    throw new EnvdOptionsError(
-      '--block-egress',
-      'is not supported by the swarm backend yet (use --backend docker)',
-    )
-  }
   return new SwarmBackend(docker, options, isolation?.kind === 'swarm' ? isolation.guard : undefined)
 }

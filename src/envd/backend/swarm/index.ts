@@ -1,4 +1,5 @@
 import type Dockerode from 'dockerode'
+import { LABEL } from '../../../docker/labels'
 import { statusOf } from '../../../docker/status'
 import { hasFlagPlace } from '../../compose/plan'
 import type { SubnetPool } from '../../../docker/subnets'
@@ -16,7 +17,8 @@ import { ENVD_LABEL, labelFilter } from '../docker/labels'
 import { PortAllocator } from '../docker/ports'
 import { swarmLabels, swarmNames } from './names'
 import { UidOverlays } from './overlays'
-import { serviceSpec, sharedVolumes, type SwarmEnvContext } from './spec'
+import { createServices } from './create'
+import { sharedVolumes, type SwarmEnvContext } from './spec'
 import { currentTask, isRunning, tasksOf } from './tasks'
 import { PlacementFollower, type Report } from './follow'
 import { Snapshots } from './snapshots'
@@ -28,6 +30,8 @@ export interface SwarmBackendConfig {
   readonly ports: { readonly first: number; readonly last: number }
   readonly pool: SubnetPool
   readonly blockEgress: boolean
+  /** The forwarders' image (--proxy-image; on every node, as the guard's). */
+  readonly proxyImage: string
   readonly hardening: Hardening
   readonly readyTimeoutMs: number
 }
@@ -78,6 +82,7 @@ export class SwarmBackend implements EnvBackend {
       if (!Number.isInteger(id) || !Number.isInteger(uid)) continue
       this.deployments.set(id, { uid, challenge: Number(labels[ENVD_LABEL.challenge]) })
       this.overlays.adopt(uid, id)
+      if (labels[LABEL.role] === 'envd:proxy') this.overlays.adopt('edge', id)
       const port = Number(labels[ENVD_LABEL.port])
       if (Number.isInteger(port)) this.ports.adopt(port, id)
     }
@@ -107,13 +112,20 @@ export class SwarmBackend implements EnvBackend {
       const flag = hasFlagPlace(plan) ? await this.flags.prepare(uid, challenge, request.flag) : null
       const secret = await this.flagSecret(request, flag)
       const port = this.ports.reserve(id)
-      const ctx: SwarmEnvContext = { ...this.config, id, uid, challenge, plan, network, secret, flag, port }
-      const services = []
-      for (const [index, s] of plan.services.entries()) {
-        signal.throwIfAborted()
-        const created = await this.docker.createService(serviceSpec(ctx, index))
-        services.push({ id: created.id, name: s.name, exposed: s.name === plan.exposed.service })
+      const edge = this.config.blockEgress ? await this.overlays.acquire('edge', id) : undefined
+      const ctx: SwarmEnvContext = {
+        ...this.config,
+        id,
+        uid,
+        challenge,
+        plan,
+        network,
+        secret,
+        flag,
+        port,
+        edge,
       }
+      const services = await createServices(this.docker, ctx, this.config.proxyImage, signal)
       const where = await watchDeploy(services, {
         snapshots: this.snapshots,
         port,
@@ -154,6 +166,7 @@ export class SwarmBackend implements EnvBackend {
       this.deployments.get(id) ?? (labels ? { uid: Number(labels[ENVD_LABEL.uid]) } : undefined)
     this.deployments.delete(id)
     if (deployment) await this.overlays.release(deployment.uid, id)
+    if (this.config.blockEgress) await this.overlays.release('edge', id)
   }
 
   async sweep(keep: (id: number) => boolean): Promise<SweepResult> {

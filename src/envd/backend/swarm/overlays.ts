@@ -12,14 +12,19 @@ const MAX_CONFLICTS = 32
 /** How long a new overlay may stay unallocated before it is taken as refused (its subnet taken). */
 const ALLOCATION_MS = 5000
 
+/** A uid's overlay, or the `edge` overlay the forwarders of egress-blocked environments publish from. */
+export type OverlayKey = number | 'edge'
+
 /**
  * One attachable overlay per uid, across every node, on a subnet of our own pool: all of that
- * uid's environments and only theirs (VXLAN keeps two uids apart on every node). A network
- * lives while an environment uses it; one key's create and removal are serialized.
+ * uid's environments and only theirs (VXLAN keeps two uids apart on every node). With
+ * `internal` (--block-egress), uid overlays have no way out, and the `edge` overlay (not
+ * internal) carries the forwarders. A network lives while an environment uses it; one key's
+ * create and removal are serialized.
  */
 export class UidOverlays {
-  private readonly users = new Map<number, Set<number>>()
-  private readonly locks = new KeyedMutex<number>()
+  private readonly users = new Map<OverlayKey, Set<number>>()
+  private readonly locks = new KeyedMutex<OverlayKey>()
   private readonly subnetChoice = new Mutex()
 
   constructor(
@@ -29,27 +34,31 @@ export class UidOverlays {
     private readonly internal: boolean,
   ) {}
 
-  adopt(uid: number, id: number): void {
-    this.usersOf(uid).add(id)
+  name(key: OverlayKey): string {
+    return key === 'edge' ? swarmNames.edge(this.instance) : swarmNames.network(this.instance, key)
   }
 
-  acquire(uid: number, id: number): Promise<string> {
-    return this.locks.run(uid, async () => {
-      this.usersOf(uid).add(id)
-      const name = swarmNames.network(this.instance, uid)
+  adopt(key: OverlayKey, id: number): void {
+    this.usersOf(key).add(id)
+  }
+
+  acquire(key: OverlayKey, id: number): Promise<string> {
+    return this.locks.run(key, async () => {
+      this.usersOf(key).add(id)
+      const name = this.name(key)
       if (await this.exists(name)) return name
-      await this.create(name, uid)
+      await this.create(name, key)
       return name
     })
   }
 
-  release(uid: number, id: number): Promise<void> {
-    return this.locks.run(uid, async () => {
-      const users = this.users.get(uid)
+  release(key: OverlayKey, id: number): Promise<void> {
+    return this.locks.run(key, async () => {
+      const users = this.users.get(key)
       users?.delete(id)
       if (users?.size) return
-      this.users.delete(uid)
-      await this.remove(swarmNames.network(this.instance, uid))
+      this.users.delete(key)
+      await this.remove(this.name(key))
     })
   }
 
@@ -60,9 +69,10 @@ export class UidOverlays {
     })
     await Promise.all(
       found.map((n) => {
-        const uid = Number(n.Labels?.[ENVD_LABEL.uid])
-        return this.locks.run(uid, async () => {
-          if (!this.users.get(uid)?.size) await this.remove(n.Name)
+        const uid = n.Labels?.[ENVD_LABEL.uid]
+        const key: OverlayKey = uid === undefined ? 'edge' : Number(uid)
+        return this.locks.run(key, async () => {
+          if (!this.users.get(key)?.size) await this.remove(n.Name)
         })
       }),
     )
@@ -74,11 +84,11 @@ export class UidOverlays {
    * choice and the create are serialized across uids (no two of ours pick the same free subnet),
    * and a network left unallocated (someone else's took the subnet meanwhile) is replaced.
    */
-  private create(name: string, uid: number): Promise<void> {
+  private create(name: string, key: OverlayKey): Promise<void> {
     return this.subnetChoice.run(async () => {
       let conflicts = 0
       for (;;) {
-        const subnet = await this.createOn(name, uid)
+        const subnet = await this.createOn(name, key)
         if (subnet === undefined || (await this.allocated(name, subnet))) return
         await this.remove(name)
         if (++conflicts > MAX_CONFLICTS) throw new NetworkError(name, `the swarm did not allocate ${subnet}`)
@@ -87,7 +97,7 @@ export class UidOverlays {
   }
 
   /** Creates the overlay on a free subnet; answers it (undefined: an earlier instance of us made it). */
-  private async createOn(name: string, uid: number): Promise<string | undefined> {
+  private async createOn(name: string, key: OverlayKey): Promise<string | undefined> {
     const networks = await this.docker.listNetworks()
     const used = networks.flatMap((n) => (n.IPAM?.Config ?? []).flatMap((c) => (c.Subnet ? [c.Subnet] : [])))
     let conflicts = 0
@@ -98,8 +108,11 @@ export class UidOverlays {
           Driver: 'overlay',
           Attachable: true,
           CheckDuplicate: true,
-          Internal: this.internal,
-          Labels: { ...swarmLabels(this.instance, 'envd:network'), [ENVD_LABEL.uid]: String(uid) },
+          Internal: this.internal && key !== 'edge',
+          Labels:
+            key === 'edge'
+              ? swarmLabels(this.instance, 'envd:edge')
+              : { ...swarmLabels(this.instance, 'envd:network'), [ENVD_LABEL.uid]: String(key) },
           IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] },
         })
         return subnet
@@ -125,9 +138,9 @@ export class UidOverlays {
     }
   }
 
-  private usersOf(uid: number): Set<number> {
-    let set = this.users.get(uid)
-    if (!set) this.users.set(uid, (set = new Set()))
+  private usersOf(key: OverlayKey): Set<number> {
+    let set = this.users.get(key)
+    if (!set) this.users.set(key, (set = new Set()))
     return set
   }
 

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DeployError, type Placement } from '../backend'
-import { tcpAccepts } from '../docker/probe'
+import { relayHolds, tcpAccepts } from '../docker/probe'
 import type { SwarmNode } from './nodes'
 import type { Snapshots } from './snapshots'
 import { currentTask, failures, isRunning, missingImage, type SwarmTask } from './tasks'
@@ -15,6 +15,8 @@ export interface WatchedService {
   /** The compose service's name, for reasons. */
   readonly name: string
   readonly exposed: boolean
+  /** A forwarder: it accepts at once, so readiness is a connection it keeps (the target answered). */
+  readonly relay?: boolean
 }
 
 export interface WatchOptions {
@@ -54,7 +56,10 @@ export async function watchDeploy(services: readonly WatchedService[], o: WatchO
     if (
       where &&
       running &&
-      (o.protocol === 'udp' || (await tcpAccepts(where.nodeIp, where.nodePort, 1000)))
+      (o.protocol === 'udp' ||
+        (exposed.relay
+          ? await relayHolds(where.nodeIp, where.nodePort)
+          : await tcpAccepts(where.nodeIp, where.nodePort, 1000)))
     ) {
       return where
     }
