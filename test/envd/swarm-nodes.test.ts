@@ -68,7 +68,7 @@ describe('envd on a three-node swarm: nodes come and go', () => {
     await call(ctx.svc.url, 'GET', `/env/delete/${id}`)
   }, 150_000)
 
-  it('no node will take it (all drained): a new environment and a moved one become ERROR with the reason', async () => {
+  it('no node will take it (all drained): new and moved environments become ERROR with the reason', async () => {
     const manager = ctx.nodes[0].docker
     const all = await listNodes(manager)
     const setAll = (availability: string) =>
@@ -80,8 +80,10 @@ describe('envd on a three-node swarm: nodes come and go', () => {
             .update({ version: info.Version.Index, ...info.Spec, Availability: availability })
         }),
       )
-    const placed = (await create(ctx.svc, { uid: 51 })).body.id
-    expect((await settled(ctx.svc.url, placed)).body.status).toBe(1)
+    // Placed before the drain: one the swarm replaces (restart: always), one it does not (no restart).
+    const always = (await create(ctx.svc, { uid: 51, compose_file: 'swarm/flag.yaml', flag: 'f' })).body.id
+    const once = (await create(ctx.svc, { uid: 52 })).body.id
+    for (const id of [always, once]) expect((await settled(ctx.svc.url, id)).body.status).toBe(1)
     await setAll('drain')
     try {
       const t0 = Date.now()
@@ -91,19 +93,25 @@ describe('envd on a three-node swarm: nodes come and go', () => {
           .logs()
           .split('\n')
           .find((l) => l.includes(`"env":${id},`) && l.includes('reason'))
-      for (const id of [body.id, placed]) {
-        const failed = async () => (await call(ctx.svc.url, 'GET', `/env/get/${id}`)).body.status === 2
-        expect(await eventually(failed, 40_000, 250)).toBe(true)
-        expect((await call(ctx.svc.url, 'GET', `/env/get/${id}`)).body).toMatchObject({ node_ip: null })
-        expect(reasonOf(id)).toMatch(/service web cannot be placed on any node: .*no suitable node/)
-        expect(
-          await eventually(
-            async () => (await swarmObjects(ctx.nodes, ctx.svc.instance, id)).services === 0,
-            10_000,
-          ),
-        ).toBe(true)
+      const unplaceable = /service web cannot be placed on any node: .*no suitable node/
+      const expected: [number, RegExp][] = [
+        [body.id, unplaceable],
+        [always, unplaceable],
+        [once, /service web has no task left to run: the last one is shutdown, and its restart policy/],
+      ]
+      const failed = async () =>
+        (
+          await Promise.all(
+            expected.map(async ([id]) => (await call(ctx.svc.url, 'GET', `/env/get/${id}`)).body),
+          )
+        ).every((v) => v.status === 2 && v.node_ip === null)
+      expect(await eventually(failed, 40_000, 250)).toBe(true)
+      for (const [id, reason] of expected) {
+        expect(reasonOf(id)).toMatch(reason)
+        const gone = async () => (await swarmObjects(ctx.nodes, ctx.svc.instance, id)).services === 0
+        expect(await eventually(gone, 10_000)).toBe(true)
       }
-      console.log(`all drained: both environments ERROR within ${Date.now() - t0} ms`)
+      console.log(`all drained: the three environments ERROR within ${Date.now() - t0} ms`)
     } finally {
       await setAll('active')
     }

@@ -76,7 +76,11 @@ export class PlacementFollower {
       const id = Number(labels[ENVD_LABEL.env])
       const port = Number(labels[ENVD_LABEL.port])
       const task = currentTask(tasks.get(s.ID) ?? [])
-      const hopeless = unplaced(labels[SERVICE_LABEL] ?? s.Spec?.Name ?? s.ID, task, this.unplacedSince)
+      const hopeless = unplaced(
+        labels[SERVICE_LABEL] ?? s.Spec?.Name ?? s.ID,
+        tasks.get(s.ID) ?? [],
+        this.unplacedSince,
+      )
       if (hopeless && !this.skip(id)) {
         this.failed.add(id)
         report(id, { kind: 'failed', reason: hopeless })

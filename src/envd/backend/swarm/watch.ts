@@ -97,26 +97,38 @@ function whyFailing(
     const why = t.Status.Err ?? t.Status.State
     return `service ${s.name} failed ${failed.length} times on ${nodeOf(t)}: ${why}`
   }
-  return unplaced(s.name, currentTask(tasks), pendingSince)
+  return unplaced(s.name, tasks, pendingSince)
 }
 
 /** States of a task the swarm has not given a node yet (`new` and `allocated`: its network is not allocated). */
 const UNPLACED = new Set(['new', 'allocated', 'pending'])
 
 /**
- * Why a service's task is hopeless: it has had no node for UNPLACEABLE_MS (every node drained,
- * down or too small, or a network the swarm never allocated). `since` remembers, per task, when
- * it was first seen so.
+ * Why a service is hopeless: its task has had no node for UNPLACEABLE_MS (every node drained,
+ * down or too small, or a network the swarm never allocated), or it has had no task to run for as
+ * long (the last one ended, on a node drained or lost, and the restart policy does not replace
+ * it). `since` remembers, per task, when it was first seen so.
  */
 export function unplaced(
   service: string,
-  task: SwarmTask | undefined,
+  tasks: readonly SwarmTask[],
   since: Map<string, number>,
 ): string | undefined {
-  if (!task || task.NodeID || !UNPLACED.has(task.Status.State)) return undefined
-  const first = since.get(task.ID) ?? Date.now()
-  since.set(task.ID, first)
+  const task = currentTask(tasks)
+  const last = tasks[0]
+  const stuck = task ? !task.NodeID && UNPLACED.has(task.Status.State) : last !== undefined
+  const key = task ?? last
+  if (!stuck || !key) return undefined
+  const first = since.get(key.ID) ?? Date.now()
+  since.set(key.ID, first)
   if (Date.now() - first <= UNPLACEABLE_MS) return undefined
+  if (!task) {
+    const why = last.Status.Err ?? ''
+    return (
+      `service ${service} has no task left to run: the last one is ${last.Status.State}` +
+      `${why ? ` (${why})` : ''}, and its restart policy does not replace it`
+    )
+  }
   const why =
     task.Status.Err ??
     (task.Status.State === 'pending' ? 'no suitable node' : `the swarm left it ${task.Status.State}`)
