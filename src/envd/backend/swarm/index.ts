@@ -1,6 +1,5 @@
 import type Dockerode from 'dockerode'
 import { LABEL } from '../../../docker/labels'
-import { statusOf } from '../../../docker/status'
 import { hasFlagPlace } from '../../compose/plan'
 import type { SubnetPool } from '../../../docker/subnets'
 import type { Hardening } from '../../options'
@@ -11,6 +10,7 @@ import {
   type Placement,
   type SweepResult,
 } from '../backend'
+import { ignoreGone, pingEngine } from '../common'
 import { FlagFiles } from '../docker/flags'
 import type { NodeGuard } from './guard'
 import { ENVD_LABEL, labelFilter } from '../docker/labels'
@@ -179,9 +179,7 @@ export class SwarmBackend implements EnvBackend {
     const removed = [...ids].filter((id) => Number.isInteger(id) && !keep(id))
     for (const id of removed) await this.destroy(id)
     await this.overlays.sweep()
-    const inUse = new Set([...this.deployments.values()].map((d) => `${d.uid}-${d.challenge}`))
-    for (const f of await this.flags.list())
-      if (!inUse.has(`${f.uid}-${f.challenge}`)) await this.flags.remove(f.uid, f.challenge)
+    await this.flags.keepOnly(this.deployments.values())
     await this.retireGuard()
     return { removed }
   }
@@ -199,11 +197,8 @@ export class SwarmBackend implements EnvBackend {
     return this.follower.start(report)
   }
 
-  async ping(): Promise<boolean> {
-    return this.docker.ping().then(
-      () => true,
-      () => false,
-    )
+  ping(): Promise<boolean> {
+    return pingEngine(this.docker)
   }
 
   /** The environment's flag as a swarm secret, if a service mounts a flag volume and there is a flag. */
@@ -234,9 +229,4 @@ export class SwarmBackend implements EnvBackend {
   private listServices(id?: number): Promise<Dockerode.Service[]> {
     return this.docker.listServices({ filters: this.filter(id) })
   }
-}
-
-/** Removal of something already gone (404) is done. */
-function ignoreGone(err: unknown): void {
-  if (statusOf(err) !== 404) throw err
 }

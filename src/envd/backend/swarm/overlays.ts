@@ -3,14 +3,14 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, statusOf } from '../../../docker/status'
 import { freeSubnets, type SubnetPool } from '../../../docker/subnets'
 import { NetworkError } from '../../../errors'
-import { KeyedMutex, Mutex } from '../../lock'
+import { KeyedMutex } from '../../lock'
 import { ENVD_LABEL, labelFilter } from '../docker/labels'
 import { swarmLabels, swarmNames } from './names'
 
 /** How many taken subnets to step over before giving up. */
 const MAX_CONFLICTS = 32
 /** How long a new overlay may stay unallocated before it is taken as refused (its subnet taken). */
-const ALLOCATION_MS = 5000
+const ALLOCATION_MS = 20_000
 
 /** A uid's overlay, or the `edge` overlay the forwarders of egress-blocked environments publish from. */
 export type OverlayKey = number | 'edge'
@@ -25,7 +25,8 @@ export type OverlayKey = number | 'edge'
 export class UidOverlays {
   private readonly users = new Map<OverlayKey, Set<number>>()
   private readonly locks = new KeyedMutex<OverlayKey>()
-  private readonly subnetChoice = new Mutex()
+  /** Subnets our creates chose and the swarm has not allocated yet. */
+  private readonly claimed = new Set<string>()
 
   constructor(
     private readonly docker: Dockerode,
@@ -80,20 +81,20 @@ export class UidOverlays {
 
   /**
    * The manager takes any subnet at create time and allocates it later: a second overlay on a
-   * subnet already taken is accepted, never allocated, and its tasks stay `new` for ever. So the
-   * choice and the create are serialized across uids (no two of ours pick the same free subnet),
-   * and a network left unallocated (someone else's took the subnet meanwhile) is replaced.
+   * subnet already taken is accepted, never allocated, and its tasks stay `new` for ever. So a
+   * subnet is claimed here (synchronously, between the listing and the create) until the swarm
+   * has allocated it, and no two of our creates pick the same one, while they still run at once;
+   * a network left unallocated (someone else took the subnet meanwhile) is replaced.
    */
-  private create(name: string, key: OverlayKey): Promise<void> {
-    return this.subnetChoice.run(async () => {
-      let conflicts = 0
-      for (;;) {
-        const subnet = await this.createOn(name, key)
-        if (subnet === undefined || (await this.allocated(name, subnet))) return
-        await this.remove(name)
-        if (++conflicts > MAX_CONFLICTS) throw new NetworkError(name, `the swarm did not allocate ${subnet}`)
-      }
-    })
+  private async create(name: string, key: OverlayKey): Promise<void> {
+    for (let conflicts = 0; ; conflicts++) {
+      const subnet = await this.createOn(name, key)
+      if (subnet === undefined) return
+      const ok = await this.allocated(name, subnet).finally(() => this.claimed.delete(subnet))
+      if (ok) return
+      await this.remove(name)
+      if (conflicts >= MAX_CONFLICTS) throw new NetworkError(name, `the swarm did not allocate ${subnet}`)
+    }
   }
 
   /** Creates the overlay on a free subnet; answers it (undefined: an earlier instance of us made it). */
@@ -101,7 +102,9 @@ export class UidOverlays {
     const networks = await this.docker.listNetworks()
     const used = networks.flatMap((n) => (n.IPAM?.Config ?? []).flatMap((c) => (c.Subnet ? [c.Subnet] : [])))
     let conflicts = 0
-    for (const subnet of freeSubnets(this.pool, used)) {
+    for (const subnet of freeSubnets(this.pool, [...used, ...this.claimed])) {
+      if (this.claimed.has(subnet)) continue // claimed by a create that ran while this one iterated
+      this.claimed.add(subnet)
       try {
         await this.docker.createNetwork({
           Name: name,
@@ -117,6 +120,7 @@ export class UidOverlays {
         })
         return subnet
       } catch (err) {
+        this.claimed.delete(subnet)
         if (await this.exists(name)) return undefined
         if (!/overlap|in use/i.test(describe(err)) || ++conflicts > MAX_CONFLICTS) throw err
       }
