@@ -12,6 +12,8 @@ import { failures, isRunning, type SwarmTask } from './tasks'
 
 /** How long the guard may take to be in place on every node. */
 const READY_MS = 60_000
+/** How long one look at the swarm's addresses stands before a deploy looks again. */
+const RECHECK_MS = 10_000
 /** The Docker API version whose service specs have CapabilityAdd (engine 20.10). */
 const MIN_API = 1.41
 
@@ -27,6 +29,7 @@ export class NodeGuard {
   private readonly chain: string
   /** What the running guard was made with (undefined: not known to run). */
   private current: string | undefined
+  private checkedAt = 0
 
   constructor(
     private readonly docker: Dockerode,
@@ -52,9 +55,13 @@ export class NodeGuard {
 
   /** The guard runs on every node with the swarm's current addresses (made or updated as needed). */
   ensure(): Promise<void> {
+    // A hundred deploys at once ask together: one look at the nodes answers them for a while.
+    if (this.current !== undefined && Date.now() - this.checkedAt < RECHECK_MS) return Promise.resolve()
     return this.lock.run(async () => {
+      if (this.current !== undefined && Date.now() - this.checkedAt < RECHECK_MS) return
       const nodes = await listNodes(this.docker)
       const addresses = protectedAddresses(nodes)
+      this.checkedAt = Date.now()
       if (this.current === addresses) return
       const found = await this.find()
       const spec = this.spec(addresses)
