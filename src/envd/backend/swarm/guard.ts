@@ -77,13 +77,14 @@ export class NodeGuard {
   retire(idle: () => boolean): Promise<void> {
     return this.lock.run(async () => {
       if (!idle()) return
+      // At once, before any await: a deploy starting meanwhile must not take the guard as running.
+      this.current = undefined
       const found = await this.find()
       if (found)
         await this.docker
           .getService(found.ID)
           .remove()
           .catch(() => undefined)
-      this.current = undefined
     })
   }
 
