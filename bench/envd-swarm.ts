@@ -15,9 +15,10 @@ import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { contender, interleaved, printTable, rowMedian } from './lib/measure'
 
+/** Its own lab; LAB_NAME and LAB_SUBNET from the environment move it beside labs already up. */
 const LAB = {
-  LAB_NAME: 'levbench',
-  LAB_SUBNET: '10.79.9.0/24',
+  LAB_NAME: process.env.LAB_NAME ?? 'levbench',
+  LAB_SUBNET: process.env.LAB_SUBNET ?? '10.79.8.0/24',
   LAB_IMAGES: 'levrt/busybox:latest levkit/nginx:1.0',
 }
 const SCRIPT = resolve(__dirname, '../scripts/swarm-lab.sh')

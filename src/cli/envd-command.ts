@@ -78,7 +78,7 @@ export function envdCommand(finish: (code: ExitCode) => void): Command {
       )
       .option(
         '--proxy-image <image>',
-        'the forwarder image for --block-egress (needs busybox nc)',
+        'the forwarder image for --block-egress, and the node guard on swarm (busybox: nc, sh, chroot)',
         'levrt/busybox:latest',
       )
       .option(
@@ -96,7 +96,7 @@ export function envdCommand(finish: (code: ExitCode) => void): Command {
       )
       .option(
         '--no-node-isolation',
-        'install no firewall rules: challenge containers may reach the node (you firewall it yourself)',
+        'install no firewall rules (swarm: no node guard): challenge containers may reach the node (you firewall it yourself)',
       )
       .option('--log-level <level>', 'pino log level', 'info')
       .option(

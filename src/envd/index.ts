@@ -1,9 +1,11 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
+import type Dockerode from 'dockerode'
 import type { FastifyInstance } from 'fastify'
 import { connectDocker, engineAddress, isLocalAddress } from '../docker/connection'
 import { storeFromEnv, type Store } from '../store'
-import { makeBackend } from './backend/select'
+import { backendKind, makeBackend, type BackendKind, type Isolation } from './backend/select'
+import { NodeGuard } from './backend/swarm/guard'
 import { NodeFirewall } from './backend/docker/firewall'
 import { iptables, NodeIsolationError } from './backend/docker/iptables'
 import { ComposePolicy } from './compose/policy'
@@ -42,25 +44,27 @@ export async function startEnvd(
 ): Promise<Envd> {
   const options = 'dataDir' in input ? input : resolveOptions(input)
   const local = isLocalAddress(engineAddress())
+  const docker = connectDocker()
+  const kind = await backendKind(docker, options)
   // Before anything is made: a node that cannot be isolated is refused with nothing to undo.
-  const firewall = options.nodeIsolation ? await nodeFirewall(options.instance, local) : undefined
+  const isolation = options.nodeIsolation ? await nodeIsolation(docker, kind, options, local) : undefined
   await mkdir(join(options.dataDir, 'compose'), { recursive: true })
   const unlock = await lockDataDir(options.dataDir)
-  const docker = connectDocker()
   try {
     if (options.blockEgress) await docker.getImage(options.proxyImage).inspect()
     const app = buildApp(options)
-    const chosen = await makeBackend(
+    const chosen = makeBackend(
       docker,
       options,
+      kind,
       local,
       app.log.child({ component: 'backend' }),
-      firewall,
+      isolation,
     )
     // eslint-disable-next-line prefer-const -- the metrics read the environments once they exist
     let environments: Environments | undefined
     const metrics = new EnvdMetrics(() => environments)
-    const backend = metrics.wrap(chosen.backend, chosen.kind)
+    const backend = metrics.wrap(chosen, kind)
     environments = new Environments(
       new EnvRepository(store, options.instance),
       backend,
@@ -85,15 +89,28 @@ export async function startEnvd(
   }
 }
 
-/** The node's firewall, once it is known to work here: rules on this host only guard a local engine. */
-async function nodeFirewall(instance: string, local: boolean): Promise<NodeFirewall> {
+/**
+ * Node isolation, once it is known to work: on one engine, rules installed here (which only guard
+ * an engine on this host); on a swarm, the node guard service (which needs a recent manager).
+ */
+async function nodeIsolation(
+  docker: Dockerode,
+  kind: BackendKind,
+  options: EnvdOptions,
+  local: boolean,
+): Promise<Isolation> {
+  if (kind === 'swarm') {
+    const guard = new NodeGuard(docker, options.instance, options.proxyImage)
+    await guard.check()
+    return { kind, guard }
+  }
   if (!local)
     throw new NodeIsolationError(
       `the engine is not on this host (${engineAddress()}), so rules installed here would not guard it`,
     )
-  const firewall = new NodeFirewall(iptables(), instance)
+  const firewall = new NodeFirewall(iptables(), options.instance)
   await firewall.check()
-  return firewall
+  return { kind, firewall }
 }
 
 async function serve(

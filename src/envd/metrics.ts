@@ -89,9 +89,18 @@ export class EnvdMetrics {
         return result
       },
       ping: () => backend.ping(),
+      close: () => backend.close?.() ?? Promise.resolve(),
     }
     const follow = backend.follow?.bind(backend)
-    return follow ? { ...wrapped, follow } : wrapped
+    if (!follow) return wrapped
+    return {
+      ...wrapped,
+      follow: (report) =>
+        follow((id, event) => {
+          if (event.kind === 'failed') errors.inc({ reason: reasonOf(new Error(event.reason)) })
+          report(id, event)
+        }),
+    }
   }
 }
 

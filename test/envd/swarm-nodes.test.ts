@@ -39,15 +39,18 @@ describe('envd on a three-node swarm: nodes come and go', () => {
   })
 
   it('a node whose engine stops: the swarm re-places the task, get follows it', async () => {
-    // An environment on a worker: the manager must stay.
+    // An environment on a worker: the manager must stay. Those on the manager stay meanwhile (the
+    // swarm puts a new task where fewest run: deleting them would bring the next one back there).
+    const onManager: number[] = []
     let id = 0
     let before: any
     for (let uid = 30; uid < 40 && !id; uid++) {
       const { body } = await create(ctx.svc, { uid, compose_file: 'swarm/flag.yaml', flag: 'flag{lost}' })
       const view = (await settled(ctx.svc.url, body.id)).body
       if (view.status === 1 && view.node_ip !== ctx.nodes[0].address) [id, before] = [body.id, view]
-      else await call(ctx.svc.url, 'GET', `/env/delete/${body.id}`)
+      else onManager.push(body.id)
     }
+    for (const other of onManager) await call(ctx.svc.url, 'GET', `/env/delete/${other}`)
     expect(id).toBeGreaterThan(0)
     const lost = ctx.nodes.find((n) => n.address === before.node_ip)!
     const t0 = Date.now()
@@ -68,7 +71,7 @@ describe('envd on a three-node swarm: nodes come and go', () => {
     await call(ctx.svc.url, 'GET', `/env/delete/${id}`)
   }, 150_000)
 
-  it('an environment no node will take (all drained) becomes an ERROR with the reason', async () => {
+  it('no node will take it (all drained): new and moved environments become ERROR with the reason', async () => {
     const manager = ctx.nodes[0].docker
     const all = await listNodes(manager)
     const setAll = (availability: string) =>
@@ -80,18 +83,40 @@ describe('envd on a three-node swarm: nodes come and go', () => {
             .update({ version: info.Version.Index, ...info.Spec, Availability: availability })
         }),
       )
+    // Placed before the drain: one the swarm replaces (restart: always), one it does not (no restart).
+    const always = (await create(ctx.svc, { uid: 51, compose_file: 'swarm/flag.yaml', flag: 'f' })).body.id
+    const once = (await create(ctx.svc, { uid: 52 })).body.id
+    for (const id of [always, once]) expect((await settled(ctx.svc.url, id)).body.status).toBe(1)
     await setAll('drain')
     try {
+      const t0 = Date.now()
       const { body } = await create(ctx.svc, { uid: 50 })
-      expect((await settled(ctx.svc.url, body.id, 40_000)).body).toMatchObject({ status: 2, node_ip: null })
-      const line = ctx.svc
-        .logs()
-        .split('\n')
-        .find((l) => l.includes(`"env":${body.id},`) && l.includes('reason'))
-      expect(line).toMatch(/service web cannot be placed on any node: .*no suitable node/)
-      expect((await swarmObjects(ctx.nodes, ctx.svc.instance, body.id)).services).toBe(0)
+      const reasonOf = (id: number) =>
+        ctx.svc
+          .logs()
+          .split('\n')
+          .find((l) => l.includes(`"env":${id},`) && l.includes('reason'))
+      const unplaceable = /service web cannot be placed on any node: .*no suitable node/
+      const expected: [number, RegExp][] = [
+        [body.id, unplaceable],
+        [always, unplaceable],
+        [once, /service web has no task left to run: the last one is shutdown, and its restart policy/],
+      ]
+      const failed = async () =>
+        (
+          await Promise.all(
+            expected.map(async ([id]) => (await call(ctx.svc.url, 'GET', `/env/get/${id}`)).body),
+          )
+        ).every((v) => v.status === 2 && v.node_ip === null)
+      expect(await eventually(failed, 40_000, 250)).toBe(true)
+      for (const [id, reason] of expected) {
+        expect(reasonOf(id)).toMatch(reason)
+        const gone = async () => (await swarmObjects(ctx.nodes, ctx.svc.instance, id)).services === 0
+        expect(await eventually(gone, 10_000)).toBe(true)
+      }
+      console.log(`all drained: the three environments ERROR within ${Date.now() - t0} ms`)
     } finally {
       await setAll('active')
     }
-  }, 60_000)
+  }, 90_000)
 })

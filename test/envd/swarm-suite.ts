@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, expect } from 'vitest'
 import { useStore } from '../support/env'
 import { call, eventually, removeDir, startService, type Service } from './support'
-import { labDown, labLeftovers, labUp, swarmObjects, tagBusybox, type LabNode } from './swarm-support'
+import {
+  labDown,
+  labLeftovers,
+  labRules,
+  labUp,
+  swarmObjects,
+  tagBusybox,
+  type LabNode,
+} from './swarm-support'
 
 /** What a swarm test file shares: the lab's nodes (manager first) and envd on it (a test may restart it). */
 export interface SwarmContext {
@@ -43,6 +51,9 @@ export function swarmSuite(): SwarmContext {
           JSON.stringify(await swarmObjects(nodes, svc.instance)) === JSON.stringify(NONE)
         await eventually(none, 30_000)
         expect(await swarmObjects(nodes, svc.instance)).toEqual(NONE)
+        // The node guard's tasks removed their rules as they stopped.
+        await eventually(async () => labRules(nodes).length === 0, 20_000)
+        expect(labRules(nodes)).toEqual([])
         removeDir(svc.data)
       }
     } finally {

@@ -155,3 +155,13 @@ export async function resolves(
   const { output } = await run(container, ['ping', '-c', '1', '-W', '1', name])
   return /PING \S+ \(([\d.]+)\)/.exec(output)?.[1]
 }
+
+/** Rules of ours (levrt chains, jumps, comments) in the lab nodes' network namespaces. */
+export function labRules(nodes: readonly LabNode[]): string[] {
+  return nodes.flatMap((n) =>
+    execFileSync('nsenter', [`--net=/var/run/netns/${n.name}`, 'iptables', '-S'], { encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => /levrt/i.test(l))
+      .map((l) => `${n.name}: ${l}`),
+  )
+}

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, it } from 'vitest'
 import { swarmLabels } from '../../src/envd/backend/swarm/names'
 import { nodeInventory } from '../../src/envd/backend/swarm/inventory'
+import { UidOverlays } from '../../src/envd/backend/swarm/overlays'
 import { call, eventually, settled, startService } from './support'
 import { swarmSuite } from './swarm-suite'
 import { containerOn, create, get, inSeconds, resolves, swarmObjects } from './swarm-support'
@@ -43,6 +44,44 @@ describe('envd on a three-node swarm', () => {
         20_000,
       ),
     ).toBe(true)
+  })
+
+  it('FLAG variables get the flag on the task only: not in list, logs or labels', async () => {
+    const { body } = await create(ctx.svc, {
+      uid: 13,
+      compose_file: 'swarm/flag-env.yaml',
+      flag: 'flag{env}',
+    })
+    const done = (await settled(ctx.svc.url, body.id)).body
+    expect(done.status).toBe(1)
+    expect(await (await fetch(`http://${done.node_ip}:${done.node_port}/flag`)).text()).toBe('flag{env}\n')
+    const [service] = await ctx.nodes[0].docker.listServices({
+      filters: JSON.stringify({ label: [`io.levrt.envd.env=${body.id}`] }),
+    })
+    const labels = [
+      service.Spec?.Labels,
+      JSON.stringify(service.Spec?.TaskTemplate).match(/"Labels":\{[^}]*\}/g),
+    ]
+    expect(JSON.stringify(labels)).not.toContain('flag{env}')
+    expect(JSON.stringify((await call(ctx.svc.url, 'GET', '/env/list')).body)).not.toContain('flag{env}')
+    expect(ctx.svc.logs()).not.toContain('flag{env}')
+    await call(ctx.svc.url, 'GET', `/env/delete/${body.id}`)
+  })
+
+  it('overlays made at once get distinct subnets the swarm allocates (it accepts a taken one, never allocating it)', async () => {
+    const pool = { range: '10.78.252.0/24', prefix: 27 }
+    const overlays = new UidOverlays(ctx.nodes[0].docker, `${ctx.svc.instance}x`, pool, false)
+    const uids = [1, 2, 3, 4, 5, 6]
+    try {
+      const names = await Promise.all(uids.map((uid) => overlays.acquire(uid, uid)))
+      const subnets = await Promise.all(
+        names.map(async (n) => (await ctx.nodes[0].docker.getNetwork(n).inspect()).IPAM?.Config?.[0]?.Subnet),
+      )
+      expect(subnets.every((s) => typeof s === 'string')).toBe(true)
+      expect(new Set(subnets).size).toBe(uids.length)
+    } finally {
+      await Promise.all(uids.map((uid) => overlays.release(uid, uid)))
+    }
   })
 
   it('a missing image makes the environment an ERROR naming the node and the image, quickly', async () => {

@@ -26,12 +26,15 @@ export interface EnvBackend {
   sweep(keep: (id: number) => boolean): Promise<SweepResult>
   /** Whether the engine (or the swarm's manager) answers. */
   ping(): Promise<boolean>
+  /** Stops what the backend runs for itself once no environment needs it (environments stay). */
+  close?(): Promise<void>
   /**
    * For backends whose environments can move after they are deployed (a swarm re-placing a task
-   * on another node): reports where a deployed environment runs now whenever that changes,
-   * `null` while it has no node, `ready` once its port answers there. Returns how to stop.
+   * on another node): reports where a deployed environment runs now whenever that changes
+   * (`where` null while it has no node, `ready` once its port answers there), or that it can no
+   * longer run anywhere (`failed`, with the reason). Returns how to stop.
    */
-  follow?(moved: (id: number, where: Placement | null, ready: boolean) => void): () => void
+  follow?(report: (id: number, event: FollowEvent) => void): () => void
 }
 
 export interface DeployRequest {
@@ -45,6 +48,11 @@ export interface DeployRequest {
    */
   readonly flag?: string | null
 }
+
+/** What became of a deployed environment that moved. */
+export type FollowEvent =
+  | { readonly kind: 'moved'; readonly where: Placement | null; readonly ready: boolean }
+  | { readonly kind: 'failed'; readonly reason: string }
 
 export interface Placement {
   readonly nodeIp: string

@@ -1,4 +1,4 @@
-import type { EnvBackend, Placement } from '../backend/backend'
+import type { EnvBackend, FollowEvent } from '../backend/backend'
 import type { Logger } from '../log'
 import type { EnvRepository } from './repository'
 import { STATUS, type EnvRecord } from './types'
@@ -6,7 +6,8 @@ import { STATUS, type EnvRecord } from './types'
 /**
  * Keeps deployed environments' records where the backend says they run (a swarm re-placing a
  * task after a node was drained or lost): `node_ip` follows the task (null while it has none),
- * and the status is CREATING until the port answers at the new place, then CREATED again.
+ * and the status is CREATING until the port answers at the new place, then CREATED again. One
+ * that can run nowhere becomes ERROR with the backend's reason, and what it had is removed.
  * Only environments that are CREATED, or were made CREATING here, are touched.
  */
 export function followPlacements(
@@ -17,9 +18,22 @@ export function followPlacements(
 ): () => void {
   if (!backend.follow) return () => undefined
   const moving = new Set<number>()
-  return backend.follow((id: number, where: Placement | null, ready: boolean) => {
+  const save = (r: EnvRecord) =>
+    repo.save(r).catch((err: unknown) => log.error({ env: r.id, err }, 'could not save the environment'))
+  return backend.follow((id: number, event: FollowEvent) => {
     const r = find(id)
     if (!r || !(r.status === STATUS.created || (r.status === STATUS.creating && moving.has(id)))) return
+    if (event.kind === 'failed') {
+      moving.delete(id)
+      Object.assign(r, { status: STATUS.error, reason: event.reason, nodeIp: null, nodePort: null })
+      log.error({ env: id, reason: event.reason }, 'environment failed')
+      void save(r)
+      backend
+        .destroy(id)
+        .catch((err: unknown) => log.error({ env: id, err }, 'could not remove; the next sweep will'))
+      return
+    }
+    const { where, ready } = event
     const status = where && ready ? STATUS.created : STATUS.creating
     const nodeIp = where?.nodeIp ?? null
     if (r.nodeIp === nodeIp && r.nodePort === (where?.nodePort ?? null) && r.status === status) return
@@ -27,6 +41,6 @@ export function followPlacements(
     else moving.delete(id)
     Object.assign(r, { status, nodeIp, nodePort: where?.nodePort ?? null })
     log.warn({ env: id, node_ip: nodeIp, ready }, 'environment moved')
-    repo.save(r).catch((err: unknown) => log.error({ env: id, err }, 'could not save the environment'))
+    void save(r)
   })
 }

@@ -186,6 +186,7 @@ export class Environments {
     this.stopFollowing()
     await this.launcher.abortAll()
     await Promise.all([...this.teardowns.values()])
+    await this.backend.close?.()
     await this.repo.flush()
   }
 

@@ -42,6 +42,13 @@ export class FlagFiles {
     })
   }
 
+  /** Removes the flags of every uid+challenge that `inUse` does not name. */
+  async keepOnly(inUse: Iterable<{ readonly uid: number; readonly challenge: number }>): Promise<void> {
+    const keep = new Set([...inUse].map((d) => `${d.uid}-${d.challenge}`))
+    for (const f of await this.list())
+      if (!keep.has(`${f.uid}-${f.challenge}`)) await this.remove(f.uid, f.challenge)
+  }
+
   async remove(uid: number, challenge: number): Promise<void> {
     await rm(this.folder(uid, challenge), { recursive: true, force: true })
   }

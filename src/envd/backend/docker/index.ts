@@ -1,10 +1,10 @@
 import type Dockerode from 'dockerode'
 import { LABEL } from '../../../docker/labels'
-import { statusOf } from '../../../docker/status'
 import type { SubnetPool } from '../../../docker/subnets'
 import type { Logger } from '../../log'
 import type { Hardening } from '../../options'
 import { hasFlagPlace } from '../../compose/plan'
+import { ignoreGone, pingEngine } from '../common'
 import type { DeployRequest, EnvBackend, Placement, SweepResult } from '../backend'
 import type { EnvContext } from './containers'
 import { deployContainers } from './deploy'
@@ -173,17 +173,12 @@ export class DockerBackend implements EnvBackend {
     for (const id of removed) await this.destroy(id)
     await this.networks.sweep()
     // Flags go here, not in destroy: a deploy interrupted by a restart resumes with the flag on disk.
-    const inUse = new Set([...this.deployments.values()].map((d) => `${d.uid}-${d.challenge}`))
-    for (const f of await this.flags.list())
-      if (!inUse.has(`${f.uid}-${f.challenge}`)) await this.flags.remove(f.uid, f.challenge)
+    await this.flags.keepOnly(this.deployments.values())
     return { removed }
   }
 
-  async ping(): Promise<boolean> {
-    return this.docker.ping().then(
-      () => true,
-      () => false,
-    )
+  ping(): Promise<boolean> {
+    return pingEngine(this.docker)
   }
 
   private labels(role: 'envd:volume', id: number, uid: number, challenge: number): Record<string, string> {
@@ -212,10 +207,4 @@ function fromLabels(labels: Readonly<Record<string, string>> | undefined): Deplo
     challenge: Number(labels[ENVD_LABEL.challenge]),
     egress: false,
   }
-}
-
-/** Removal of something already gone (404) or already being removed (409) is done. */
-function ignoreGone(err: unknown): void {
-  const status = statusOf(err)
-  if (status !== 404 && status !== 409) throw err
 }

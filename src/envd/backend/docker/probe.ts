@@ -17,6 +17,30 @@ export function tcpAccepts(host: string, port: number, ms = 1000): Promise<boole
 }
 
 /**
+ * Whether a relay (a forwarder that accepts at once and then connects on) reached its target:
+ * the connection is accepted and not closed by the peer within `holdMs` (or data came back).
+ */
+export function relayHolds(host: string, port: number, holdMs = 400, ms = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port })
+    let timer = setTimeout(() => done(false), ms)
+    const done = (ok: boolean) => {
+      clearTimeout(timer)
+      socket.destroy()
+      resolve(ok)
+    }
+    socket.once('connect', () => {
+      clearTimeout(timer)
+      timer = setTimeout(() => done(true), holdMs)
+    })
+    socket.once('data', () => done(true))
+    socket.once('end', () => done(false))
+    socket.once('close', () => done(false))
+    socket.once('error', () => done(false))
+  })
+}
+
+/**
  * Polls until `host:port` accepts a TCP connection. Every `checkEvery` ms `failed()` may say
  * why waiting is pointless (a container exited): that, the deadline or the signal ends it with
  * an error; the deadline's says what did not open.

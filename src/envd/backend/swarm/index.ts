@@ -1,5 +1,6 @@
 import type Dockerode from 'dockerode'
-import { statusOf } from '../../../docker/status'
+import { LABEL } from '../../../docker/labels'
+import { hasFlagPlace } from '../../compose/plan'
 import type { SubnetPool } from '../../../docker/subnets'
 import type { Hardening } from '../../options'
 import {
@@ -9,14 +10,17 @@ import {
   type Placement,
   type SweepResult,
 } from '../backend'
+import { ignoreGone, pingEngine } from '../common'
 import { FlagFiles } from '../docker/flags'
+import type { NodeGuard } from './guard'
 import { ENVD_LABEL, labelFilter } from '../docker/labels'
 import { PortAllocator } from '../docker/ports'
 import { swarmLabels, swarmNames } from './names'
 import { UidOverlays } from './overlays'
-import { serviceSpec, sharedVolumes, type SwarmEnvContext } from './spec'
+import { createServices } from './create'
+import { sharedVolumes, type SwarmEnvContext } from './spec'
 import { currentTask, isRunning, tasksOf } from './tasks'
-import { PlacementFollower, type Moved } from './follow'
+import { PlacementFollower, type Report } from './follow'
 import { Snapshots } from './snapshots'
 import { watchDeploy } from './watch'
 
@@ -26,6 +30,8 @@ export interface SwarmBackendConfig {
   readonly ports: { readonly first: number; readonly last: number }
   readonly pool: SubnetPool
   readonly blockEgress: boolean
+  /** The forwarders' image (--proxy-image; on every node, as the guard's). */
+  readonly proxyImage: string
   readonly hardening: Hardening
   readonly readyTimeoutMs: number
 }
@@ -53,6 +59,8 @@ export class SwarmBackend implements EnvBackend {
   constructor(
     private readonly docker: Dockerode,
     private readonly config: SwarmBackendConfig,
+    /** Node isolation's guard service (none: `--no-node-isolation`). */
+    private readonly guard?: NodeGuard,
   ) {
     this.ports = new PortAllocator(config.ports.first, config.ports.last)
     this.overlays = new UidOverlays(docker, config.instance, config.pool, config.blockEgress)
@@ -74,6 +82,7 @@ export class SwarmBackend implements EnvBackend {
       if (!Number.isInteger(id) || !Number.isInteger(uid)) continue
       this.deployments.set(id, { uid, challenge: Number(labels[ENVD_LABEL.challenge]) })
       this.overlays.adopt(uid, id)
+      if (labels[LABEL.role] === 'envd:proxy') this.overlays.adopt('edge', id)
       const port = Number(labels[ENVD_LABEL.port])
       if (Number.isInteger(port)) this.ports.adopt(port, id)
     }
@@ -96,17 +105,27 @@ export class SwarmBackend implements EnvBackend {
     this.deployments.set(id, { uid, challenge })
     this.deploying.add(id)
     try {
+      // Before any challenge runs: no node without the guard's rules takes one.
+      await this.guard?.ensure()
       const network = await this.overlays.acquire(uid, id)
-      const secret = await this.flagSecret(request)
+      // Kept on disk when the file has a place for it, so that a deploy a restart cut short resumes with it.
+      const flag = hasFlagPlace(plan) ? await this.flags.prepare(uid, challenge, request.flag) : null
+      const secret = await this.flagSecret(request, flag)
       const port = this.ports.reserve(id)
-      const ctx: SwarmEnvContext = { ...this.config, id, uid, challenge, plan, network, secret, port }
-      const services = []
-      for (const [index, s] of plan.services.entries()) {
-        signal.throwIfAborted()
-        const created = await this.docker.createService(serviceSpec(ctx, index))
-        services.push({ id: created.id, name: s.name, exposed: s.name === plan.exposed.service })
+      const edge = this.config.blockEgress ? await this.overlays.acquire('edge', id) : undefined
+      const ctx: SwarmEnvContext = {
+        ...this.config,
+        id,
+        uid,
+        challenge,
+        plan,
+        network,
+        secret,
+        flag,
+        port,
+        edge,
       }
-      const flag = request.flag
+      const services = await createServices(this.docker, ctx, this.config.proxyImage, signal)
       const where = await watchDeploy(services, {
         snapshots: this.snapshots,
         port,
@@ -147,6 +166,7 @@ export class SwarmBackend implements EnvBackend {
       this.deployments.get(id) ?? (labels ? { uid: Number(labels[ENVD_LABEL.uid]) } : undefined)
     this.deployments.delete(id)
     if (deployment) await this.overlays.release(deployment.uid, id)
+    if (this.config.blockEgress) await this.overlays.release('edge', id)
   }
 
   async sweep(keep: (id: number) => boolean): Promise<SweepResult> {
@@ -159,29 +179,34 @@ export class SwarmBackend implements EnvBackend {
     const removed = [...ids].filter((id) => Number.isInteger(id) && !keep(id))
     for (const id of removed) await this.destroy(id)
     await this.overlays.sweep()
-    const inUse = new Set([...this.deployments.values()].map((d) => `${d.uid}-${d.challenge}`))
-    for (const f of await this.flags.list())
-      if (!inUse.has(`${f.uid}-${f.challenge}`)) await this.flags.remove(f.uid, f.challenge)
+    await this.flags.keepOnly(this.deployments.values())
+    await this.retireGuard()
     return { removed }
   }
 
-  follow(moved: Moved): () => void {
-    return this.follower.start(moved)
+  async close(): Promise<void> {
+    await this.retireGuard()
   }
 
-  async ping(): Promise<boolean> {
-    return this.docker.ping().then(
-      () => true,
-      () => false,
-    )
+  /** The guard goes once nothing of this instance runs (nothing left for it to guard). */
+  private async retireGuard(): Promise<void> {
+    await this.guard?.retire(() => this.deployments.size === 0 && this.deploying.size === 0)
+  }
+
+  follow(report: Report): () => void {
+    return this.follower.start(report)
+  }
+
+  ping(): Promise<boolean> {
+    return pingEngine(this.docker)
   }
 
   /** The environment's flag as a swarm secret, if a service mounts a flag volume and there is a flag. */
-  private async flagSecret(request: DeployRequest): Promise<SwarmEnvContext['secret']> {
-    const { id, uid, challenge, plan } = request
-    if (!plan.services.some((s) => s.mounts.some((m) => m.kind === 'flag'))) return undefined
-    const flag = await this.flags.prepare(uid, challenge, request.flag)
-    if (flag === null) return undefined
+  private async flagSecret(
+    { id, uid, challenge, plan }: DeployRequest,
+    flag: string | null,
+  ): Promise<SwarmEnvContext['secret']> {
+    if (flag === null || !plan.services.some((s) => s.mounts.some((m) => m.kind === 'flag'))) return undefined
     const name = swarmNames.secret(this.config.instance, id)
     const labels = swarmLabels(this.config.instance, 'envd:secret', { id, uid, challenge })
     const created = (await this.docker.createSecret({
@@ -204,9 +229,4 @@ export class SwarmBackend implements EnvBackend {
   private listServices(id?: number): Promise<Dockerode.Service[]> {
     return this.docker.listServices({ filters: this.filter(id) })
   }
-}
-
-/** Removal of something already gone (404) is done. */
-function ignoreGone(err: unknown): void {
-  if (statusOf(err) !== 404) throw err
 }

@@ -52,9 +52,15 @@ export async function composeImages(root: string): Promise<string[]> {
 
 async function runningEnvs(docker: Dockerode, instance: string): Promise<Map<string, Set<string>>> {
   const services = await docker.listServices({ filters: labelFilter({ [ENVD_LABEL.instance]: instance }) })
-  const envOf = new Map(services.map((s) => [s.ID, s.Spec?.Labels?.[ENVD_LABEL.env] ?? '']))
+  // Environments' services only (not the node guard's).
+  const envOf = new Map(
+    services.flatMap((s) => {
+      const env = s.Spec?.Labels?.[ENVD_LABEL.env]
+      return env === undefined ? [] : [[s.ID, env] as const]
+    }),
+  )
   const byNode = new Map<string, Set<string>>()
-  if (!services.length) return byNode
+  if (!envOf.size) return byNode
   const tasks = (await docker.listTasks({
     filters: JSON.stringify({ service: [...envOf.keys()], 'desired-state': ['running'] }),
   })) as SwarmTask[]

@@ -2,7 +2,8 @@ import { LABEL, LABEL_SCHEMA } from '../../../docker/labels'
 import { ENVD_LABEL, envLabels } from '../docker/labels'
 
 /** What each swarm object of the service is, in its `io.levrt.role` label. */
-export type SwarmRole = `envd:service:${string}` | 'envd:secret' | 'envd:network'
+export type SwarmRole =
+  `envd:service:${string}` | 'envd:secret' | 'envd:network' | 'envd:guard' | 'envd:edge' | 'envd:proxy'
 
 /** The compose service a swarm service runs (also in its role label). */
 export const SERVICE_LABEL = 'io.levrt.envd.service'
@@ -29,6 +30,8 @@ export const swarmNames = {
   service: (instance: string, id: number, index: number) => `levrt-envd-${instance}-${id}-s${index}`,
   secret: (instance: string, id: number) => `levrt-envd-${instance}-${id}-flag`,
   network: (instance: string, uid: number) => `levrt-envd-${instance}-u${uid}`,
+  edge: (instance: string) => `levrt-envd-${instance}-edge`,
+  proxy: (instance: string, id: number) => `levrt-envd-${instance}-${id}-proxy`,
   /**
    * The DNS search domain of one environment. Every service of it is aliased `<name>.<domain>`
    * on the uid's overlay, and its containers search that domain first (ndots:1): `db` finds this

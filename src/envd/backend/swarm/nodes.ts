@@ -8,6 +8,8 @@ export interface SwarmNode {
   readonly name: string
   /** The players' address: the node's `io.levrt.node-ip` label, else its swarm address. */
   readonly address: string
+  /** The node's own swarm address (the same as `address` without the label). */
+  readonly swarmAddress: string
   /** ready, down, unknown, disconnected */
   readonly state: string
   /** active, pause, drain */
@@ -40,6 +42,7 @@ function toNode(n: RawNode): SwarmNode {
     id: n.ID,
     name: n.Description?.Hostname ?? n.ID,
     address: n.Spec?.Labels?.[NODE_IP_LABEL] || swarmAddress(n),
+    swarmAddress: swarmAddress(n),
     state: n.Status?.State ?? 'unknown',
     availability: n.Spec?.Availability ?? 'unknown',
     role: n.Spec?.Role ?? 'unknown',

@@ -1,4 +1,5 @@
 import type Dockerode from 'dockerode'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, statusOf } from '../../../docker/status'
 import { freeSubnets, type SubnetPool } from '../../../docker/subnets'
 import { NetworkError } from '../../../errors'
@@ -8,15 +9,24 @@ import { swarmLabels, swarmNames } from './names'
 
 /** How many taken subnets to step over before giving up. */
 const MAX_CONFLICTS = 32
+/** How long a new overlay may stay unallocated before it is taken as refused (its subnet taken). */
+const ALLOCATION_MS = 20_000
+
+/** A uid's overlay, or the `edge` overlay the forwarders of egress-blocked environments publish from. */
+export type OverlayKey = number | 'edge'
 
 /**
  * One attachable overlay per uid, across every node, on a subnet of our own pool: all of that
- * uid's environments and only theirs (VXLAN keeps two uids apart on every node). A network
- * lives while an environment uses it; one key's create and removal are serialized.
+ * uid's environments and only theirs (VXLAN keeps two uids apart on every node). With
+ * `internal` (--block-egress), uid overlays have no way out, and the `edge` overlay (not
+ * internal) carries the forwarders. A network lives while an environment uses it; one key's
+ * create and removal are serialized.
  */
 export class UidOverlays {
-  private readonly users = new Map<number, Set<number>>()
-  private readonly locks = new KeyedMutex<number>()
+  private readonly users = new Map<OverlayKey, Set<number>>()
+  private readonly locks = new KeyedMutex<OverlayKey>()
+  /** Subnets our creates chose and the swarm has not allocated yet. */
+  private readonly claimed = new Set<string>()
 
   constructor(
     private readonly docker: Dockerode,
@@ -25,27 +35,31 @@ export class UidOverlays {
     private readonly internal: boolean,
   ) {}
 
-  adopt(uid: number, id: number): void {
-    this.usersOf(uid).add(id)
+  name(key: OverlayKey): string {
+    return key === 'edge' ? swarmNames.edge(this.instance) : swarmNames.network(this.instance, key)
   }
 
-  acquire(uid: number, id: number): Promise<string> {
-    return this.locks.run(uid, async () => {
-      this.usersOf(uid).add(id)
-      const name = swarmNames.network(this.instance, uid)
+  adopt(key: OverlayKey, id: number): void {
+    this.usersOf(key).add(id)
+  }
+
+  acquire(key: OverlayKey, id: number): Promise<string> {
+    return this.locks.run(key, async () => {
+      this.usersOf(key).add(id)
+      const name = this.name(key)
       if (await this.exists(name)) return name
-      await this.create(name, uid)
+      await this.create(name, key)
       return name
     })
   }
 
-  release(uid: number, id: number): Promise<void> {
-    return this.locks.run(uid, async () => {
-      const users = this.users.get(uid)
+  release(key: OverlayKey, id: number): Promise<void> {
+    return this.locks.run(key, async () => {
+      const users = this.users.get(key)
       users?.delete(id)
       if (users?.size) return
-      this.users.delete(uid)
-      await this.remove(swarmNames.network(this.instance, uid))
+      this.users.delete(key)
+      await this.remove(this.name(key))
     })
   }
 
@@ -56,32 +70,58 @@ export class UidOverlays {
     })
     await Promise.all(
       found.map((n) => {
-        const uid = Number(n.Labels?.[ENVD_LABEL.uid])
-        return this.locks.run(uid, async () => {
-          if (!this.users.get(uid)?.size) await this.remove(n.Name)
+        const uid = n.Labels?.[ENVD_LABEL.uid]
+        const key: OverlayKey = uid === undefined ? 'edge' : Number(uid)
+        return this.locks.run(key, async () => {
+          if (!this.users.get(key)?.size) await this.remove(n.Name)
         })
       }),
     )
   }
 
-  private async create(name: string, uid: number): Promise<void> {
+  /**
+   * The manager takes any subnet at create time and allocates it later: a second overlay on a
+   * subnet already taken is accepted, never allocated, and its tasks stay `new` for ever. So a
+   * subnet is claimed here (synchronously, between the listing and the create) until the swarm
+   * has allocated it, and no two of our creates pick the same one, while they still run at once;
+   * a network left unallocated (someone else took the subnet meanwhile) is replaced.
+   */
+  private async create(name: string, key: OverlayKey): Promise<void> {
+    for (let conflicts = 0; ; conflicts++) {
+      const subnet = await this.createOn(name, key)
+      if (subnet === undefined) return
+      const ok = await this.allocated(name, subnet).finally(() => this.claimed.delete(subnet))
+      if (ok) return
+      await this.remove(name)
+      if (conflicts >= MAX_CONFLICTS) throw new NetworkError(name, `the swarm did not allocate ${subnet}`)
+    }
+  }
+
+  /** Creates the overlay on a free subnet; answers it (undefined: an earlier instance of us made it). */
+  private async createOn(name: string, key: OverlayKey): Promise<string | undefined> {
     const networks = await this.docker.listNetworks()
     const used = networks.flatMap((n) => (n.IPAM?.Config ?? []).flatMap((c) => (c.Subnet ? [c.Subnet] : [])))
     let conflicts = 0
-    for (const subnet of freeSubnets(this.pool, used)) {
+    for (const subnet of freeSubnets(this.pool, [...used, ...this.claimed])) {
+      if (this.claimed.has(subnet)) continue // claimed by a create that ran while this one iterated
+      this.claimed.add(subnet)
       try {
         await this.docker.createNetwork({
           Name: name,
           Driver: 'overlay',
           Attachable: true,
           CheckDuplicate: true,
-          Internal: this.internal,
-          Labels: { ...swarmLabels(this.instance, 'envd:network'), [ENVD_LABEL.uid]: String(uid) },
+          Internal: this.internal && key !== 'edge',
+          Labels:
+            key === 'edge'
+              ? swarmLabels(this.instance, 'envd:edge')
+              : { ...swarmLabels(this.instance, 'envd:network'), [ENVD_LABEL.uid]: String(key) },
           IPAM: { Driver: 'default', Config: [{ Subnet: subnet }] },
         })
-        return
+        return subnet
       } catch (err) {
-        if (await this.exists(name)) return // made meanwhile by an earlier instance of us
+        this.claimed.delete(subnet)
+        if (await this.exists(name)) return undefined
         if (!/overlap|in use/i.test(describe(err)) || ++conflicts > MAX_CONFLICTS) throw err
       }
     }
@@ -91,9 +131,20 @@ export class UidOverlays {
     )
   }
 
-  private usersOf(uid: number): Set<number> {
-    let set = this.users.get(uid)
-    if (!set) this.users.set(uid, (set = new Set()))
+  /** Whether the manager allocated the overlay its subnet (it does so within milliseconds, or never). */
+  private async allocated(name: string, subnet: string): Promise<boolean> {
+    const deadline = Date.now() + ALLOCATION_MS
+    for (;;) {
+      const info = (await this.docker.getNetwork(name).inspect()) as Dockerode.NetworkInspectInfo
+      if (info.IPAM?.Config?.some((c) => c.Subnet === subnet)) return true
+      if (Date.now() >= deadline) return false
+      await sleep(100)
+    }
+  }
+
+  private usersOf(key: OverlayKey): Set<number> {
+    let set = this.users.get(key)
+    if (!set) this.users.set(key, (set = new Set()))
     return set
   }
 

@@ -1,5 +1,6 @@
 import type Dockerode from 'dockerode'
 import type { ComposePlan, PlanService, RestartPolicy } from '../../compose/plan'
+import { render } from '../../compose/interpolate'
 import type { Hardening } from '../../options'
 import { hardened } from '../docker/containers'
 import { SERVICE_LABEL, swarmLabels, swarmNames } from './names'
@@ -14,8 +15,12 @@ export interface SwarmEnvContext {
   readonly network: string
   /** The flag's secret (id and name); none: flag volumes are mounted empty. */
   readonly secret?: { readonly id: string; readonly name: string }
+  /** The flag for FLAG variables (null: none, they get the file's fallback). */
+  readonly flag: string | null
   readonly hardening: Hardening
   readonly port: number
+  /** With --block-egress: the edge overlay, where a forwarder publishes the port (the services do not). */
+  readonly edge?: string
 }
 
 /** Compose's restart policies in the swarm's words: a task is never restarted in place, only replaced. */
@@ -35,7 +40,7 @@ const RESTART: Record<RestartPolicy, string> = {
  */
 export function serviceSpec(ctx: SwarmEnvContext, index: number): Dockerode.CreateServiceOptions {
   const service = ctx.plan.services[index]
-  const exposed = service.name === ctx.plan.exposed.service
+  const exposed = service.name === ctx.plan.exposed.service && !ctx.edge
   const labels = swarmLabels(ctx.instance, `envd:service:${service.name}`, {
     id: ctx.id,
     uid: ctx.uid,
@@ -55,7 +60,11 @@ export function serviceSpec(ctx: SwarmEnvContext, index: number): Dockerode.Crea
         Labels: { ...service.labels, ...labels },
         Command: service.entrypoint ? [...service.entrypoint] : undefined,
         Args: service.command ? [...service.command] : undefined,
-        Env: [...service.environment],
+        // The flag filled in at the last moment, as on one engine: in the task's environment only.
+        Env: [
+          ...service.environment,
+          ...service.flagEnvironment.map((v) => `${v.name}=${render(v.value, ctx.flag)}`),
+        ],
         Dir: service.workingDir,
         User: service.user,
         Hostname: service.hostname ?? service.name,
@@ -127,4 +136,52 @@ export function sharedVolumes(plan: ComposePlan): string[] {
   for (const s of plan.services)
     for (const m of s.mounts) if (m.kind === 'volume') users.set(m.volume, (users.get(m.volume) ?? 0) + 1)
   return [...users].filter(([, n]) => n > 1).map(([v]) => v)
+}
+
+/**
+ * The forwarder of an egress-blocked environment (its uid overlay is internal: no gateway, so no
+ * port can be published from it): on the edge overlay and the uid's, publishing the port in host
+ * mode and relaying each connection, with busybox nc, to the exposed service by its alias (so it
+ * follows that task wherever the swarm puts it).
+ */
+export function proxySpec(ctx: SwarmEnvContext, image: string): Dockerode.CreateServiceOptions {
+  const labels = swarmLabels(ctx.instance, 'envd:proxy', {
+    id: ctx.id,
+    uid: ctx.uid,
+    challenge: ctx.challenge,
+    port: ctx.port,
+  })
+  const port = String(ctx.plan.exposed.port)
+  const target = `${ctx.plan.exposed.service}.${swarmNames.domain(ctx.instance, ctx.id)}`
+  const caps = hardened(ctx.hardening, [], ['ALL'])
+  return {
+    Name: swarmNames.proxy(ctx.instance, ctx.id),
+    Labels: { ...labels, [SERVICE_LABEL]: 'proxy' },
+    Mode: { Replicated: { Replicas: 1 } },
+    TaskTemplate: {
+      ContainerSpec: {
+        Image: image,
+        Labels: labels,
+        Command: ['nc', '-ll', '-p', port, '-e', 'nc', target, port],
+        ReadOnly: true,
+        CapabilityDrop: caps.CapDrop,
+        CapabilityAdd: caps.CapAdd,
+      },
+      Resources: { Limits: { NanoCPUs: ctx.hardening.nanoCpus, MemoryBytes: ctx.hardening.memoryBytes } },
+      RestartPolicy: { Condition: 'any', Delay: 1e9, MaxAttempts: 0 },
+      Networks: [{ Target: ctx.edge! }, { Target: ctx.network }],
+      LogDriver: { Name: 'json-file', Options: { 'max-size': '1m', 'max-file': '2' } },
+    },
+    EndpointSpec: {
+      Mode: 'dnsrr',
+      Ports: [
+        {
+          Protocol: ctx.plan.exposed.protocol,
+          TargetPort: ctx.plan.exposed.port,
+          PublishedPort: ctx.port,
+          PublishMode: 'host',
+        },
+      ],
+    },
+  }
 }

@@ -28,9 +28,14 @@ export async function tasksOf(
   return byService
 }
 
-/** The task the swarm means to run now (the newest whose desired state is running), if any. */
+/**
+ * The task the swarm means to run now, if any: the newest one meant to run (desired `running`,
+ * or `ready` for a replacement waiting for the task it replaces to stop, as on a drained node).
+ */
 export function currentTask(tasks: readonly SwarmTask[]): SwarmTask | undefined {
-  return tasks.find((t) => t.DesiredState === 'running' && !ENDED.has(t.Status.State))
+  return tasks.find(
+    (t) => (t.DesiredState === 'running' || t.DesiredState === 'ready') && !ENDED.has(t.Status.State),
+  )
 }
 
 export function isRunning(task: SwarmTask | undefined): boolean {

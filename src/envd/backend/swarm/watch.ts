@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DeployError, type Placement } from '../backend'
-import { tcpAccepts } from '../docker/probe'
+import { relayHolds, tcpAccepts } from '../docker/probe'
 import type { SwarmNode } from './nodes'
 import type { Snapshots } from './snapshots'
 import { currentTask, failures, isRunning, missingImage, type SwarmTask } from './tasks'
@@ -15,6 +15,8 @@ export interface WatchedService {
   /** The compose service's name, for reasons. */
   readonly name: string
   readonly exposed: boolean
+  /** A forwarder: it accepts at once, so readiness is a connection it keeps (the target answered). */
+  readonly relay?: boolean
 }
 
 export interface WatchOptions {
@@ -54,7 +56,10 @@ export async function watchDeploy(services: readonly WatchedService[], o: WatchO
     if (
       where &&
       running &&
-      (o.protocol === 'udp' || (await tcpAccepts(where.nodeIp, where.nodePort, 1000)))
+      (o.protocol === 'udp' ||
+        (exposed.relay
+          ? await relayHolds(where.nodeIp, where.nodePort)
+          : await tcpAccepts(where.nodeIp, where.nodePort, 1000)))
     ) {
       return where
     }
@@ -92,13 +97,40 @@ function whyFailing(
     const why = t.Status.Err ?? t.Status.State
     return `service ${s.name} failed ${failed.length} times on ${nodeOf(t)}: ${why}`
   }
+  return unplaced(s.name, tasks, pendingSince)
+}
+
+/** States of a task the swarm has not given a node yet (`new` and `allocated`: its network is not allocated). */
+const UNPLACED = new Set(['new', 'allocated', 'pending'])
+
+/**
+ * Why a service is hopeless: its task has had no node for UNPLACEABLE_MS (every node drained,
+ * down or too small, or a network the swarm never allocated), or it has had no task to run for as
+ * long (the last one ended, on a node drained or lost, and the restart policy does not replace
+ * it). `since` remembers, per task, when it was first seen so.
+ */
+export function unplaced(
+  service: string,
+  tasks: readonly SwarmTask[],
+  since: Map<string, number>,
+): string | undefined {
   const task = currentTask(tasks)
-  if (task?.Status.State === 'pending' && !task.NodeID) {
-    const since = pendingSince.get(task.ID) ?? Date.now()
-    pendingSince.set(task.ID, since)
-    if (Date.now() - since > UNPLACEABLE_MS) {
-      return `service ${s.name} cannot be placed on any node: ${task.Status.Err ?? 'no suitable node'}`
-    }
+  const last = tasks[0]
+  const stuck = task ? !task.NodeID && UNPLACED.has(task.Status.State) : last !== undefined
+  const key = task ?? last
+  if (!stuck || !key) return undefined
+  const first = since.get(key.ID) ?? Date.now()
+  since.set(key.ID, first)
+  if (Date.now() - first <= UNPLACEABLE_MS) return undefined
+  if (!task) {
+    const why = last.Status.Err ?? ''
+    return (
+      `service ${service} has no task left to run: the last one is ${last.Status.State}` +
+      `${why ? ` (${why})` : ''}, and its restart policy does not replace it`
+    )
   }
-  return undefined
+  const why =
+    task.Status.Err ??
+    (task.Status.State === 'pending' ? 'no suitable node' : `the swarm left it ${task.Status.State}`)
+  return `service ${service} cannot be placed on any node: ${why}`
 }
