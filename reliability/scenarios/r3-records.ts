@@ -100,7 +100,12 @@ function cases(r: Random, full: boolean): Case[] {
 }
 
 /** Runs one case; returns what went wrong, if anything. */
-async function runCase(ctx: Context, c: Case, serverTakesOversize: boolean): Promise<string | undefined> {
+async function runCase(
+  ctx: Context,
+  c: Case,
+  serverTakesOversize: boolean,
+  storedOversize: Set<Case>,
+): Promise<string | undefined> {
   let settled: { doc?: Awaited<Cr>; err?: unknown }
   try {
     settled = { doc: await withContext(ctx, () => new Cr(IMAGE, SCHEMA, c.options)) }
@@ -114,6 +119,7 @@ async function runCase(ctx: Context, c: Case, serverTakesOversize: boolean): Pro
   }
   // The test server (FerretDB 1.x) takes a document a little over 16 MiB, which MongoDB refuses.
   if (c.tooLarge && (err || !serverTakesOversize)) return `not a ResultTooLargeError: ${String(err)}`
+  if (c.tooLarge) storedOversize.add(c)
   if (c.bad.length > 0 && !(err instanceof RecordError)) return `not a RecordError: ${String(err)}`
   if (c.bad.length === 0 && err) return `failed: ${String(err)}`
   const doc = err instanceof RecordError ? err.document : settled.doc!
@@ -154,9 +160,11 @@ export const r3Records: Scenario = {
         { name: 'MongoDB', ctx: createContext({ mongoUrl: server.url, mongoDb: 'r3', home: homes[1] }) },
       ]
       for (const store of stores) {
+        // Documents over 16 MiB the test server took whole (MongoDB itself refuses them).
+        const storedOversize = new Set<Case>()
         for (const c of list) {
           const begun = Date.now()
-          const wrong = await runCase(store.ctx, c, store.name === 'MongoDB')
+          const wrong = await runCase(store.ctx, c, store.name === 'MongoDB', storedOversize)
           runs++
           how.log(`${store.name}: ${c.name}: ${wrong ?? 'ok'} (${Date.now() - begun} ms)`)
           if (wrong) {
@@ -167,7 +175,7 @@ export const r3Records: Scenario = {
         const count = await withContext(store.ctx, () =>
           store.ctx.store().collection(SCHEMA).countDocuments(),
         )
-        const stored = list.filter((c) => !c.tooLarge).length
+        const stored = list.filter((c) => !c.tooLarge || storedOversize.has(c)).length
         if (count !== stored)
           problems.push(`${store.name}: ${count} documents for ${stored} runs that store one`)
       }

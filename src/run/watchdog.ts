@@ -27,7 +27,7 @@ export class Watchdog {
   private done = false
 
   constructor(private readonly options: WatchdogOptions) {
-    const { timeoutMs, idleTimeoutMs } = options
+    const { timeoutMs } = options
     if (timeoutMs !== undefined)
       this.total = setTimeout(() => this.fire(new TimeoutError('timeout', timeoutMs)), timeoutMs)
   }
