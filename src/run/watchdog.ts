@@ -33,6 +33,11 @@ export class Watchdog {
     if (idleTimeoutMs !== undefined) this.armIdle(idleTimeoutMs)
   }
 
+  /** Whether output counts as activity (an idle limit): then the run must read its output. */
+  get watchesOutput(): boolean {
+    return this.options.idleTimeoutMs !== undefined
+  }
+
   /** The tool printed something. Cheap: only a timestamp; the idle timer checks it when it fires. */
   activity(): void {
     this.lastActive = Date.now()
