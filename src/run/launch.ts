@@ -1,5 +1,6 @@
 import { splitBinds } from '../archive/files'
-import { packEntries, type RootfsEntry } from '../archive/pack'
+import type { RootfsEntry } from '../archive/pack'
+import { uploadTar } from '../archive/recycled'
 import type { Container, Engine, ImageInfo, NetworkChoice } from '../engine/engine'
 import { ownerLabels } from '../docker/labels'
 import { ContainerStartError, describe, NoNodeError } from '../errors'
@@ -77,7 +78,7 @@ export async function launch(engine: Engine, req: LaunchRequest): Promise<Launch
   // Each upload costs the engine a filesystem mount: skipped when there is nothing to put.
   const watch = main ? req.watch : undefined
   const [, output] = await Promise.all([
-    upload.length ? container.put(packEntries(upload, { addParents: false })) : undefined,
+    upload.length ? container.put(uploadTar(upload)) : undefined,
     watch ? container.attach().then((o) => watch(new OutputHub(o))) : undefined,
   ])
   req.checkStopped()
