@@ -8,7 +8,7 @@ import type Dockerode from 'dockerode'
 import type { Container } from '../src/engine/engine'
 import { Cr } from '../src/index'
 import { fileEntries } from '../src/archive/files'
-import { packEntries } from '../src/archive/pack'
+import { uploadTar } from '../src/archive/recycled'
 import { DockerEngine } from '../src/engine/docker-engine'
 import { contender, interleaved, printTable, rowMedian, verdict } from './lib/measure'
 import { measureInChild, medianOf, memoryRows, MiB, printMemoryTable, type MemoryCase } from './lib/memory'
@@ -135,11 +135,7 @@ export async function filesBench(
           })
         },
         run: async (c: Container) =>
-          c.put(
-            packEntries(await fileEntries([{ target: TARGET, source: { path: file } }]), {
-              addParents: false,
-            }),
-          ),
+          c.put(uploadTar(await fileEntries([{ target: TARGET, source: { path: file } }]))),
         after: (c: Container) => c.remove(),
       }),
       contender({

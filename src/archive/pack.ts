@@ -125,7 +125,13 @@ function addBuffer(pack: tar.Pack, headers: TarHeader, data?: Buffer): Promise<v
   })
 }
 
-async function addFile(pack: tar.Pack, entry: FileEntry): Promise<void> {
+/** Reads a local file's first `size` bytes as chunks (see FileChunks in ./recycled). */
+export type ReadFile = (path: string, size: number) => AsyncIterable<Buffer>
+
+/** A fresh buffer per MiB: right for any reader of the stream. */
+const freshChunks: ReadFile = (path) => createReadStream(path, { highWaterMark: 1 << 20 })
+
+async function addFile(pack: tar.Pack, entry: FileEntry, read: ReadFile): Promise<void> {
   const info = await stat(entry.source).catch((err: Error) => {
     throw new Error(`source of ${entry.path}: ${err.message}`)
   })
@@ -138,7 +144,7 @@ async function addFile(pack: tar.Pack, entry: FileEntry): Promise<void> {
   const mode = entry.mode ?? info.mode & 0o7777
   const sink = pack.entry({ ...header(entry), type: 'file', size: info.size, mode }, settle)
   try {
-    for await (const chunk of createReadStream(entry.source, { highWaterMark: 1 << 20 })) {
+    for await (const chunk of read(entry.source, info.size)) {
       if (!sink.write(chunk)) await Promise.race([once(sink, 'drain'), written])
     }
     sink.end(undefined) // streamx's typings insist on an argument
@@ -149,10 +155,10 @@ async function addFile(pack: tar.Pack, entry: FileEntry): Promise<void> {
   await written
 }
 
-async function addEntry(pack: tar.Pack, entry: RootfsEntry): Promise<void> {
+async function addEntry(pack: tar.Pack, entry: RootfsEntry, read: ReadFile): Promise<void> {
   switch (entry.kind) {
     case 'file':
-      return addFile(pack, entry)
+      return addFile(pack, entry, read)
     case 'content': {
       const data =
         typeof entry.content === 'string'
@@ -174,12 +180,12 @@ async function addEntry(pack: tar.Pack, entry: RootfsEntry): Promise<void> {
  */
 export function packEntries(
   entries: readonly RootfsEntry[],
-  { addParents }: { addParents: boolean },
+  { addParents, read = freshChunks }: { addParents: boolean; read?: ReadFile },
 ): Readable {
   const plan = planEntries(entries, addParents)
   const pack = tar.pack()
   void (async () => {
-    for (const entry of plan) await addEntry(pack, entry)
+    for (const entry of plan) await addEntry(pack, entry, read)
     pack.finalize()
   })().catch((err: Error) => pack.destroy(err))
   return pack as unknown as Readable

@@ -22,8 +22,8 @@ export interface RunScope {
   /** Everything created is added here at once, so that teardown finds it whatever happens next. */
   readonly objects: RunObjects
   readonly stop: StopRequest
-  /** Taps the main container's output (live log, idle detection). */
-  readonly watch: (hub: OutputHub) => OutputHub
+  /** Taps the main container's output (live log, idle detection); undefined: nothing reads it. */
+  readonly watch: ((hub: OutputHub) => OutputHub) | undefined
 }
 
 /**

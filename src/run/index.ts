@@ -38,6 +38,6 @@ export async function startRun(
     log.runEnded(info, { exitCode, oomKilled, reused: true }, 0)
     return new Task(new ReusedRun(prepared.reused)).asResolvedValue()
   }
-  const run = await new Run(ctx, prepared).start()
+  const run = await new Run(ctx, prepared, use === 'started').start()
   return new Task(run).asResolvedValue()
 }

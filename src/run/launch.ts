@@ -1,5 +1,6 @@
 import { splitBinds } from '../archive/files'
-import { packEntries, type RootfsEntry } from '../archive/pack'
+import type { RootfsEntry } from '../archive/pack'
+import { uploadTar } from '../archive/recycled'
 import type { Container, Engine, ImageInfo, NetworkChoice } from '../engine/engine'
 import { ownerLabels } from '../docker/labels'
 import { ContainerStartError, describe, NoNodeError } from '../errors'
@@ -38,8 +39,11 @@ export interface LaunchRequest {
   readonly checkStopped: () => void
   /** Which node runs entries, and the runtime volume: what the context knows already. */
   readonly runtime: RuntimeMemo
-  /** Taps the main container's output (live log, idle detection). */
-  readonly watch: (hub: OutputHub) => OutputHub
+  /**
+   * Taps the main container's output (live log, idle detection). Undefined: nothing reads it, so
+   * the main container is not attached (the engine keeps its log; a failure's tail comes from there).
+   */
+  readonly watch: ((hub: OutputHub) => OutputHub) | undefined
 }
 
 /** Creates a container, puts its files in, attaches to its output, and starts it. */
@@ -72,9 +76,10 @@ export async function launch(engine: Engine, req: LaunchRequest): Promise<Launch
   req.checkStopped()
   const upload = [...shipment.files, ...files]
   // Each upload costs the engine a filesystem mount: skipped when there is nothing to put.
+  const watch = main ? req.watch : undefined
   const [, output] = await Promise.all([
-    upload.length ? container.put(packEntries(upload, { addParents: false })) : undefined,
-    main ? container.attach().then((o) => req.watch(new OutputHub(o))) : undefined,
+    upload.length ? container.put(uploadTar(upload)) : undefined,
+    watch ? container.attach().then((o) => watch(new OutputHub(o))) : undefined,
   ])
   req.checkStopped()
   try {

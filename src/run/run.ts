@@ -37,9 +37,14 @@ export class Run {
   /** Undoes the run's hooks into the process (signal handling, the user's AbortSignal). */
   private release: () => void = () => undefined
 
+  /**
+   * `taskOutput`: whether the caller may read the output through the Task (a started run). An
+   * awaited run's output is read only by the live log and the idle timer.
+   */
   constructor(
     private readonly ctx: Context,
     private readonly prepared: Prepared,
+    private readonly taskOutput = true,
   ) {
     const { spec, collection } = prepared
     const name = spec.name ?? ctx.memo.names.next(spec.image)
@@ -92,7 +97,10 @@ export class Run {
         prepared,
         objects: this.objects,
       }
-      main = await bringUp({ ...scope, stop: this.stop, watch: (hub) => this.watch(hub) })
+      // Attaching costs the engine a stream per run: only when something reads the output.
+      const read = this.taskOutput || ctx.log().mode !== 'quiet' || this.watchdog?.watchesOutput
+      const watch = read ? (hub: OutputHub) => this.watch(hub) : undefined
+      main = await bringUp({ ...scope, stop: this.stop, watch })
       this.watchdog?.started()
       await reaper
     } catch (err) {

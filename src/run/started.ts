@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream'
+import { Readable } from 'node:stream'
 import type { Context } from '../context'
 import type { Document } from '../document'
 import type { RunInfo, RunOutcome } from '../log'
@@ -47,12 +47,13 @@ export class StartedRun implements TaskSource {
     return this.main.container.name
   }
 
+  /** Empty for an awaited run that nothing attached to (see Run's `taskOutput`). */
   get stdout(): Readable {
-    return this.main.output!.stdout
+    return this.main.output?.stdout ?? Readable.from([])
   }
 
   get stderr(): Readable {
-    return this.main.output!.stderr
+    return this.main.output?.stderr ?? Readable.from([])
   }
 
   kill(signal: string): Promise<void> {

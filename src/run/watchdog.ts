@@ -43,6 +43,11 @@ export class Watchdog {
     this.armIdle(idleTimeoutMs)
   }
 
+  /** Whether output counts as activity (an idle limit): then the run must read its output. */
+  get watchesOutput(): boolean {
+    return this.options.idleTimeoutMs !== undefined
+  }
+
   /** The tool printed something. Cheap: only a timestamp; the idle timer checks it when it fires. */
   activity(): void {
     this.lastActive = Date.now()

@@ -5,6 +5,13 @@ import { ContainerStartError, ImageUnavailableError } from '../../src/errors'
 import { AbortedError, RecordError, TimeoutError } from '../../src/run/errors'
 import { lab, rejection } from './lab'
 
+/**
+ * What a run without files, services, ports or records asks of the engine, once the context's
+ * first run has swept: the image (the run key), create, start, wait, changes (whether it wrote
+ * records: none, so no read) and remove. Nothing reads its output, so it is not attached.
+ */
+const PLAIN_RUN = ['image', 'create', 'start', 'wait', 'changes', 'remove']
+
 describe('a run on the in-memory engine', () => {
   it('stores the records, records the exit code, and removes its container', async () => {
     const { engine, ctx } = lab(() => ({
@@ -21,17 +28,27 @@ describe('a run on the in-memory engine', () => {
 
   it('asks the engine only what a plain run needs', async () => {
     const { engine, ctx } = lab()
-    await withContext(ctx, () => new Cr('levrt/busybox', { cmd: ['true'] }))
-    // One image inspect (the key), create, attach, start, wait, changes (no records: no read), remove.
-    expect(engine.calls.filter((c) => c !== 'list')).toEqual([
-      'image',
-      'create',
-      'attach',
-      'start',
-      'wait',
-      'changes',
-      'remove',
-    ])
+    const plain = () => withContext(ctx, () => new Cr('levrt/busybox', { cmd: ['true'] }))
+    await plain()
+    // The first run of a context sweeps dead runs' leftovers, once (one list); no reaper here.
+    expect(engine.calls.splice(0)).toEqual(['image', 'list', ...PLAIN_RUN.slice(1)])
+    await plain()
+    expect(engine.calls.splice(0)).toEqual(PLAIN_RUN)
+    await Promise.all([plain(), plain(), plain()])
+    expect(engine.calls).toHaveLength(3 * PLAIN_RUN.length)
+    for (const call of PLAIN_RUN) expect(engine.count(call)).toBe(3)
+  })
+
+  it('attaches to the output only when something reads it', async () => {
+    const { engine, ctx } = lab(() => ({ stdout: 'hello\n' }))
+    const task = await withContext(ctx, () => new Cr('levrt/busybox', { cmd: ['echo'] }).start())
+    const out: Buffer[] = []
+    for await (const chunk of task.stdout) out.push(chunk as Buffer)
+    expect(Buffer.concat(out).toString()).toBe('hello\n')
+    await task.done()
+    expect(engine.count('attach')).toBe(1)
+    await withContext(ctx, () => new Cr('levrt/busybox', { cmd: ['echo'], idleTimeout: 60_000 }))
+    expect(engine.count('attach')).toBe(2)
   })
 
   it('takes the context of the scope that made the Cr, wherever it is awaited', async () => {
