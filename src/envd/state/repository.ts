@@ -20,6 +20,7 @@ export class EnvRepository {
   private readonly saves = new KeyedMutex<number>()
   private readonly guard = new StoreGuard()
   private readonly unsaved = new Map<number, EnvRecord>()
+  private retrying: Promise<void> | undefined
 
   constructor(
     private readonly store: Store,
@@ -71,6 +72,8 @@ export class EnvRepository {
           this.store.save(this.envs, String(record.id), doc),
         )
         this.unsaved.delete(record.id)
+        // The store answers again: what it missed goes now, not only at the next reap.
+        if (this.unsaved.size) void this.retryUnsaved().catch(() => undefined)
       } catch (err) {
         if (err instanceof StoreDownError) this.unsaved.set(record.id, record)
         throw err
@@ -93,10 +96,11 @@ export class EnvRepository {
   }
 
   /** Saves again, as they are now, the records whose last save found the store down. */
-  async retryUnsaved(): Promise<void> {
-    if (this.guard.down) return
-    for (const record of [...this.unsaved.values()])
-      if (this.unsaved.get(record.id) === record) await this.save(record)
+  retryUnsaved(): Promise<void> {
+    if (this.guard.down || !this.unsaved.size) return Promise.resolve()
+    return (this.retrying ??= (async () => {
+      for (const record of [...this.unsaved.values()]) await this.save(record)
+    })().finally(() => (this.retrying = undefined)))
   }
 
   /** Resolves once every save begun so far has settled. */
