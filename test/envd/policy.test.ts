@@ -37,6 +37,8 @@ const refused: [string, string, RegExp][] = [
   ['unsupported', 'services.web.sysctls', /sysctls are refused/],
   ['undeclared-volume', 'services.web.volumes[0]', /volume "data" is not declared/],
   ['bad-yaml', 'compose_file', /is not valid YAML/],
+  ['collection-key', 'compose_file', /a key must be a plain value, not a list or a map \(\["a","b"\]\)/],
+  ['binary-key', 'compose_file', /a key must be a plain value, not a list or a map/],
 ]
 
 describe('compose policy', () => {

@@ -24,7 +24,10 @@ export function send(base: string, r: FuzzRequest, timeoutMs = 15_000): Promise<
         path: r.path,
         // Node frames no body of a GET, HEAD, DELETE or OPTIONS: without a length those bytes would
         // be a second, malformed request on the connection (a broken client, not a request).
-        headers: r.body === undefined ? r.headers : { ...r.headers, 'content-length': String(Buffer.byteLength(r.body)) },
+        headers:
+          r.body === undefined
+            ? r.headers
+            : { ...r.headers, 'content-length': String(Buffer.byteLength(r.body)) },
         // A connection of its own: a kept-alive one the server closed meanwhile would hang up, not the service.
         agent: false,
         timeout: timeoutMs,

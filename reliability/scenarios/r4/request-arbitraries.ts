@@ -16,7 +16,12 @@ const idish = fc.oneof(
 const ROUTES = ['/env/create', '/env/list', '/health', '/metrics', '/', '/env', '/env/', '//env/list']
 const path = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom(...ROUTES) },
-  { weight: 4, arbitrary: fc.tuple(fc.constantFrom('/env/get/', '/env/renew/', '/env/delete/'), idish).map(([p, id]) => p + id) },
+  {
+    weight: 4,
+    arbitrary: fc
+      .tuple(fc.constantFrom('/env/get/', '/env/renew/', '/env/delete/'), idish)
+      .map(([p, id]) => p + id),
+  },
   fc.webPath(),
   fc.tuple(fc.constantFrom(...ROUTES), fc.webQueryParameters()).map(([p, q]) => `${p}?${q}`),
   fc.integer({ min: 1000, max: 20_000 }).map((n) => `/env/get/${'9'.repeat(n)}`),
@@ -30,7 +35,12 @@ const composeFile = fc.oneof(
   fc.string({ maxLength: 20 }),
 )
 const json = fc.jsonValue({ maxDepth: 4 })
-const field = fc.oneof(fc.integer(), fc.string({ maxLength: 12 }), json, fc.constantFrom('1', ' 7 ', '-1', '1.5', 2 ** 31))
+const field = fc.oneof(
+  fc.integer(),
+  fc.string({ maxLength: 12 }),
+  json,
+  fc.constantFrom('1', ' 7 ', '-1', '1.5', 2 ** 31),
+)
 const nearCreate = fc.record(
   {
     uid: field,
@@ -38,7 +48,12 @@ const nearCreate = fc.record(
     compose_file: fc.oneof(composeFile, json),
     flag: fc.oneof(fc.string({ maxLength: 50 }), json, fc.constant('f'.repeat(5000))),
     expire: fc.oneof(
-      fc.constantFrom('2030-01-01T00:00:00+00:00', '2020-11-14T02:38:10.732108+00:00', 'tomorrow', '2030-02-30T00:00:00Z'),
+      fc.constantFrom(
+        '2030-01-01T00:00:00+00:00',
+        '2020-11-14T02:38:10.732108+00:00',
+        'tomorrow',
+        '2030-02-30T00:00:00Z',
+      ),
       fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
       json,
     ),
@@ -50,16 +65,38 @@ const body = fc.oneof(
   nearCreate.map((o) => JSON.stringify(o)),
   json.map((v) => JSON.stringify(v)),
   fc.string({ maxLength: 200 }),
-  fc.constantFrom('', ' ', '{', '{"uid":', 'null', '[]', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{}}}'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '{',
+    '{"uid":',
+    'null',
+    '[]',
+    '{"__proto__":{"x":1}}',
+    '{"constructor":{"prototype":{}}}',
+  ),
   fc.uint8Array({ maxLength: 200 }),
   fc.integer({ min: 60_000, max: 120_000 }).map((n) => `{"uid":1,"flag":"${'x'.repeat(n)}"}`),
 )
 const headerName = fc.oneof(
-  fc.constantFrom('content-type', 'accept', 'authorization', 'content-encoding', 'x-forwarded-for', 'accept-encoding', 'cookie'),
+  fc.constantFrom(
+    'content-type',
+    'accept',
+    'authorization',
+    'content-encoding',
+    'x-forwarded-for',
+    'accept-encoding',
+    'cookie',
+  ),
   fc.stringMatching(/^[a-z][a-z0-9-]{0,15}$/),
 )
 const headerValue = fc.oneof(
-  fc.constantFrom('application/json', 'application/json; charset=utf-16', 'text/plain', 'multipart/form-data; boundary=x'),
+  fc.constantFrom(
+    'application/json',
+    'application/json; charset=utf-16',
+    'text/plain',
+    'multipart/form-data; boundary=x',
+  ),
   fc.constantFrom('application/x-www-form-urlencoded', 'gzip', 'Bearer x', '*/*', 'application/jsonx', ''),
   fc.string({ maxLength: 40 }),
 )

@@ -49,7 +49,11 @@ export async function requestProperty(
       store,
     )
     const base = envd.url
-    const made = await request(base, 'POST', '/env/create', { uid: 1, challenge: 1, compose_file: 'light.yaml' })
+    const made = await request(base, 'POST', '/env/create', {
+      uid: 1,
+      challenge: 1,
+      compose_file: 'light.yaml',
+    })
     const existing = made.body?.id as number
     await settledList(base, 60_000)
     rmSync(join(dirs.data, 'compose', 'light.yaml'))
@@ -86,12 +90,19 @@ export async function requestProperty(
     failures.push(...result.failures)
     failures.push(...(await rawRequests(base, raw, random)))
     const after = await snapshot(envd, store, docker, instance)
-    if (after !== before) failures.push(`envd requests: the state changed:\n  before ${before}\n  after  ${after}`)
+    if (after !== before)
+      failures.push(`envd requests: the state changed:\n  before ${before}\n  after  ${after}`)
     const deleted = await request(base, 'GET', `/env/delete/${existing}`)
-    if (deleted.body?.status !== 3) failures.push(`envd requests: the live environment was not deleted: ${deleted.status}`)
+    if (deleted.body?.status !== 3)
+      failures.push(`envd requests: the live environment was not deleted: ${deleted.status}`)
     await envd.close()
     const left = await instanceObjects(docker, instance)
-    return { name: 'envd requests', cases: result.cases + raw, failures, leaks: left.containers.length + left.networks + left.volumes }
+    return {
+      name: 'envd requests',
+      cases: result.cases + raw,
+      failures,
+      leaks: left.containers.length + left.networks + left.volumes,
+    }
   } finally {
     await envd?.close()
     store.close()
@@ -106,18 +117,30 @@ async function rawRequests(base: string, count: number, random: Random): Promise
   const kinds: RawKind[] = ['slow body', 'truncated body', 'truncated head']
   for (let i = 0; i < count; i++) {
     const kind = random.pick(kinds)
-    const body = JSON.stringify({ uid: random.int(0, 9), challenge: 1, compose_file: 'refused/privileged.yaml', flag: 'x'.repeat(random.int(0, 5000)) })
+    const body = JSON.stringify({
+      uid: random.int(0, 9),
+      challenge: 1,
+      compose_file: 'refused/privileged.yaml',
+      flag: 'x'.repeat(random.int(0, 5000)),
+    })
     const status = await sendRaw(base, kind, body, random.int(200, 1500))
     if (status >= 500) failures.push(`envd requests: a ${kind} answered ${status}`)
-    if (kind === 'slow body' && (status < 400 || status >= 500)) failures.push(`envd requests: a slow body answered ${status}`)
+    if (kind === 'slow body' && (status < 400 || status >= 500))
+      failures.push(`envd requests: a slow body answered ${status}`)
     const health = await request(base, 'GET', '/health')
-    if (health.status !== 200) failures.push(`envd requests: after a ${kind}, /health answered ${health.status}`)
+    if (health.status !== 200)
+      failures.push(`envd requests: after a ${kind}, /health answered ${health.status}`)
   }
   return failures
 }
 
 /** What must not change: the environments (as list shows them), the id counter, the engine's objects. */
-async function snapshot(envd: Envd, store: EmbeddedStore, docker: Dockerode, instance: string): Promise<string> {
+async function snapshot(
+  envd: Envd,
+  store: EmbeddedStore,
+  docker: Dockerode,
+  instance: string,
+): Promise<string> {
   const counter = await store.collection(`${instance}|${META_COLLECTION}`).findOne({ _id: 'counter' })
   const objects = await instanceObjects(docker, instance)
   return JSON.stringify({
@@ -129,4 +152,3 @@ async function snapshot(envd: Envd, store: EmbeddedStore, docker: Dockerode, ins
     volumes: objects.volumes,
   })
 }
-
