@@ -33,22 +33,36 @@ export async function killDuringCreates(
   let losses = 0
   let child = await EnvdChild.start({ args, env })
   try {
-    const uids = Math.max(2, Math.ceil(count / 5))
+    const uids = Math.max(2, Math.ceil(count / 8))
+    // The moment: once the k-th create is acknowledged (some stored, some not yet, deploys in
+    // flight), plus a delay; both drawn from the seed.
+    const k = random.int(1, Math.max(1, Math.floor(count / 2)))
+    const delay = random.int(0, 400)
+    let acks = 0
+    let reached: () => void = () => undefined
+    const kth = new Promise<void>((done) => (reached = done))
     const creates = Array.from({ length: count }, (_, i) =>
       request(child.url, 'POST', '/env/create', {
         uid: random.int(1, uids),
         challenge: i + 1,
         compose_file: 'light.yaml',
+      }).then((answer) => {
+        if (answer.status === 200 && ++acks === k) reached()
+        return answer
       }),
     )
-    const killAfter = random.int(150, 2500)
-    await sleep(killAfter)
+    const begun = Date.now()
+    await Promise.race([kth, Promise.all(creates), sleep(60_000)])
+    await sleep(delay)
+    const killAfter = Date.now() - begun
     await child.kill()
     const answers = await Promise.all(creates)
     const acknowledged = answers
       .filter((a) => a.status === 200 && a.body?.status === 0)
       .map((a) => a.body.id as number)
-    log(`SIGKILL after ${killAfter} ms: ${acknowledged.length} of ${count} creates acknowledged`)
+    log(
+      `SIGKILL ${killAfter} ms in (${delay} ms after create ${k} was acknowledged): ${acknowledged.length} of ${count} acknowledged`,
+    )
 
     child = await EnvdChild.start({ args, env })
     const views = await settledList(child.url, 180_000)
@@ -87,7 +101,7 @@ export async function killDuringCreates(
     const leaks = left.containers.length + left.networks + left.volumes
     return {
       load: `${count} concurrent creates, SIGKILL, restart; then ${live.length} deleted at once (${uids} uids)`,
-      faults: `1 SIGKILL of envd (after ${killAfter} ms)`,
+      faults: `1 SIGKILL of envd (${killAfter} ms into the creates)`,
       leaks,
       losses,
       problems,

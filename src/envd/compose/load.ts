@@ -65,6 +65,8 @@ export async function loadCompose(file: string, shownAs: string): Promise<unknow
   } catch (err) {
     throw new EnvdError(422, `${shownAs}: ${(err as Error).message}`)
   }
+  if (isCyclic(value))
+    throw new EnvdError(422, `${shownAs}: an alias (*name) refers to a node that contains it`)
   return dropExtensions(value)
 }
 
@@ -85,6 +87,17 @@ function collectionKey(doc: Document): string | undefined {
     },
   })
   return found
+}
+
+/** An alias inside the node it names makes a cycle, which every later step would follow forever. */
+function isCyclic(value: unknown, ancestors = new Set<unknown>()): boolean {
+  if (typeof value !== 'object' || value === null) return false
+  if (ancestors.has(value)) return true
+  ancestors.add(value)
+  const children = Array.isArray(value) ? value : Object.values(value)
+  const cyclic = children.some((child) => isCyclic(child, ancestors))
+  ancestors.delete(value)
+  return cyclic
 }
 
 function dropExtensions(value: unknown): unknown {
