@@ -98,8 +98,10 @@ export function mutate(text: string, mutations: readonly Mutation[]): string {
 /** The `at`-th node of the tree (depth first) changed as the mutation says. */
 function structural(tree: Tree, m: Mutation & { at: number }): Tree {
   const nodes: { parent: Record<string, unknown> | unknown[]; key: string | number }[] = []
+  const seen = new Set<unknown>() // an alias inside its own node makes the tree cyclic
   const walk = (node: unknown): void => {
-    if (!node || typeof node !== 'object') return
+    if (!node || typeof node !== 'object' || seen.has(node)) return
+    seen.add(node)
     const entries: [string | number, unknown][] = Array.isArray(node)
       ? [...node.entries()]
       : Object.entries(node)
@@ -109,18 +111,19 @@ function structural(tree: Tree, m: Mutation & { at: number }): Tree {
     }
   }
   walk(tree)
-  if (!nodes.length) return m.kind === 'add' ? { [m.key]: m.value } : tree
+  if (!nodes.length) return m.kind === 'add' ? { [m.key]: structuredClone(m.value) } : tree
   const { parent, key } = nodes[m.at % nodes.length]
   const target = parent as Record<string | number, unknown>
   if (m.kind === 'delete') {
     if (Array.isArray(parent)) parent.splice(key as number, 1)
     else delete target[key]
-  } else if (m.kind === 'replace') target[key] = m.value
+  } else if (m.kind === 'replace') target[key] = structuredClone(m.value)
   else if (m.kind === 'add') {
+    // Copies: fast-check hands the same value to later cases (and to shrinking), unchanged.
     const host = target[key]
     if (host && typeof host === 'object' && !Array.isArray(host))
-      (host as Record<string, unknown>)[m.key] = m.value
-    else if (!Array.isArray(parent)) target[m.key] = m.value
+      (host as Record<string, unknown>)[m.key] = structuredClone(m.value)
+    else if (!Array.isArray(parent)) target[m.key] = structuredClone(m.value)
   }
   return tree
 }
