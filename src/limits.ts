@@ -1,5 +1,6 @@
 import { memoryBytes, MIN_MEMORY_BYTES } from './docker/memory'
 import { OptionsError } from './errors'
+import { shown } from './shown'
 
 /**
  * A memory size: bytes, or a number with a `k`, `m` or `g` suffix (powers of 1024), like docker's
@@ -36,10 +37,7 @@ export function parseMemory(value: unknown, option = 'memory'): number | undefin
 export function parseCpus(value: unknown): number | undefined {
   if (value === undefined) return undefined
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0.01) {
-    throw new OptionsError(
-      'cpus',
-      `${JSON.stringify(value)} is not a CPU count of at least 0.01 (e.g. 0.5, 2)`,
-    )
+    throw new OptionsError('cpus', `${shown(value)} is not a CPU count of at least 0.01 (e.g. 0.5, 2)`)
   }
   return Math.round(value * 1e9)
 }
@@ -47,7 +45,7 @@ export function parseCpus(value: unknown): number | undefined {
 export function parsePids(value: unknown): number | undefined {
   if (value === undefined) return undefined
   if (!Number.isInteger(value) || (value as number) < 1) {
-    throw new OptionsError('pids', `${JSON.stringify(value)} is not a process count (an integer, at least 1)`)
+    throw new OptionsError('pids', `${shown(value)} is not a process count (an integer, at least 1)`)
   }
   return value as number
 }
@@ -58,7 +56,7 @@ export function parseDuration(value: unknown, option: string): number | undefine
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS) {
     throw new OptionsError(
       option,
-      `${JSON.stringify(value)} is not a number of milliseconds above 0 (at most ${MAX_TIMER_MS})`,
+      `${shown(value)} is not a number of milliseconds above 0 (at most ${MAX_TIMER_MS})`,
     )
   }
   return value

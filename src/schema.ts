@@ -1,4 +1,5 @@
 import { OptionsError } from './errors'
+import { shown } from './shown'
 
 /**
  * Runs without a schema are stored here (inside the namespace, like any other).
@@ -21,7 +22,7 @@ export function checkSchema(value: unknown, option = 'schema'): string {
   if (typeof value !== 'string' || !SCHEMA_RE.test(value)) {
     throw new OptionsError(
       option,
-      `${JSON.stringify(value)} is not of the form <namespace>/<name>@<major>.<minor> (e.g. talentsec/nmap@1.0)`,
+      `${shown(value)} is not of the form <namespace>/<name>@<major>.<minor> (e.g. talentsec/nmap@1.0)`,
     )
   }
   return value
@@ -31,7 +32,7 @@ export function checkNamespace(value: unknown): string {
   if (typeof value !== 'string' || !NAMESPACE_RE.test(value)) {
     throw new OptionsError(
       'namespace',
-      `${JSON.stringify(value)} must be letters, digits, '_', '.' or '-' (no '|', '/' or spaces)`,
+      `${shown(value)} must be letters, digits, '_', '.' or '-' (no '|', '/' or spaces)`,
     )
   }
   return value

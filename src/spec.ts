@@ -8,6 +8,7 @@ export { SPEC, type RunSpec } from './run-spec'
 import { parseCpus, parseDuration, parseMemory, parsePids, type ResourceLimits } from './limits'
 import { parseName } from './run-name'
 import { checkSchema } from './schema'
+import { shown } from './shown'
 
 const KNOWN = new Set([
   'schema',
@@ -47,7 +48,7 @@ export function parseSpec(image: unknown, schemaArg: unknown, options: unknown):
   if (typeof image !== 'string' || !(IMAGE_RE.test(image) || IMAGE_ID_RE.test(image))) {
     throw new OptionsError(
       'image',
-      `${JSON.stringify(image)} is not an image reference (e.g. levrt/busybox or levkit/nmap:1.0)`,
+      `${shown(image)} is not an image reference (e.g. levrt/busybox or levkit/nmap:1.0)`,
     )
   }
   if (options === undefined) options = {}
@@ -57,7 +58,10 @@ export function parseSpec(image: unknown, schemaArg: unknown, options: unknown):
   }
   const o = options as CrOptions
   if (schemaArg !== undefined && o.schema !== undefined && schemaArg !== o.schema) {
-    throw new OptionsError('schema', `given twice with different values (${String(schemaArg)}, ${o.schema})`)
+    throw new OptionsError(
+      'schema',
+      `given twice with different values (${shown(schemaArg)}, ${shown(o.schema)})`,
+    )
   }
   const schema = schemaArg ?? o.schema
   if (o.host !== undefined && typeof o.host !== 'boolean') throw new OptionsError('host', 'must be a boolean')
@@ -114,10 +118,7 @@ function parseReuse(reuse: unknown): ReusePolicy | undefined {
     const maxAge = reuse.maxAge
     // Not a timer: a month is a fine maximum age.
     if (typeof maxAge !== 'number' || !Number.isFinite(maxAge) || maxAge <= 0) {
-      throw new OptionsError(
-        'reuse.maxAge',
-        `${JSON.stringify(maxAge)} is not a number of milliseconds above 0`,
-      )
+      throw new OptionsError('reuse.maxAge', `${shown(maxAge)} is not a number of milliseconds above 0`)
     }
     return { reuse: true, maxAgeMs: maxAge }
   }
@@ -139,8 +140,7 @@ function parseEnv(env: unknown): string[] {
     return env.map((entry, i) => {
       if (typeof entry !== 'string') throw new OptionsError(`env[${i}]`, 'must be a string NAME=value')
       const eq = entry.indexOf('=')
-      if (eq <= 0)
-        throw new OptionsError(`env[${i}]`, `${JSON.stringify(entry)} is not of the form NAME=value`)
+      if (eq <= 0) throw new OptionsError(`env[${i}]`, `${shown(entry)} is not of the form NAME=value`)
       if (entry.includes('\0')) throw new OptionsError(`env[${i}]`, 'must not contain a NUL character')
       return entry
     })
@@ -207,7 +207,7 @@ function parsePorts(ports: unknown): number[] {
   const seen = new Set<number>()
   return ports.map((port, i) => {
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
-      throw new OptionsError(`ports[${i}]`, `${JSON.stringify(port)} is not a TCP port (1-65535)`)
+      throw new OptionsError(`ports[${i}]`, `${shown(port)} is not a TCP port (1-65535)`)
     }
     if (seen.has(port)) throw new OptionsError(`ports[${i}]`, `port ${port} is listed twice`)
     seen.add(port)

@@ -93,9 +93,19 @@ describe('annot.meta: the seed form and the object form', () => {
     ['cats that are a string', () => loose({ cats: 'scanner' }), 'meta.cats'],
     ['an ext that is a string', () => loose(undefined, 'd', [], [], [], 'lab'), 'meta.ext'],
     ['an ext that is a list', () => loose({ ext: ['lab'] }), 'meta.ext'],
+    // Issue 17 (R4): `levrt meta` prints ext as JSON, which threw a TypeError on these.
+    ['an ext holding a BigInt', () => loose({ ext: { n: 1n } }), 'meta.ext'],
+    ['an ext with a cycle', () => loose({ ext: cyclic() }), 'meta.ext'],
+    ['a category that is a BigInt', () => loose({ cats: [2n] }), 'meta.cats[0]'],
     ['the object form with a second argument', () => loose({ desc: 'd' }, 'again'), 'meta'],
     ['more than six positional fields', () => loose([scan], 'd', [ip], [], [], {}, 'more'), 'meta'],
   ])('%s is an OptionsError naming it', (_, make, option) => {
     expect(make).toThrow(expect.objectContaining({ constructor: OptionsError, option }))
   })
 })
+
+function cyclic(): Record<string, unknown> {
+  const o: Record<string, unknown> = {}
+  o.self = o
+  return o
+}

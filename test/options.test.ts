@@ -7,6 +7,18 @@ const bad: [name: string, make: () => unknown, option: string][] = [
   ['empty image', () => new Cr(''), 'image'],
   ['image with upper case', () => new Cr('Levrt/Busybox'), 'image'],
   ['image not a string', () => new Cr(42 as any), 'image'],
+  // Issue 17 (R4): values the error message could not show threw a TypeError instead.
+  ['image a BigInt', () => new Cr(1n as any), 'image'],
+  ['image a list holding a BigInt', () => new Cr([[0n]] as any), 'image'],
+  [
+    'schema an object without prototype',
+    () => new Cr('levrt/busybox', '' as any, { schema: Object.create(null) }),
+    'schema',
+  ],
+  ['cpus a BigInt', () => new Cr('levrt/busybox', { cpus: 1n as any }), 'cpus'],
+  ['memory a BigInt', () => new Cr('levrt/busybox', { memory: 1n as any }), 'memory'],
+  ['timeout a BigInt', () => new Cr('levrt/busybox', { timeout: 1n as any }), 'timeout'],
+  ['port a BigInt', () => new Cr('levrt/busybox', { ports: [80n as any] }), 'ports[0]'],
   ['unknown option', () => new Cr('levrt/busybox', { comand: ['x'] } as any), 'comand'],
   ['options not an object', () => new Cr('levrt/busybox', 'ts/x@1.0', [] as any), 'options'],
   ['schema without version', () => new Cr('levrt/busybox', 'ts/issues' as any), 'schema'],

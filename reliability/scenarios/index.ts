@@ -1,6 +1,8 @@
 import type { Scenario } from '../scenario'
 import { r3Records } from './r3-records'
+import { r4 } from './r4-inputs'
+import { r5 } from './r5-service-faults'
 import { r6Resources } from './r6-resources'
 
-/** Every scenario, in the order the table shows them. Each helper file adds itself here. */
-export const scenarios: readonly Scenario[] = [r3Records, r6Resources]
+/** Every scenario, in the order the table shows them; each lives in its own file. */
+export const scenarios: readonly Scenario[] = [r3Records, r4, r5, r6Resources]

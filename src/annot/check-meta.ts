@@ -3,6 +3,7 @@ import { isAttck, type Attck } from './attck'
 import { isBlackArch, type BlackArch } from './blackarch'
 import { checkParam } from './params'
 import type { Meta } from './types'
+import { shown } from '../shown'
 
 const KEYS = ['exports', 'desc', 'params', 'cats', 'tags', 'ext'] as const
 const CAT_KEYS = new Set(['Attck', 'BlackArch'])
@@ -46,6 +47,11 @@ export function checkMeta(input: unknown, where = 'meta'): Meta {
   if (typeof ext !== 'object' || ext === null || Array.isArray(ext)) {
     throw new OptionsError(`${where}.ext`, "expected an object of the module's own data")
   }
+  try {
+    JSON.stringify(ext) // `levrt meta` prints it as JSON: a BigInt or a cycle would fail there
+  } catch (err) {
+    throw new OptionsError(`${where}.ext`, `expected JSON data (${(err as Error).message})`)
+  }
   return Object.freeze({
     exports,
     desc,
@@ -71,7 +77,7 @@ function checkCats(cats: unknown, where: string): Meta['cats'] {
   if (Array.isArray(cats)) {
     const members = list(cats, where, (c, at) => {
       if (!isAttck(c) && !isBlackArch(c))
-        throw new OptionsError(at, `not an Attck or BlackArch member (got ${JSON.stringify(c)})`)
+        throw new OptionsError(at, `not an Attck or BlackArch member (got ${shown(c)})`)
       return c
     })
     return Object.freeze({
@@ -84,11 +90,11 @@ function checkCats(cats: unknown, where: string): Meta['cats'] {
   unknownKey(cats as Record<string, unknown>, CAT_KEYS, where)
   const { Attck: tactics = [], BlackArch: groups = [] } = cats as Record<string, unknown>
   const attck = list(tactics, `${where}.Attck`, (t, at) => {
-    if (!isAttck(t)) throw new OptionsError(at, `not an Attck member (got ${JSON.stringify(t)})`)
+    if (!isAttck(t)) throw new OptionsError(at, `not an Attck member (got ${shown(t)})`)
     return t
   })
   const blackArch = list(groups, `${where}.BlackArch`, (g, at) => {
-    if (!isBlackArch(g)) throw new OptionsError(at, `not a BlackArch member (got ${JSON.stringify(g)})`)
+    if (!isBlackArch(g)) throw new OptionsError(at, `not a BlackArch member (got ${shown(g)})`)
     return g
   })
   return Object.freeze({ Attck: attck, BlackArch: blackArch })

@@ -1,4 +1,5 @@
 import { OptionsError } from '../errors'
+import { shown } from '../shown'
 
 /**
  * What a `--param` value is converted to before the export gets it, by `type`.
@@ -125,7 +126,7 @@ export function param<const N extends string, T extends ParamType = 'string'>(
   options: ParamWithoutDefault<T> & { readonly required?: true },
 ): Param<N, NoInfer<T>, ParamTypes[NoInfer<T>]>
 export function param(name: string, description: string, options: ParamOptions): Param {
-  const where = `annot.param(${JSON.stringify(name)})`
+  const where = `annot.param(${shown(name)})`
   if (!isObject(options))
     throw new OptionsError(where, 'expected options { holder, type?, default?, required? }')
   const unknown = Object.keys(options).find((key) => !OPTION_KEYS.has(key))
@@ -191,9 +192,5 @@ function isObject(value: unknown): value is object {
 }
 
 function show(value: unknown): string {
-  return typeof value === 'string'
-    ? JSON.stringify(value)
-    : typeof value === 'function'
-      ? 'a function'
-      : String(value)
+  return typeof value === 'function' ? 'a function' : shown(value)
 }

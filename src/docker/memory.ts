@@ -1,3 +1,5 @@
+import { shown } from '../shown'
+
 /** The engine refuses less (Docker: "Minimum memory limit allowed is 6MB"). */
 export const MIN_MEMORY_BYTES = 6 * 1024 * 1024
 
@@ -15,10 +17,9 @@ export function memoryBytes(value: unknown): number | { readonly reason: string 
     if (m) bytes = Number(m[1]) * UNITS[m[2].toLowerCase() as keyof typeof UNITS]
   }
   if (bytes === undefined || !Number.isFinite(bytes)) {
-    return { reason: `${JSON.stringify(value)} is not a memory size (bytes, or like '512m', '2g')` }
+    return { reason: `${shown(value)} is not a memory size (bytes, or like '512m', '2g')` }
   }
   bytes = Math.floor(bytes)
-  if (bytes < MIN_MEMORY_BYTES)
-    return { reason: `${JSON.stringify(value)} is below the engine's minimum of 6m` }
+  if (bytes < MIN_MEMORY_BYTES) return { reason: `${shown(value)} is below the engine's minimum of 6m` }
   return bytes
 }

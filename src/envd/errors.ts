@@ -36,3 +36,8 @@ export class OverCapError extends Error {
 export class RefusedError extends Error {
   override readonly name = 'RefusedError'
 }
+
+/** The store does not answer: nothing was changed, the request may be retried (503). */
+export class StoreDownError extends Error {
+  override readonly name = 'StoreDownError'
+}

@@ -6,7 +6,15 @@ import { DockerBackend } from '../../src/envd/backend/docker'
 import { planComposeFile } from '../../src/envd/compose/check'
 import { ComposePolicy } from '../../src/envd/compose/policy'
 import { docker } from '../support/engine'
-import { dataDir, engineObjects, FIXTURES, portRange, removeDir } from './support'
+import {
+  dataDir,
+  engineObjects,
+  FIXTURES,
+  portRange,
+  removeDir,
+  tagTestBusybox,
+  untagTestBusybox,
+} from './support'
 
 /**
  * Issue 13, item 8: the cleanup after a failed deploy used to drop its own failure without a
@@ -76,6 +84,77 @@ describe('a failed deploy whose cleanup fails too', () => {
     expect(await engineObjects(instance)).toMatchObject({ networks: 1 }) // what the failed cleanup left
     await backend.destroy(1)
     await backend.sweep(() => false)
+    expect(await engineObjects(instance)).toEqual({ containers: 0, networks: 0, volumes: 0 })
+  })
+})
+
+/**
+ * Issue 17 (R5): deleting many environments of one uid at once logged `error while removing
+ * network ... has active endpoints` and left the network: the engine lets a removed container's
+ * endpoint go a moment after the removal returns. Here the engine answers that 403 to the first
+ * removals of the uid network, as it does under load; the last user out must wait it out.
+ */
+describe('a uid network whose endpoints linger after its containers are removed', () => {
+  const data = dataDir()
+  const instance = `t${randomBytes(4).toString('hex')}`
+  afterAll(async () => {
+    removeDir(data)
+    await untagTestBusybox()
+  })
+
+  it('is removed once they are gone, with nothing logged as an error', async () => {
+    await tagTestBusybox()
+    const logged: { level: string; msg: string }[] = []
+    const log = {
+      info: (_obj: object, msg: string) => logged.push({ level: 'info', msg }),
+      warn: (_obj: object, msg: string) => logged.push({ level: 'warn', msg }),
+      error: (_obj: object, msg: string) => logged.push({ level: 'error', msg }),
+    }
+    let refusals = 0
+    const lagging = new Proxy(docker, {
+      get(target, key, receiver) {
+        if (key === 'getNetwork')
+          return (name: string) => {
+            const network = target.getNetwork(name)
+            const remove = network.remove.bind(network)
+            network.remove = (() => {
+              if (refusals++ >= 3) return remove()
+              const err = Object.assign(
+                new Error(
+                  `(HTTP code 403) error while removing network: network ${name} has active endpoints`,
+                ),
+                { statusCode: 403 },
+              )
+              return Promise.reject(err)
+            }) as typeof network.remove
+            return network
+          }
+        const value = Reflect.get(target, key, receiver)
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
+    const options = resolveOptions({
+      data,
+      instance,
+      nodeIp: '127.0.0.1',
+      ports: portRange(10),
+      maxTotal: 10,
+      nodeIsolation: false,
+    })
+    const backend = new DockerBackend(lagging, { ...options, local: true }, log)
+    await backend.start()
+    const plan = await planComposeFile(new ComposePolicy(options.hardening.capAllow), FIXTURES, 'busy.yaml')
+    const deploys = [1, 2, 3].map((id) =>
+      backend.deploy(
+        { id, uid: 78, challenge: id, plan, flag: null },
+        async () => undefined,
+        new AbortController().signal,
+      ),
+    )
+    await Promise.all(deploys)
+    await Promise.all([1, 2, 3].map((id) => backend.destroy(id)))
+    expect(refusals).toBe(4)
+    expect(logged.filter((l) => l.level === 'error')).toEqual([])
     expect(await engineObjects(instance)).toEqual({ containers: 0, networks: 0, volumes: 0 })
   })
 })

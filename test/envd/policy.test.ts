@@ -37,6 +37,9 @@ const refused: [string, string, RegExp][] = [
   ['unsupported', 'services.web.sysctls', /sysctls are refused/],
   ['undeclared-volume', 'services.web.volumes[0]', /volume "data" is not declared/],
   ['bad-yaml', 'compose_file', /is not valid YAML/],
+  ['collection-key', 'compose_file', /a key must be a plain value, not a list or a map \(\["a","b"\]\)/],
+  ['binary-key', 'compose_file', /a key must be a plain value, not a list or a map/],
+  ['cyclic-alias', 'compose_file', /an alias \(\*name\) refers to a node that contains it/],
 ]
 
 describe('compose policy', () => {

@@ -1,4 +1,5 @@
 import { symlinkSync, writeFileSync } from 'node:fs'
+import { connect } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { useStore } from '../support/env'
@@ -86,12 +87,30 @@ describe('bad requests get a 4xx JSON error saying what is wrong, and change not
     ['delete of an unknown id', 'GET', '/env/delete/999', undefined, 404, /there is no environment 999/],
     ['delete by POST', 'POST', '/env/delete/1', undefined, 404, /no route POST \/env\/delete\/1/],
     ['an unknown path', 'GET', '/env/nope', undefined, 404, /no route GET \/env\/nope/],
+    // Issue 17 (R4): Fastify answered a URL it cannot decode in its own shape, not the service's.
+    ['a path that is not a URL component', 'GET', '/env/get/%', undefined, 400, /not a valid url component/],
   ]
 
   it.each(others)('%s', async (_, method, path, body, status, message) => {
     const reply = await call(svc.url, method, path, body)
     expect(reply.status).toBe(status)
     expect(reply.body).toEqual({ status: -1, error: expect.stringMatching(message) })
+  })
+
+  // Issue 17 (R4): what Node's HTTP parser refuses was answered in Fastify's shape.
+  it.each([
+    ['a header line without a colon', 'GET /env/list HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n', 400],
+    ['a request line that is not HTTP', 'HELLO\r\n\r\n', 400],
+    ['a header larger than the limit', `GET /env/list HTTP/1.1\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
+  ])('%s: a JSON error in the service shape', async (_, raw, status) => {
+    const answer = await rawHttp(svc.url, raw)
+    expect(answer.split('\r\n')[0]).toBe(
+      `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}`,
+    )
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({
+      status: -1,
+      error: expect.stringMatching(/^bad request: the HTTP request could not be read/),
+    })
   })
 
   it('after all of them nothing changed: the list is empty, nothing runs, the next create gets id 1', async () => {
@@ -158,3 +177,15 @@ describe('with LEVRT_ENVD_TOKEN set', () => {
     expect((await call(svc.url, 'GET', '/health')).status).toBe(200)
   })
 })
+
+/** Writes `raw` on a connection of its own; resolves with everything the service sent back. */
+function rawHttp(url: string, raw: string): Promise<string> {
+  const { hostname, port } = new URL(url)
+  return new Promise((done, fail) => {
+    const socket = connect({ host: hostname, port: Number(port) }, () => socket.write(raw))
+    let received = ''
+    socket.on('data', (c: Buffer) => (received += c.toString('latin1')))
+    socket.on('error', fail)
+    socket.on('close', () => done(received))
+  })
+}

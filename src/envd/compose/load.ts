@@ -1,6 +1,6 @@
 import { readFile, realpath, stat } from 'node:fs/promises'
 import { isAbsolute, join, relative, resolve } from 'node:path'
-import { parseDocument } from 'yaml'
+import { isCollection, isScalar, parseDocument, visit, type Document } from 'yaml'
 import { EnvdError } from '../errors'
 
 /** A compose file is a few KiB; more is not a compose file. */
@@ -53,13 +53,51 @@ export async function loadCompose(file: string, shownAs: string): Promise<unknow
   const doc = parseDocument(text, { merge: true, uniqueKeys: true, prettyErrors: true })
   if (doc.errors.length)
     throw new EnvdError(422, `${shownAs} is not valid YAML: ${doc.errors[0].message.split('\n')[0]}`)
+  const key = collectionKey(doc)
+  if (key !== undefined)
+    throw new EnvdError(
+      422,
+      `${shownAs}: a key must be a plain value, not a list or a map (${key.slice(0, 80)})`,
+    )
   let value: unknown
   try {
     value = doc.toJS({ maxAliasCount: 100 })
   } catch (err) {
     throw new EnvdError(422, `${shownAs}: ${(err as Error).message}`)
   }
+  if (isCyclic(value))
+    throw new EnvdError(422, `${shownAs}: an alias (*name) refers to a node that contains it`)
   return dropExtensions(value)
+}
+
+/**
+ * A list, a map or a tagged object (`!!binary`) used as a key (`? [a, b]: x`), which a compose file never has: JavaScript would
+ * turn it into a string key (with a process warning each time), as no compose tool reads it.
+ */
+function collectionKey(doc: Document): string | undefined {
+  let found: string | undefined
+  visit(doc, {
+    Pair(_, pair) {
+      const key: unknown = pair.key
+      // `!!binary` and other tags make a scalar that is an object too.
+      const odd = isCollection(key) || (isScalar(key) && typeof key.value === 'object' && key.value !== null)
+      if (!odd) return undefined
+      found = String(key)
+      return visit.BREAK
+    },
+  })
+  return found
+}
+
+/** An alias inside the node it names makes a cycle, which every later step would follow forever. */
+function isCyclic(value: unknown, ancestors = new Set<unknown>()): boolean {
+  if (typeof value !== 'object' || value === null) return false
+  if (ancestors.has(value)) return true
+  ancestors.add(value)
+  const children = Array.isArray(value) ? value : Object.values(value)
+  const cyclic = children.some((child) => isCyclic(child, ancestors))
+  ancestors.delete(value)
+  return cyclic
 }
 
 function dropExtensions(value: unknown): unknown {

@@ -1,5 +1,12 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { ConflictError, EnvdError, NotFoundError, OverCapError, RefusedError } from '../errors'
+import {
+  ConflictError,
+  EnvdError,
+  NotFoundError,
+  OverCapError,
+  RefusedError,
+  StoreDownError,
+} from '../errors'
 import { FIELD_RULES } from './schemas'
 
 /** Every error answer: the seed's "program error" status and a message saying what is wrong. */
@@ -17,7 +24,7 @@ export function domainStatus(err: unknown): 404 | 409 | 429 | 503 | undefined {
   if (err instanceof NotFoundError) return 404
   if (err instanceof ConflictError) return 409
   if (err instanceof OverCapError) return 429
-  if (err instanceof RefusedError) return 503
+  if (err instanceof RefusedError || err instanceof StoreDownError) return 503
   return undefined
 }
 

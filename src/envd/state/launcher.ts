@@ -28,7 +28,7 @@ export class Launcher {
       if (record.status !== STATUS.creating) return
       record.nodeIp = p.nodeIp
       record.nodePort = p.nodePort
-      await this.repo.save(record)
+      await this.save(record)
     }
     const t0 = Date.now()
     const done = this.backend
@@ -37,7 +37,7 @@ export class Launcher {
         async (p) => {
           if (record.status !== STATUS.creating) return
           Object.assign(record, { status: STATUS.created, nodeIp: p.nodeIp, nodePort: p.nodePort })
-          await this.repo.save(record)
+          await this.save(record)
           this.log.info(
             { env: id, uid, challenge, node_port: p.nodePort, ms: Date.now() - t0 },
             'environment created',
@@ -47,13 +47,25 @@ export class Launcher {
           if (abort.signal.aborted || record.status !== STATUS.creating) return
           record.status = STATUS.error
           record.reason = err instanceof Error ? err.message : String(err)
-          await this.repo.save(record)
+          await this.save(record)
           this.log.error({ env: id, uid, challenge, reason: record.reason }, 'environment failed')
         },
       )
       .catch((err: unknown) => this.log.error({ env: id, err }, 'could not save the environment'))
       .finally(() => this.running.delete(id))
     this.running.set(id, { abort, done })
+  }
+
+  /**
+   * A deploy goes on while the store is down (the record here is what get answers): the state
+   * is written once the store answers again (EnvRepository.retryUnsaved).
+   */
+  private async save(record: EnvRecord): Promise<void> {
+    if (!(await this.repo.saveOrDefer(record)))
+      this.log.warn(
+        { env: record.id, status: record.status },
+        'the store does not answer: saved once it does',
+      )
   }
 
   /** Aborts a deploy in flight (if any) and waits until it has cleaned up. */

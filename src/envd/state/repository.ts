@@ -1,5 +1,7 @@
 import type { Store, StoredDoc } from '../../store'
+import { StoreDownError } from '../errors'
 import { KeyedMutex } from '../lock'
+import { StoreGuard } from './store-guard'
 import { STATUS, type EnvRecord, type StoredStatus } from './types'
 
 /** Where environments are kept in the levrt store, and the id counter beside them. */
@@ -10,10 +12,15 @@ export const META_COLLECTION = 'levrt/envd-meta@1.0'
  * Environments in the levrt store (MongoDB or the embedded one, through the Store interface
  * only). The service is this collection's only writer, so it reads everything once at start
  * and writes through on every change; saves of one environment are chained so that a later
- * state never lands before an earlier one.
+ * state never lands before an earlier one. While the store does not answer, writes fail with a
+ * StoreDownError (see StoreGuard); a record whose save failed so is saved again (its state by
+ * then) by `retryUnsaved`, so nothing the service went on with is lost to the store.
  */
 export class EnvRepository {
   private readonly saves = new KeyedMutex<number>()
+  private readonly guard = new StoreGuard()
+  private readonly unsaved = new Map<number, EnvRecord>()
+  private retrying: Promise<void> | undefined
 
   constructor(
     private readonly store: Store,
@@ -40,7 +47,9 @@ export class EnvRepository {
   }
 
   async find(id: number): Promise<EnvRecord | undefined> {
-    const doc = await this.store.collection(this.envs).findOne({ _id: String(id) })
+    const doc = await this.guard.run(`read environment ${id}`, () =>
+      this.store.collection(this.envs).findOne({ _id: String(id) }),
+    )
     return doc ? fromDoc(doc) : undefined
   }
 
@@ -51,13 +60,47 @@ export class EnvRepository {
   }
 
   async saveLastId(last: number): Promise<void> {
-    await this.store.save(this.meta, 'counter', { last })
+    await this.guard.run('count the new environment', () => this.store.save(this.meta, 'counter', { last }))
   }
 
   /** Writes the record's current state (after those saved before it). */
   save(record: EnvRecord): Promise<void> {
     const doc = toDoc(record)
-    return this.saves.run(record.id, () => this.store.save(this.envs, String(record.id), doc))
+    return this.saves.run(record.id, async () => {
+      try {
+        await this.guard.run(`save environment ${record.id}`, () =>
+          this.store.save(this.envs, String(record.id), doc),
+        )
+        this.unsaved.delete(record.id)
+        // The store answers again: what it missed goes now, not only at the next reap.
+        if (this.unsaved.size) void this.retryUnsaved().catch(() => undefined)
+      } catch (err) {
+        if (err instanceof StoreDownError) this.unsaved.set(record.id, record)
+        throw err
+      }
+    })
+  }
+
+  /**
+   * Like `save`, for a change the service has made already (a deploy's outcome, a delete): while
+   * the store is down the record waits for `retryUnsaved`. Resolves false when it waits.
+   */
+  async saveOrDefer(record: EnvRecord): Promise<boolean> {
+    try {
+      await this.save(record)
+      return true
+    } catch (err) {
+      if (err instanceof StoreDownError) return false
+      throw err
+    }
+  }
+
+  /** Saves again, as they are now, the records whose last save found the store down. */
+  retryUnsaved(): Promise<void> {
+    if (this.guard.down || !this.unsaved.size) return Promise.resolve()
+    return (this.retrying ??= (async () => {
+      for (const record of [...this.unsaved.values()]) await this.save(record)
+    })().finally(() => (this.retrying = undefined)))
   }
 
   /** Resolves once every save begun so far has settled. */

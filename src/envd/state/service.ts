@@ -143,7 +143,8 @@ export class Environments {
     if (r.status !== STATUS.deleted) {
       r.status = STATUS.deleted
       r.deleted = new Date()
-      const saved = this.repo.save(r)
+      // Done here whatever the store says: while it is down the record is written once it answers.
+      const saved = this.repo.saveOrDefer(r)
       this.teardowns.set(
         id,
         this.teardown(id).finally(() => this.teardowns.delete(id)),
@@ -156,6 +157,11 @@ export class Environments {
 
   /** Reclaims every environment past its expiry, then sweeps what the store no longer knows. */
   async reap(now = Date.now()): Promise<number[]> {
+    // Saves the store missed while it was down: the next write would redo them too, a reap does it
+    // when nothing is being created.
+    await this.repo
+      .retryUnsaved()
+      .catch((err: unknown) => this.log.warn({ err }, 'the store does not answer yet'))
     const expired = [...this.records.values()].filter(
       (r) => r.status !== STATUS.deleted && r.expire.getTime() <= now,
     )

@@ -5,6 +5,7 @@ import type { SubnetPool } from '../../../docker/subnets'
 import { KeyedMutex } from '../../lock'
 import type { NodeFirewall } from './firewall'
 import { ENVD_LABEL, envdLabels, labelFilter, names } from './labels'
+import { removeNetwork } from './network-remove'
 
 type Key = number | 'edge'
 
@@ -127,20 +128,8 @@ export class UidNetworks {
     }
   }
 
-  /** Containers that are not ours (an operator's debug shell) must not keep it alive: they are disconnected. */
   private async remove(name: string): Promise<void> {
-    const network = this.docker.getNetwork(name)
-    try {
-      const info = (await network.inspect()) as { Containers?: Record<string, unknown> }
-      await Promise.all(
-        Object.keys(info.Containers ?? {}).map((c) =>
-          network.disconnect({ Container: c, Force: true }).catch(() => undefined),
-        ),
-      )
-      await network.remove()
-    } catch (err) {
-      if (statusOf(err) !== 404) throw err
-    }
+    await removeNetwork(this.docker, name)
     await this.firewall?.release(name)
   }
 }

@@ -1,0 +1,67 @@
+import { createServer } from 'node:net'
+import type Dockerode from 'dockerode'
+import { MongoClient } from 'mongodb'
+
+const IMAGE = 'levrt-test/ferretdb:1.24'
+
+/**
+ * A FerretDB (the MongoDB wire protocol) of the scenario's own, on a fixed host port so that it
+ * answers at the same address after a stop and start.
+ */
+export class Ferret {
+  private constructor(
+    private readonly container: Dockerode.Container,
+    readonly url: string,
+  ) {}
+
+  static async start(docker: Dockerode, label: Record<string, string>): Promise<Ferret> {
+    const port = await freePort()
+    const container = await docker.createContainer({
+      Image: IMAGE,
+      Labels: label,
+      ExposedPorts: { '27017/tcp': {} },
+      HostConfig: { PortBindings: { '27017/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] } },
+    })
+    const ferret = new Ferret(container, `mongodb://127.0.0.1:${port}/`)
+    await ferret.up()
+    return ferret
+  }
+
+  /** Started, and once it answers a ping. */
+  async up(): Promise<void> {
+    await this.container.start()
+    const deadline = Date.now() + 30_000
+    for (;;) {
+      const client = new MongoClient(this.url, { serverSelectionTimeoutMS: 1000 })
+      try {
+        await client.db('admin').command({ ping: 1 })
+        return
+      } catch (err) {
+        if (Date.now() > deadline) throw new Error('FerretDB did not answer within 30 s', { cause: err })
+      } finally {
+        await client.close()
+      }
+    }
+  }
+
+  async down(): Promise<void> {
+    await this.container.stop({ t: 2 })
+  }
+
+  async remove(): Promise<void> {
+    await this.container.remove({ force: true, v: true })
+  }
+}
+
+/** A port nothing listens on now (the engine binds it right after). */
+export function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer()
+    server.once('error', fail)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      server.close(() => done(port))
+    })
+  })
+}
