@@ -29,7 +29,7 @@ type Phase =
 export class Run {
   readonly id = new ObjectId().toHexString()
   readonly info: RunInfo
-  private readonly objects = new RunObjects(this.id)
+  private readonly objects: RunObjects
   private readonly stop = new StopRequest()
   private phase: Phase | undefined
   private readonly begun = Date.now()
@@ -42,6 +42,8 @@ export class Run {
     private readonly prepared: Prepared,
   ) {
     const { spec, collection } = prepared
+    const health = ctx.memo.health(ctx.engine)
+    this.objects = new RunObjects(this.id, ctx.engine, (removal, cause) => health.owe(removal, cause))
     const name = spec.name ?? ctx.memo.names.next(spec.image)
     this.info = { id: this.id, name, image: spec.image, collection }
     this.watchdog = watchdogFor(spec, {
