@@ -1,4 +1,5 @@
 import type { Scenario } from '../scenario'
+import { r0 } from './r0-engine-restart'
 
 /** Every scenario, in the order the table shows them. Each helper file adds itself here. */
-export const scenarios: readonly Scenario[] = []
+export const scenarios: readonly Scenario[] = [r0]
