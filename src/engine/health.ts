@@ -1,6 +1,9 @@
 import { describe, EngineUnavailableError } from '../errors'
 import type { Engine } from './engine'
 
+/** How often a removal the engine refuses once it is back is tried (a restarted engine refuses some at first). */
+const REFUSALS = 5
+
 /** Delays between pings while the engine is away: quick at first (a restart takes seconds), then every 2 s. */
 const PING_DELAYS_MS = [250, 500, 1000, 2000]
 
@@ -25,7 +28,8 @@ export function engineAway(err: unknown): EngineUnavailableError | undefined {
  */
 export class EngineHealth {
   private away: { cause: unknown; back: Promise<void>; resolve: () => void } | undefined
-  private readonly owed = new Set<Removal>()
+  /** Each removal owed, with how often the engine refused it since its return. */
+  private readonly owed = new Map<Removal, number>()
   private pinging = false
   private pings = 0
 
@@ -58,7 +62,7 @@ export class EngineHealth {
 
   /** Retries `removal` as soon as the engine answers again (and until it succeeds or fails otherwise). */
   owe(removal: Removal, cause: unknown): void {
-    this.owed.add(removal)
+    this.owed.set(removal, 0)
     this.markAway(cause)
   }
 
@@ -108,8 +112,11 @@ export class EngineHealth {
     this.pinging = false
     const away = this.away
     this.away = undefined
-    away?.resolve()
-    this.onBack()
+    if (away) {
+      away.resolve()
+      this.onBack()
+    }
+    if (this.owed.size) this.schedule()
   }
 
   private retry(cause: unknown): void {
@@ -122,13 +129,17 @@ export class EngineHealth {
   private async settle(): Promise<unknown> {
     const removals = [...this.owed]
     this.owed.clear()
-    const results = await Promise.allSettled(removals.map((removal) => removal()))
+    const results = await Promise.allSettled(removals.map(([removal]) => removal()))
     let away: unknown
     results.forEach((result, i) => {
       if (result.status === 'fulfilled') return
+      const [removal, refused] = removals[i]
       if (engineAway(result.reason)) {
         away = result.reason
-        this.owed.add(removals[i])
+        this.owed.set(removal, refused)
+      } else if (refused + 1 < REFUSALS) {
+        // e.g. `failed to update store for object type *libnetwork.network` just after a restart.
+        this.owed.set(removal, refused + 1)
       } else {
         process.emitWarning(
           `levrt: could not remove a run's leftover once the engine was back (\`npx levrt gc\` will): ${describe(result.reason)}`,

@@ -105,7 +105,10 @@ function networkFor(scope: RunScope, aliases: readonly string[]): NetworkChoice 
 
 function waitPorts(scope: RunScope, launched: Launched, spec: RunSpec): Promise<void> {
   const target = { container: launched.container, host: spec.host, exited: launched.exited }
-  return waitForPorts(scope.engine, scope.id, target, spec.ports, spec.portTimeoutMs, scope.stop.signal)
+  return waitForPorts(scope.engine, scope.id, target, spec.ports, spec.portTimeoutMs, scope.stop.signal, {
+    created: (probe) => scope.objects.addContainer(probe),
+    uncertain: (name) => scope.objects.addUncertain('container', name),
+  })
 }
 
 function start(
