@@ -45,7 +45,6 @@ export const r2: Scenario = {
     const problems: string[] = []
     const begun = Math.floor(Date.now() / 1000)
     let leaks = 0
-    let losses = 0
     let byReaper = 0
     let byGc = 0
     let killed = 0
@@ -86,7 +85,7 @@ export const r2: Scenario = {
       const perStep = new Map<number, number>()
       for (const doc of docs) perStep.set(Number(doc.i), (perStep.get(Number(doc.i)) ?? 0) + 1)
       const twice = [...perStep].filter(([, n]) => n > 1).map(([i]) => i)
-      losses = runs - perStep.size
+      const losses = runs - perStep.size
       if (twice.length) problems.push(`steps stored more than once: ${twice.join(', ')}`)
       if (losses) problems.push(`${losses} steps missing after the last --resume`)
       const started = await mainStarts(lab, begun)
