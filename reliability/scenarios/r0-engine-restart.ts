@@ -55,20 +55,18 @@ export const r0: Scenario = {
         const c = new Concurrent({ limit: LIMIT })
         const docs = await withContext(ctx, () =>
           Promise.all(
-            Array.from({ length: RUNS }, (_, i) =>
-              ends.settle(
-                c.start(
-                  new Cr('levrt/busybox', 'r0/run@1.0', {
-                    cmd: ['sh', '-c', `sleep 2; echo '{"round":${round},"i":${i}}' >> "$LEV_RECORDS"`],
-                    timeout: 90_000,
-                    reuse: false,
-                  }),
-                ),
-                60_000,
-              ),
-            ),
+            Array.from({ length: RUNS }, (_, i) => {
+              const cr = new Cr('levrt/busybox', 'r0/run@1.0', {
+                cmd: ['sh', '-c', `sleep 2; echo '{"round":${round},"i":${i}}' >> "$LEV_RECORDS"`],
+                timeout: 90_000,
+                reuse: false,
+              })
+              // The hang bound counts from the run's start (its wait for the engine included), not its queueing.
+              return c.start(() => ends.settle(cr, 150_000))
+            }),
           ),
         )
+        await c.wait().catch(() => undefined)
         await fault
         const failed = ends.failed - failedBefore
         if (failed > LIMIT)

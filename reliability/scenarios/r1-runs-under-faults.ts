@@ -61,7 +61,9 @@ export const r1: Scenario = {
         Promise.all(
           Array.from({ length: runs }, async (_, i) => {
             const token = `t${i}`
-            const end = await ends.settle(c.start(step(random.int(0, 3), token)), TIMEOUT_MS + 60_000)
+            const cr = step(random.int(0, 3), token)
+            // The hang bound counts from the run's start, not from its wait in the queue.
+            const end = await c.start(() => ends.settle(cr, TIMEOUT_MS + 60_000))
             if (end instanceof Document && end.exitCode === 0) expected.add(token)
             if (end instanceof StoreUnavailableError) expected.add(token)
           }),
@@ -79,6 +81,7 @@ export const r1: Scenario = {
         await faults.inject(scale === 'short' ? order[k] : random.pick(FAULT_KINDS))
       }
       await all
+      await c.wait().catch(() => undefined)
       // The spool is written by the next run's start; the last ones are flushed here, as a next run would.
       await flushSpool(home, store).catch((err: unknown) => problems.push(`spool: ${String(err)}`))
       const coll = store.collection(COLLECTION)
