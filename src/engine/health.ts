@@ -67,6 +67,15 @@ export class EngineHealth {
   }
 
   /**
+   * Retries a removal the engine refused for another reason than being away (a network with
+   * endpoints still attached while the engine shuts down): like an owed one, a few times.
+   */
+  retryRemoval(removal: Removal): void {
+    this.owed.set(removal, 1)
+    this.schedule()
+  }
+
+  /**
    * Resolves at once unless the engine is known to be away; then when it answers again and what
    * was owed to it is removed. Rejects with EngineUnavailableError at `deadline` (epoch ms), or
    * with the signal's reason when it aborts.

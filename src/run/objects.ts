@@ -4,7 +4,7 @@ import { isGone } from '../docker/status'
 import { describe, OptionsError } from '../errors'
 
 /** Hands a removal the engine could not do while away to the context (see engine/health). */
-export type Owe = (removal: Removal, cause: unknown) => void
+export type Owe = (removal: Removal, cause: unknown | undefined) => void
 
 /**
  * What one run has created on the engine: its containers, its network and the other runs'
@@ -78,18 +78,18 @@ export class RunObjects {
     const reasons = [...first.reasons, ...second.reasons]
     if (!reasons.length) return
     const away = reasons.map(engineAway).find((e) => e !== undefined)
-    if (away && this.owe) {
+    if (this.owe) {
       // Removing again what is already gone succeeds (404): the whole rest is retried in order.
       const [left, leftNetworks] = [first.failed, second.failed]
       this.owe(async () => {
         await settle(left).then(throwFirst)
         await settle(leftNetworks).then(throwFirst)
       }, away)
+      // Refused otherwise: warned of once, and tried again a few times all the same.
+      if (!away) warn(this.runId, reasons[0])
       return
     }
-    process.emitWarning(
-      `levrt: run ${this.runId} could not remove everything it created (\`npx levrt gc\` will): ${describe(reasons[0])}`,
-    )
+    warn(this.runId, reasons[0])
   }
 
   private async removeObject(object: LabelledObject): Promise<void> {
@@ -112,4 +112,10 @@ async function settle(removals: readonly Removal[]): Promise<{ failed: Removal[]
 
 function throwFirst({ reasons }: { reasons: unknown[] }): void {
   if (reasons.length) throw reasons[0]
+}
+
+function warn(runId: string, reason: unknown): void {
+  process.emitWarning(
+    `levrt: run ${runId} could not remove everything it created (\`npx levrt gc\` will): ${describe(reason)}`,
+  )
 }

@@ -43,7 +43,9 @@ export class Run {
   ) {
     const { spec, collection } = prepared
     const health = ctx.memo.health(ctx.engine)
-    this.objects = new RunObjects(this.id, ctx.engine, (removal, cause) => health.owe(removal, cause))
+    this.objects = new RunObjects(this.id, ctx.engine, (removal, cause) =>
+      cause === undefined ? health.retryRemoval(removal) : health.owe(removal, cause),
+    )
     const name = spec.name ?? ctx.memo.names.next(spec.image)
     this.info = { id: this.id, name, image: spec.image, collection }
     this.watchdog = watchdogFor(spec, {
