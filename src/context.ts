@@ -3,6 +3,7 @@ import type Dockerode from 'dockerode'
 import { DockerEngine } from './engine/docker-engine'
 import type { Engine } from './engine/engine'
 import type { Sweeps } from './engine/gc'
+import { healthOf, type EngineHealth, type EngineHealths } from './engine/health'
 import type { EntrySources } from './history/entry-source'
 import { DigestCache } from './history/file-digest'
 import { ignoreClosedReader, LogSinks, type LogMode, type LogSink } from './log'
@@ -30,6 +31,13 @@ export class ContextMemo {
   readonly spoolRetries: SpoolRetries = new Set<string>()
   readonly sweeps: Sweeps = new WeakMap()
   readonly reapers: Reapers = new WeakMap()
+  readonly healths: EngineHealths = new WeakMap()
+
+  /** What this context knows of `engine`'s availability; its return starts a new session reaper. */
+  health(engine: Engine): EngineHealth {
+    // The engine's restart took the reaper with it: the next run starts one again.
+    return healthOf(this.healths, engine, () => this.reapers.delete(engine))
+  }
 }
 
 /**

@@ -6,9 +6,8 @@ import { table } from '../reliability/lib/table'
 // The short version of `npm run reliability`: the same scenarios with smaller counts and the
 // fixed seeds the full run uses, so a failure here replays there with `--seed`.
 describe('reliability (short)', () => {
-  it('lists the scenarios in order, each id once', () => {
-    const ids = scenarios.map((s) => s.id)
-    expect(ids).toEqual([...new Set(ids)].sort())
+  it('lists the scenarios R0 to R6, in order', () => {
+    expect(scenarios.map((s) => s.id)).toEqual(['R0', 'R1', 'R2', 'R3', 'R4', 'R5', 'R6'])
   })
 
   for (const [i, scenario] of scenarios.entries()) {

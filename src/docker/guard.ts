@@ -24,6 +24,8 @@ export function engineError(address: string, err: unknown): unknown {
  * and removals through `remove`, for which "already gone" (404) is success.
  */
 export class EngineGuard {
+  private readonly watchers = new Set<() => void>()
+
   constructor(readonly address: string) {}
 
   /** Runs an engine call; a lost connection becomes an EngineUnavailableError. */
@@ -31,8 +33,22 @@ export class EngineGuard {
     try {
       return await fn()
     } catch (err) {
-      throw engineError(this.address, err)
+      throw this.seen(engineError(this.address, err))
     }
+  }
+
+  /**
+   * Calls `watcher` whenever a call finds the engine unreachable: long waits (a container's
+   * wait) can outlive their connection without noticing, and check again then.
+   */
+  onUnreachable(watcher: () => void): () => void {
+    this.watchers.add(watcher)
+    return () => this.watchers.delete(watcher)
+  }
+
+  private seen(err: unknown): unknown {
+    if (err instanceof EngineUnavailableError) for (const watcher of [...this.watchers]) watcher()
+    return err
   }
 
   /** Runs a removal (or stop, kill): 404 and the `fine` statuses (409 "in progress", 304 "already") succeed. */
@@ -42,7 +58,7 @@ export class EngineGuard {
     } catch (err) {
       const status = statusOf(err)
       if (status === 404 || (status !== undefined && fine.includes(status))) return
-      throw engineError(this.address, err)
+      throw this.seen(engineError(this.address, err))
     }
   }
 }

@@ -95,11 +95,45 @@ export class DockerContainer implements Container {
 
   async wait(): Promise<number> {
     try {
-      const { StatusCode } = (await this.container.wait()) as { StatusCode: number }
-      return StatusCode
+      return await this.waitOrCheck()
     } catch (err) {
       throw new EngineLostError(this.spec.image, await this.tail(20).catch(() => ''), err)
     }
+  }
+
+  /**
+   * The engine's wait, checked again whenever another call finds the engine unreachable: a
+   * wait sent to an engine that was shutting down can stay open after the engine is gone (seen
+   * in R0), and would hold the run forever. The check asks the engine itself.
+   */
+  private waitOrCheck(): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      let settled = false
+      let checking = false
+      const settle = (fn: () => void) => {
+        if (settled) return
+        settled = true
+        stopWatching()
+        fn()
+      }
+      const stopWatching = this.guard.onUnreachable(() => {
+        if (checking || settled) return
+        checking = true
+        this.guard
+          .call(() => this.container.inspect())
+          .then(
+            (info) => {
+              checking = false
+              if (!info.State?.Running) settle(() => resolve(info.State?.ExitCode ?? 255))
+            },
+            (err: unknown) => settle(() => reject(err)),
+          )
+      })
+      this.container.wait().then(
+        (result: { StatusCode: number }) => settle(() => resolve(result.StatusCode)),
+        (err: unknown) => settle(() => reject(err)),
+      )
+    })
   }
 
   /** 304: already stopped; 404: already removed. */
@@ -142,5 +176,8 @@ function demux(docker: Dockerode, stream: Readable, stdout: PassThrough, stderr:
     docker.modem.demuxStream(stream, stdout, stderr)
     stream.once('end', resolve)
     stream.once('error', reject)
+    // An engine that dies mid-stream may only close the socket: without this, the run's
+    // collection would wait for an end that never comes.
+    stream.once('close', () => reject(new Error('the engine closed the output stream before its end')))
   })
 }

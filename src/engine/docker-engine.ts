@@ -63,6 +63,10 @@ export class DockerEngine implements Engine {
     return holdSession(this.docker, this.guard, spec)
   }
 
+  async ping(): Promise<void> {
+    await this.guard.call(() => this.docker.ping())
+  }
+
   async image(ref: string): Promise<ImageInfo> {
     // Not cached: a tool image rebuilt while the process runs is a new image (and a new run key).
     const inspect = () => this.guard.call(() => this.docker.getImage(ref).inspect())

@@ -42,6 +42,11 @@ export interface Engine {
    * open (the in-memory one of the unit tests) has no reaper.
    */
   holdSession?(spec: ContainerSpec): Promise<string>
+  /**
+   * Resolves if the engine answers; an unreachable one rejects with EngineUnavailableError.
+   * Only called once a call found it away (see engine/health): a healthy run never pings.
+   */
+  ping?(): Promise<void>
 }
 
 export interface ImageInfo {

@@ -2,6 +2,7 @@ import type { RootfsEntry } from '../archive/pack'
 import { ownerLabels } from '../docker/labels'
 import { poolFromEnv } from '../docker/subnets'
 import type { Engine, NetworkChoice } from '../engine/engine'
+import { engineAway } from '../engine/health'
 import { ServiceError } from '../errors'
 import type { OutputHub } from '../output'
 import type { RunSpec } from '../run-spec'
@@ -34,9 +35,13 @@ export async function bringUp(scope: RunScope): Promise<Launched> {
   const { prepared, objects, stop, engine } = scope
   const { spec } = prepared
   if (!spec.host && (spec.services.length > 0 || spec.links.length > 0)) {
-    objects.network = await engine.createNetwork(`levrt-${scope.id}`, ownerLabels(scope.id, 'network'), {
-      pool: poolFromEnv(),
-    })
+    const name = `levrt-${scope.id}`
+    objects.network = await engine
+      .createNetwork(name, ownerLabels(scope.id, 'network'), { pool: poolFromEnv() })
+      .catch((err: unknown) => {
+        if (engineAway(err)) objects.addUncertain('network', name)
+        throw err
+      })
   }
   await Promise.all(
     spec.services.map(([name, s], i) => startService(scope, name, s, prepared.serviceFiles[i])),
@@ -100,7 +105,10 @@ function networkFor(scope: RunScope, aliases: readonly string[]): NetworkChoice 
 
 function waitPorts(scope: RunScope, launched: Launched, spec: RunSpec): Promise<void> {
   const target = { container: launched.container, host: spec.host, exited: launched.exited }
-  return waitForPorts(scope.engine, scope.id, target, spec.ports, spec.portTimeoutMs, scope.stop.signal)
+  return waitForPorts(scope.engine, scope.id, target, spec.ports, spec.portTimeoutMs, scope.stop.signal, {
+    created: (probe) => scope.objects.addContainer(probe),
+    uncertain: (name) => scope.objects.addUncertain('container', name),
+  })
 }
 
 function start(
@@ -123,6 +131,7 @@ function start(
     image: role.kind === 'main' ? scope.prepared.image : undefined,
     runtime: scope.runtime,
     created: (container) => scope.objects.addContainer(container),
+    uncertain: (name) => scope.objects.addUncertain('container', name),
     checkStopped: () => scope.stop.throwIfStopped(),
     watch: scope.watch,
   })

@@ -2,6 +2,7 @@ import { currentContext, type Context } from '../context'
 import type { RunSpec } from '../run-spec'
 import { collectionName, DEFAULT_SCHEMA } from '../schema'
 import { Task } from '../task'
+import { startWhenEngineAnswers } from './engine-wait'
 import { prepare } from './prepare'
 import { ReusedRun } from './reused'
 import { Run } from './run'
@@ -24,6 +25,17 @@ export async function startRun(
   ctx: Context = currentContext(),
 ): Promise<Task> {
   const collection = collectionName(namespace, spec.schema ?? DEFAULT_SCHEMA)
+  const { task } = await startWhenEngineAnswers(ctx, spec, () => startOnce(spec, collection, use, ctx))
+  return task.asResolvedValue()
+}
+
+/** One attempt: prepare, then reuse or bring up. Boxed: a Task is a thenable, awaited once only. */
+async function startOnce(
+  spec: RunSpec,
+  collection: string,
+  use: RunUse,
+  ctx: Context,
+): Promise<{ task: Task }> {
   const prepared = await prepare(ctx, spec, collection, use === 'awaited')
   if (prepared.reused) {
     const log = ctx.log()
@@ -36,8 +48,8 @@ export async function startRun(
     const { exitCode, oomKilled } = prepared.reused.run
     log.runStarted(info)
     log.runEnded(info, { exitCode, oomKilled, reused: true }, 0)
-    return new Task(new ReusedRun(prepared.reused)).asResolvedValue()
+    return { task: new Task(new ReusedRun(prepared.reused)) }
   }
   const run = await new Run(ctx, prepared, use === 'started').start()
-  return new Task(run).asResolvedValue()
+  return { task: new Task(run) }
 }

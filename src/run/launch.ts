@@ -1,7 +1,8 @@
 import { splitBinds } from '../archive/files'
 import type { RootfsEntry } from '../archive/pack'
 import { uploadTar } from '../archive/recycled'
-import type { Container, Engine, ImageInfo, NetworkChoice } from '../engine/engine'
+import type { Container, ContainerSpec, Engine, ImageInfo, NetworkChoice } from '../engine/engine'
+import { engineAway } from '../engine/health'
 import { ownerLabels } from '../docker/labels'
 import { ContainerStartError, describe, NoNodeError } from '../errors'
 import { OutputHub } from '../output'
@@ -35,6 +36,8 @@ export interface LaunchRequest {
   readonly image: ImageInfo | undefined
   /** Called as soon as the container exists, so that teardown removes it whatever happens next. */
   readonly created: (container: Container) => void
+  /** Called when the create was cut off by the engine going away: the container may exist all the same. */
+  readonly uncertain: (name: string) => void
   /** Throws if the run was stopped meanwhile. */
   readonly checkStopped: () => void
   /** Which node runs entries, and the runtime volume: what the context knows already. */
@@ -59,7 +62,7 @@ export async function launch(engine: Engine, req: LaunchRequest): Promise<Launch
   const shipment = ship(req.runId, spec.entry, nonRoot, () => req.runtime.sources(), node)
   const { upload: files, mounts: binds } = splitBinds(req.files)
   const mounts = [...shipment.mounts, ...binds]
-  const container = await engine.create({
+  const container = await createTracked(engine, req, {
     name: req.name,
     image: spec.image,
     limits: spec.limits,
@@ -104,6 +107,15 @@ export async function launch(engine: Engine, req: LaunchRequest): Promise<Launch
   const exited = container.wait()
   exited.catch(() => undefined) // awaited by the started run; a lost engine must not crash the process meanwhile
   return { container, output, exited }
+}
+
+async function createTracked(engine: Engine, req: LaunchRequest, spec: ContainerSpec): Promise<Container> {
+  try {
+    return await engine.create(spec)
+  } catch (err) {
+    if (engineAway(err)) req.uncertain(spec.name)
+    throw err
+  }
 }
 
 /** Whether a container user (`name`, `uid`, `uid:gid`, or '' for the default) is root. */

@@ -1,6 +1,7 @@
 import { connect } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Container, Engine } from '../engine/engine'
+import { engineAway } from '../engine/health'
 import { ownerLabels } from '../docker/labels'
 import { ContainerStartError, PortTimeoutError } from '../errors'
 import { AbortedError } from './errors'
@@ -45,6 +46,7 @@ export async function waitForPorts(
   ports: readonly number[],
   timeoutMs: number,
   signal: AbortSignal,
+  track?: ProbeTracking,
 ): Promise<void> {
   if (ports.length === 0) return
   const deadline = Date.now() + timeoutMs
@@ -58,7 +60,7 @@ export async function waitForPorts(
     )
     if (reachable.every(Boolean)) return
   }
-  await probeInside(engine, runId, target, ports, deadline, signal)
+  await probeInside(engine, runId, target, ports, deadline, signal, track)
 }
 
 /** True once the port accepts a connection; false if the address turns out unreachable. */
@@ -110,6 +112,12 @@ function attempt(host: string, port: number, timeoutMs: number): Promise<'open' 
   })
 }
 
+/** The run's objects learn of its probe, so that its teardown removes it if the probe's own removal fails. */
+export interface ProbeTracking {
+  created(probe: Container): void
+  uncertain(name: string): void
+}
+
 async function probeInside(
   engine: Engine,
   runId: string,
@@ -117,20 +125,28 @@ async function probeInside(
   ports: readonly number[],
   deadline: number,
   signal: AbortSignal,
+  track?: ProbeTracking,
 ): Promise<void> {
   // State 0A is LISTEN; ports appear in upper-case hex after the local address.
   const hex = ports.map((p) => p.toString(16).toUpperCase().padStart(4, '0'))
   const script =
     `for p in ${hex.join(' ')}; do ` +
     `until cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep -q ":$p [0-9A-F:]* 0A "; do sleep 0.05; done; done`
-  const probe = await engine.create({
-    name: `levrt-${runId}-probe-${target.container.id.slice(0, 12)}`,
-    image: PROBE_IMAGE,
-    cmd: ['sh', '-c', script],
-    env: [],
-    labels: ownerLabels(runId, 'probe'),
-    network: target.host ? { mode: 'host' } : { mode: 'container', id: target.container.id },
-  })
+  const name = `levrt-${runId}-probe-${target.container.id.slice(0, 12)}`
+  const probe = await engine
+    .create({
+      name,
+      image: PROBE_IMAGE,
+      cmd: ['sh', '-c', script],
+      env: [],
+      labels: ownerLabels(runId, 'probe'),
+      network: target.host ? { mode: 'host' } : { mode: 'container', id: target.container.id },
+    })
+    .catch((err: unknown) => {
+      if (engineAway(err)) track?.uncertain(name)
+      throw err
+    })
+  track?.created(probe)
   const timer = new AbortController()
   try {
     await probe.start().catch(async (err: unknown) => {

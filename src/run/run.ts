@@ -29,7 +29,7 @@ type Phase =
 export class Run {
   readonly id = new ObjectId().toHexString()
   readonly info: RunInfo
-  private readonly objects = new RunObjects(this.id)
+  private readonly objects: RunObjects
   private readonly stop = new StopRequest()
   private phase: Phase | undefined
   private readonly begun = Date.now()
@@ -47,6 +47,10 @@ export class Run {
     private readonly taskOutput = true,
   ) {
     const { spec, collection } = prepared
+    const health = ctx.memo.health(ctx.engine)
+    this.objects = new RunObjects(this.id, ctx.engine, (removal, cause) =>
+      cause === undefined ? health.retryRemoval(removal) : health.owe(removal, cause),
+    )
     const name = spec.name ?? ctx.memo.names.next(spec.image)
     this.info = { id: this.id, name, image: spec.image, collection }
     this.watchdog = watchdogFor(spec, {

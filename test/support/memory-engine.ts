@@ -11,7 +11,7 @@ import type {
   Output,
 } from '../../src/engine/engine'
 import { NameTakenError } from '../../src/engine/engine'
-import { ContainerStartError, ImageUnavailableError } from '../../src/errors'
+import { ContainerStartError, EngineUnavailableError, ImageUnavailableError } from '../../src/errors'
 
 /**
  * What a simulated container does once started. Everything is optional: by default it exits 0
@@ -56,6 +56,8 @@ export class MemoryEngine implements Engine {
   private readonly images = new Map<string, ImageInfo>()
   /** The most containers running at one time (not counting never-started probes). */
   maxRunning = 0
+  /** While true, every call fails as if the engine's socket were gone (a stopped dockerd). */
+  away = false
 
   constructor(private readonly script: Script = () => ({})) {
     this.addImage('levrt/busybox')
@@ -85,12 +87,26 @@ export class MemoryEngine implements Engine {
     ]
   }
 
+  /** @internal Records a call; fails it while the engine is away. */
+  call(name: string): void {
+    this.calls.push(name)
+    if (this.away)
+      throw new EngineUnavailableError(
+        this.address,
+        Object.assign(new Error('connect ENOENT'), { code: 'ENOENT' }),
+      )
+  }
+
+  async ping(): Promise<void> {
+    this.call('ping')
+  }
+
   count(call: string): number {
     return this.calls.filter((c) => c === call).length
   }
 
   async create(spec: ContainerSpec): Promise<Container> {
-    this.calls.push('create')
+    this.call('create')
     if (!this.images.has(spec.image)) throw new ImageUnavailableError(spec.image, new Error('no such image'))
     const behaviour = this.script(spec)
     if (behaviour.createMs) await new Promise((r) => setTimeout(r, behaviour.createMs))
@@ -107,14 +123,14 @@ export class MemoryEngine implements Engine {
   }
 
   async image(ref: string): Promise<ImageInfo> {
-    this.calls.push('image')
+    this.call('image')
     const info = this.images.get(ref)
     if (!info) throw new ImageUnavailableError(ref, new Error('no such image'))
     return info
   }
 
   async containerAddress(container: string): Promise<string | undefined> {
-    this.calls.push('containerAddress')
+    this.call('containerAddress')
     return [...this.containers.values()].find((c) => c.name === container || c.id === container)?.address
   }
 
@@ -123,14 +139,14 @@ export class MemoryEngine implements Engine {
     labels: Readonly<Record<string, string>>,
     _options?: NetworkOptions,
   ): Promise<Network> {
-    this.calls.push('createNetwork')
+    this.call('createNetwork')
     const network = new MemoryNetwork(this, name, labels)
     this.networks.set(name, network)
     return network
   }
 
   async list(labels: Readonly<Record<string, string>>): Promise<LabelledObject[]> {
-    this.calls.push('list')
+    this.call('list')
     const matches = (own: Readonly<Record<string, string>>) =>
       Object.entries(labels).every(([k, v]) => (v ? own[k] === v : k in own))
     return [
@@ -144,19 +160,20 @@ export class MemoryEngine implements Engine {
   }
 
   async removeObject(object: LabelledObject): Promise<void> {
-    this.calls.push('removeObject')
-    if (object.kind === 'container') await this.containers.get(object.id)?.remove()
+    this.call('removeObject')
+    if (object.kind === 'container')
+      await [...this.containers.values()].find((c) => c.id === object.id || c.name === object.id)?.remove()
     else if (object.kind === 'network') await this.networks.get(object.id)?.remove()
     else this.volumes.delete(object.id)
   }
 
   async createVolume(name: string, labels: Readonly<Record<string, string>>): Promise<void> {
-    this.calls.push('createVolume')
+    this.call('createVolume')
     if (!this.volumes.has(name)) this.volumes.set(name, { ...labels })
   }
 
   async volumeLabels(name: string): Promise<Readonly<Record<string, string>> | undefined> {
-    this.calls.push('volumeLabels')
+    this.call('volumeLabels')
     return this.volumes.get(name)
   }
 
@@ -194,13 +211,13 @@ export class MemoryContainer implements Container {
   }
 
   async put(tar: Readable): Promise<void> {
-    this.engine.calls.push('put')
+    this.engine.call('put')
     tar.resume()
     await new Promise((resolve, reject) => tar.once('end', resolve).once('error', reject))
   }
 
   async read(path: string): Promise<Readable | undefined> {
-    this.engine.calls.push('read')
+    this.engine.call('read')
     if (!this.behaviour.records || !path.startsWith('/.levrt/out')) return undefined
     const tar = pack()
     tar.entry({ name: 'out/records.jsonl' }, this.behaviour.records)
@@ -209,7 +226,7 @@ export class MemoryContainer implements Container {
   }
 
   async stat(path: string): Promise<{ size: number; mtime: string } | undefined> {
-    this.engine.calls.push('stat')
+    this.engine.call('stat')
     if (path.endsWith('/node')) return undefined
     if (path.endsWith('records.jsonl') && this.behaviour.records && this.state !== 'created') {
       return { size: this.behaviour.records.length, mtime: '2026-01-01T00:00:00Z' }
@@ -218,12 +235,12 @@ export class MemoryContainer implements Container {
   }
 
   async changes(): Promise<string[]> {
-    this.engine.calls.push('changes')
+    this.engine.call('changes')
     return this.behaviour.records ? ['/.levrt/out/records.jsonl'] : []
   }
 
   async attach(): Promise<Output> {
-    this.engine.calls.push('attach')
+    this.engine.call('attach')
     const ended = this.exited.then(() => {
       this.out.end()
       this.err.end()
@@ -232,7 +249,7 @@ export class MemoryContainer implements Container {
   }
 
   async start(): Promise<void> {
-    this.engine.calls.push('start')
+    this.engine.call('start')
     const b = this.behaviour
     if (b.startFails) throw new ContainerStartError(this.spec.image, '', new Error(b.startFails))
     this.state = 'running'
@@ -249,12 +266,12 @@ export class MemoryContainer implements Container {
   }
 
   wait(): Promise<number> {
-    this.engine.calls.push('wait')
+    this.engine.call('wait')
     return this.exited
   }
 
   async stop(graceSeconds: number): Promise<void> {
-    this.engine.calls.push('stop')
+    this.engine.call('stop')
     if (this.state !== 'running') return
     await this.signal('SIGTERM')
     if (this.state === 'running') {
@@ -264,12 +281,12 @@ export class MemoryContainer implements Container {
   }
 
   async oomKilled(): Promise<boolean> {
-    this.engine.calls.push('oomKilled')
+    this.engine.call('oomKilled')
     return this.oom
   }
 
   async kill(signal: string): Promise<void> {
-    this.engine.calls.push('kill')
+    this.engine.call('kill')
     await this.signal(signal)
   }
 
@@ -278,12 +295,12 @@ export class MemoryContainer implements Container {
   }
 
   async tail(): Promise<string> {
-    this.engine.calls.push('tail')
+    this.engine.call('tail')
     return `${this.behaviour.stdout ?? ''}${this.behaviour.stderr ?? ''}`.trimEnd()
   }
 
   async remove(): Promise<void> {
-    this.engine.calls.push('remove')
+    this.engine.call('remove')
     if (this.state === 'running') this.end(137)
     this.state = 'removed'
   }
@@ -314,17 +331,17 @@ export class MemoryNetwork implements Network {
   ) {}
 
   async connect(container: string): Promise<void> {
-    this.engine.calls.push('connect')
+    this.engine.call('connect')
     this.members.add(container)
   }
 
   async disconnect(container: string): Promise<void> {
-    this.engine.calls.push('disconnect')
+    this.engine.call('disconnect')
     this.members.delete(container)
   }
 
   async remove(): Promise<void> {
-    this.engine.calls.push('removeNetwork')
+    this.engine.call('removeNetwork')
     this.removed = true
   }
 }

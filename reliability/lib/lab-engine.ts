@@ -1,0 +1,93 @@
+import { execFile } from 'node:child_process'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import Dockerode from 'dockerode'
+import { LABEL } from '../../src/docker/labels'
+
+const run = promisify(execFile)
+const SCRIPT = join(__dirname, '..', '..', 'scripts', 'swarm-lab.sh')
+
+/** The lab these scenarios use: a name and subnet no other lab on this machine takes. */
+const LAB = { LAB_NAME: 'levrel', LAB_SUBNET: '10.79.9.0/24' }
+
+/**
+ * An engine of the scenario's own (scripts/swarm-lab.sh, one standalone dockerd in a network
+ * namespace): it can be stopped and started at will without touching the machine's engine, and
+ * everything levrt labels on it is the scenario's, so leaks are counted without filters.
+ */
+export class LabEngine {
+  readonly docker: Dockerode
+
+  private constructor(readonly socket: string) {
+    this.docker = new Dockerode({ socketPath: socket })
+  }
+
+  /** Brings the lab up with `images` loaded from the machine's engine. */
+  static async up(images: readonly string[]): Promise<LabEngine> {
+    const { stdout } = await lab(['up', '1', '--no-swarm'], { LAB_IMAGES: images.join(' ') })
+    const line = stdout.trim().split('\n').pop() ?? ''
+    const socket = line.split(' ')[2]?.replace(/^unix:\/\//, '')
+    if (!socket) throw new Error(`swarm-lab.sh printed no engine: ${stdout}`)
+    return new LabEngine(socket)
+  }
+
+  /** dockerd SIGTERM (it stops its containers first), as a host's engine restart does. */
+  async stop(): Promise<void> {
+    await lab(['stop-node', '1'])
+  }
+
+  async start(): Promise<void> {
+    await lab(['start-node', '1'])
+  }
+
+  async down(): Promise<void> {
+    await lab(['down'])
+  }
+
+  /**
+   * What levrt labelled on this engine and a run should have removed: containers and networks,
+   * and volumes but the shared runtime volume (a cache kept on purpose). Session reapers are
+   * counted apart: a living process keeps one.
+   */
+  async leftovers(): Promise<{ objects: string[]; reapers: number }> {
+    const filters = JSON.stringify({ label: [LABEL.managed] })
+    const [containers, networks, volumes] = await Promise.all([
+      this.docker.listContainers({ all: true, filters }),
+      this.docker.listNetworks({ filters }),
+      this.docker.listVolumes({ filters }),
+    ])
+    const reaper = (labels: Record<string, string> | undefined) => labels?.[LABEL.role] === 'reaper'
+    return {
+      objects: [
+        ...containers.filter((c) => !reaper(c.Labels)).map((c) => `container ${c.Names[0]}`),
+        ...networks.map((n) => `network ${n.Name}`),
+        ...(volumes.Volumes ?? [])
+          .filter((v) => !v.Labels?.[LABEL.runtimeKey])
+          .map((v) => `volume ${v.Name}`),
+      ],
+      reapers: containers.filter((c) => reaper(c.Labels)).length,
+    }
+  }
+
+  /** Polls until nothing is left (true) or `ms` passed (false). */
+  async cleanWithin(ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms
+    for (;;) {
+      const left = await this.leftovers().catch(() => undefined)
+      if (left && left.objects.length === 0) return true
+      if (Date.now() >= deadline) return false
+      await sleep(500)
+    }
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+async function lab(args: string[], env: Record<string, string> = {}): Promise<{ stdout: string }> {
+  return run('bash', [SCRIPT, ...args], {
+    env: { ...process.env, ...LAB, ...env },
+    maxBuffer: 16 * 1024 * 1024,
+  })
+}
