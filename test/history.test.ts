@@ -2,7 +2,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
-import { Cr, remote, type CrOptions, type Document } from '../src/index'
+import {
+  createContext,
+  Cr,
+  remote,
+  StoreError,
+  withContext,
+  type CrOptions,
+  type Document,
+} from '../src/index'
 import { docker, levrtObjects } from './support/engine'
 import { useStore } from './support/env'
 
@@ -156,5 +164,23 @@ describe.each(stores)('history on the %s store', (_name, target) => {
     process.env.LEVRT_REUSE = '1'
     expect((await scanOf(record({}))).filters).toEqual(first.filters)
     expect((await scanOf(record({}), { reuse: false })).reused).toBe(false)
+  })
+})
+
+describe('reuse with a store that does not answer', () => {
+  it('fails typed (StoreError) before anything is created, not with the driver error', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'levrt-reuse-away-'))
+    try {
+      const ctx = createContext({ mongoUrl: 'mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=300', home })
+      const err = await withContext(ctx, () => new Cr('levrt/busybox', { cmd: ['true'], reuse: true })).then(
+        () => new Error('it ran'),
+        (e: unknown) => e,
+      )
+      expect(err).toBeInstanceOf(StoreError)
+      expect((err as StoreError).unreachable).toBe(true)
+      expect(await levrtObjects()).toMatchObject({ containers: 0 })
+    } finally {
+      rmSync(home, { recursive: true, force: true })
+    }
   })
 })

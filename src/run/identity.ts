@@ -2,6 +2,7 @@ import type { RootfsEntry } from '../archive/pack'
 import { Document } from '../document'
 import type { Engine, ImageInfo } from '../engine/engine'
 import { ENTRY } from '../entry'
+import { StoreError } from '../errors'
 import { canonicalSource, type EntrySources } from '../history/entry-source'
 import { digestFiles, type DigestCache } from '../history/file-digest'
 import { runKey } from '../history/key'
@@ -52,7 +53,13 @@ export async function reusable(
   const policy = spec.reuse ?? reuseFromEnv()
   if (!policy.reuse) return undefined
   const coll = store.collection(collection)
-  const found = await reusableRun(coll, key, policy.maxAgeMs)
+  // Before anything is created: a store that cannot be asked fails the run typed, as a save would.
+  const found = await reusableRun(coll, key, policy.maxAgeMs).catch((err: unknown) => {
+    if (err instanceof StoreError) throw err
+    const unreachable =
+      err instanceof Error && /Selection|ECONNREFUSED|Topology|closed/i.test(err.name + err.message)
+    throw new StoreError(`could not look for an earlier run in ${collection}`, err, unreachable)
+  })
   // Under --resume, a miss says which key it looked for: a run made another way (an ES5
   // build, a changed file) is then easy to tell from one that never ran.
   if (!found && spec.reuse === undefined)

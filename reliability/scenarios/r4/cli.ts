@@ -38,7 +38,12 @@ function safe(argv: readonly string[]): boolean {
  */
 export async function cliProperty(seed: number, runs: number): Promise<PropertyResult> {
   const home = mkdtempSync(join(tmpdir(), 'levrt-r4-cli-'))
-  const saved = { home: process.env.LEV_HOME, mongo: process.env.LEV_MONGO_URL }
+  // `levrt run --resume` sets LEVRT_REUSE in this process: it must not outlive the property.
+  const saved = {
+    home: process.env.LEV_HOME,
+    mongo: process.env.LEV_MONGO_URL,
+    reuse: process.env.LEVRT_REUSE,
+  }
   process.env.LEV_HOME = home
   delete process.env.LEV_MONGO_URL
   try {
@@ -57,6 +62,7 @@ export async function cliProperty(seed: number, runs: number): Promise<PropertyR
   } finally {
     restore('LEV_HOME', saved.home)
     restore('LEV_MONGO_URL', saved.mongo)
+    restore('LEVRT_REUSE', saved.reuse)
     rmSync(home, { recursive: true, force: true })
   }
 }
