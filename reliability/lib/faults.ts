@@ -1,5 +1,5 @@
 import { LABEL } from '../../src/docker/labels'
-import type { Ferret } from './lab-ferret'
+import type { Ferret } from './ferret'
 import { sleep, type LabEngine } from './lab-engine'
 import type { Random } from './random'
 

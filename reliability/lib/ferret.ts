@@ -1,8 +1,11 @@
 import { createServer } from 'node:net'
-import type Dockerode from 'dockerode'
+import { hostname } from 'node:os'
+import Dockerode from 'dockerode'
 import { MongoClient } from 'mongodb'
 
+/** The test suite's FerretDB image (scripts/setup.sh --test) and its owner labels (test/global-setup.ts). */
 const IMAGE = 'levrt-test/ferretdb:1.24'
+const OWNER = { 'io.levrt.test.owner.host': hostname(), 'io.levrt.test.owner.pid': String(process.pid) }
 
 /**
  * A FerretDB (the MongoDB wire protocol) of the scenario's own, on a fixed host port so that it
@@ -14,7 +17,7 @@ export class Ferret {
     readonly url: string,
   ) {}
 
-  static async start(docker: Dockerode, label: Record<string, string>): Promise<Ferret> {
+  static async start(docker = new Dockerode(), label: Record<string, string> = OWNER): Promise<Ferret> {
     const port = await freePort()
     const container = await docker.createContainer({
       Image: IMAGE,
@@ -44,12 +47,18 @@ export class Ferret {
     }
   }
 
+  /** Stopped as an operator would (its data, in the container, stays). */
   async down(): Promise<void> {
     await this.container.stop({ t: 2 })
   }
 
+  /** Killed, as a crashed server (its data, in the container, stays). */
+  async stop(): Promise<void> {
+    await this.container.kill().catch(() => undefined)
+  }
+
   async remove(): Promise<void> {
-    await this.container.remove({ force: true, v: true })
+    await this.container.remove({ force: true, v: true }).catch(() => undefined)
   }
 }
 
