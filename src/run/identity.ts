@@ -56,9 +56,7 @@ export async function reusable(
   // Before anything is created: a store that cannot be asked fails the run typed, as a save would.
   const found = await reusableRun(coll, key, policy.maxAgeMs).catch((err: unknown) => {
     if (err instanceof StoreError) throw err
-    const unreachable =
-      err instanceof Error && /Selection|ECONNREFUSED|Topology|closed/i.test(err.name + err.message)
-    throw new StoreError(`could not look for an earlier run in ${collection}`, err, unreachable)
+    throw new StoreError(`could not look for an earlier run in ${collection}`, err, store.unreachable(err))
   })
   // Under --resume, a miss says which key it looked for: a run made another way (an ES5
   // build, a changed file) is then easy to tell from one that never ran.

@@ -40,6 +40,11 @@ export class EmbeddedStore implements Store {
     }
   }
 
+  /** A local file: there is no server to miss. */
+  unreachable(): boolean {
+    return false
+  }
+
   async collections(): Promise<CollectionSummary[]> {
     return this.database().read((conn) => {
       const tables = conn

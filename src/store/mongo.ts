@@ -76,6 +76,10 @@ export class MongoStore implements Store {
     }
   }
 
+  unreachable(err: unknown): boolean {
+    return isUnreachable(err)
+  }
+
   async collections(): Promise<CollectionSummary[]> {
     const db = this.db(this.acquire())
     try {

@@ -141,6 +141,8 @@ export interface Store {
   save(collection: string, id: string, fields: StoredDoc, run?: RunRecord): Promise<void>
   /** Every collection with documents: its name, count and newest `_id` (ids sort by time): `levrt ls`. */
   collections(): Promise<CollectionSummary[]>
+  /** Whether an error of this store's client means no server answered (not that one refused). */
+  unreachable(err: unknown): boolean
 }
 
 /** One collection as `Store.collections()` lists it. */

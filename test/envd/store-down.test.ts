@@ -32,6 +32,7 @@ function switchable(real: Store): { store: Store; down(on: boolean): void; write
     location: real.location,
     collection: (name) => real.collection(name),
     collections: () => real.collections(),
+    unreachable: (err) => real.unreachable(err),
     save(...args) {
       writes++
       return down ? Promise.reject(unreachable()) : real.save(...args)

@@ -20,6 +20,7 @@ function failing(home: string, fail: () => Error | undefined): Store {
     location: store.location,
     collection: (name) => store.collection(name),
     collections: () => store.collections(),
+    unreachable: () => store.unreachable(),
     save: async (...args) => {
       const err = fail()
       if (err) throw err
