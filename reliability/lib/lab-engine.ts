@@ -7,8 +7,14 @@ import { LABEL } from '../../src/docker/labels'
 const run = promisify(execFile)
 const SCRIPT = join(__dirname, '..', '..', 'scripts', 'swarm-lab.sh')
 
-/** The lab these scenarios use: a name and subnet no other lab on this machine takes. */
-const LAB = { LAB_NAME: 'levrel', LAB_SUBNET: '10.79.9.0/24' }
+/** A lab's name and /24 (scripts/swarm-lab.sh's LAB_NAME, LAB_SUBNET). */
+export interface LabPlace {
+  readonly name: string
+  readonly subnet: string
+}
+
+/** The lab the SDK scenarios (R0-R2) use: a name and subnet no other lab on this machine takes. */
+const SDK_LAB: LabPlace = { name: 'levrel', subnet: '10.79.9.0/24' }
 
 /**
  * An engine of the scenario's own (scripts/swarm-lab.sh, one standalone dockerd in a network
@@ -18,30 +24,39 @@ const LAB = { LAB_NAME: 'levrel', LAB_SUBNET: '10.79.9.0/24' }
 export class LabEngine {
   readonly docker: Dockerode
 
-  private constructor(readonly socket: string) {
-    this.docker = new Dockerode({ socketPath: socket })
+  readonly socket: string
+
+  private constructor(
+    private readonly place: LabPlace,
+    /** Its network namespace: its containers' addresses are reachable from there. */
+    readonly netns: string,
+    readonly address: string,
+    /** `unix:///run/<lab>/n1/docker.sock`, for DOCKER_HOST. */
+    readonly host: string,
+  ) {
+    this.socket = host.replace(/^unix:\/\//, '')
+    this.docker = new Dockerode({ socketPath: this.socket })
   }
 
   /** Brings the lab up with `images` loaded from the machine's engine. */
-  static async up(images: readonly string[]): Promise<LabEngine> {
-    const { stdout } = await lab(['up', '1', '--no-swarm'], { LAB_IMAGES: images.join(' ') })
-    const line = stdout.trim().split('\n').pop() ?? ''
-    const socket = line.split(' ')[2]?.replace(/^unix:\/\//, '')
-    if (!socket) throw new Error(`swarm-lab.sh printed no engine: ${stdout}`)
-    return new LabEngine(socket)
+  static async up(images: readonly string[], place: LabPlace = SDK_LAB): Promise<LabEngine> {
+    const { stdout } = await lab(place, ['up', '1', '--no-swarm'], { LAB_IMAGES: images.join(' ') })
+    const [netns, address, host] = (stdout.trim().split('\n').pop() ?? '').split(' ')
+    if (!host?.startsWith('unix://')) throw new Error(`swarm-lab.sh printed no engine: ${stdout}`)
+    return new LabEngine(place, netns, address, host)
   }
 
   /** dockerd SIGTERM (it stops its containers first), as a host's engine restart does. */
   async stop(): Promise<void> {
-    await lab(['stop-node', '1'])
+    await lab(this.place, ['stop-node', '1'])
   }
 
   async start(): Promise<void> {
-    await lab(['start-node', '1'])
+    await lab(this.place, ['start-node', '1'])
   }
 
   async down(): Promise<void> {
-    await lab(['down'])
+    await lab(this.place, ['down'])
   }
 
   /**
@@ -85,9 +100,13 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
-async function lab(args: string[], env: Record<string, string> = {}): Promise<{ stdout: string }> {
+async function lab(
+  place: LabPlace,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ stdout: string }> {
   return run('bash', [SCRIPT, ...args], {
-    env: { ...process.env, ...LAB, ...env },
+    env: { ...process.env, LAB_NAME: place.name, LAB_SUBNET: place.subnet, ...env },
     maxBuffer: 16 * 1024 * 1024,
   })
 }

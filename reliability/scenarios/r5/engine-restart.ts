@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import Dockerode from 'dockerode'
 import { EnvdChild } from '../../lib/envd-child'
 import { deleteAll, request, settledList, type View } from '../../lib/envd-client'
-import { labEngine } from '../../lib/lab'
+import { LabEngine } from '../../lib/lab-engine'
 import { BUSYBOX, instanceObjects, scratch, type PartResult } from '../../lib/envd-scratch'
 
 const LAB = { name: 'levrd', subnet: '10.79.10.0/24' }
@@ -15,11 +14,8 @@ const LAB = { name: 'levrd', subnet: '10.79.10.0/24' }
  */
 export async function engineRestart(count: number, log: (line: string) => void): Promise<PartResult> {
   const dirs = scratch()
-  const lab = await labEngine(LAB.name, LAB.subnet, [
-    'levrt/busybox:latest',
-    `${BUSYBOX.repo}:${BUSYBOX.tag}`,
-  ])
-  const engine = new Dockerode({ socketPath: lab.host.replace(/^unix:\/\//, '') })
+  const lab = await LabEngine.up(['levrt/busybox:latest', `${BUSYBOX.repo}:${BUSYBOX.tag}`], LAB)
+  const engine = lab.docker
   const instance = 'r5e'
   const problems: string[] = []
   let child: EnvdChild | undefined
