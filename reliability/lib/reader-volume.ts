@@ -38,7 +38,7 @@ export async function readerVolume(
       ? `bad lines named ${named.length}, expected ${stream.bad.length}`
       : got.cutLine !== stream.cut
         ? `cut line ${got.cutLine ? 'seen' : 'missed'}`
-        : !isDeepStrictEqual({ ...got.fields }, stream.fields)
+        : !isDeepStrictEqual(got.fields.toObject(), stream.fields)
           ? 'merged fields differ'
           : undefined
     done += count

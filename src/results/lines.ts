@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream'
 
-/** A line that could not be read as text: too long, or not UTF-8. Its bytes are not kept. */
+/** A line that could not be read: too long. Its bytes are not kept. */
 export interface UnreadLine {
   readonly problem: string
 }
@@ -8,25 +8,23 @@ export interface UnreadLine {
 const NEWLINE = 10
 
 /**
- * Calls `onLine` for each complete (newline-terminated) line, numbered from 1; resolves true if
- * the stream ended in the middle of a line. Bytes are decoded strictly (invalid UTF-8 makes the
- * line an `UnreadLine`, not text with U+FFFD in it) and as they arrive, so a long line is held
- * once as text pieces and once joined, never also as bytes. A line past `maxBytes` is dropped as
- * it streams in: a writer that never ends its line cannot fill the host's memory.
+ * Calls `onLine` for each complete (newline-terminated) line's bytes, numbered from 1; resolves
+ * true if the stream ended in the middle of a line. A line is held once, joined from the chunks
+ * it came in (a copy: the chunks are not pinned by what is kept of the line). A line past
+ * `maxBytes` is dropped as it streams in: a writer that never ends its line cannot fill the
+ * host's memory. Blank lines are skipped.
  */
 export function readLines(
   stream: Readable,
   maxBytes: number,
-  onLine: (line: string | UnreadLine, n: number) => void,
+  onLine: (line: Buffer | UnreadLine, n: number) => void,
 ): Promise<boolean> {
   return new Promise((resolve, reject) => {
-    let decoder = new TextDecoder('utf-8', { fatal: true })
-    let pieces: string[] = []
+    let pieces: Buffer[] = []
     let bytes = 0
     let problem: string | undefined
     let n = 0
-    // Adds bytes of the current line; `last` ends it (flushing the decoder).
-    const take = (part: Buffer, last: boolean) => {
+    const take = (part: Buffer) => {
       if (problem !== undefined) return
       bytes += part.length
       if (bytes > maxBytes) {
@@ -34,24 +32,12 @@ export function readLines(
         pieces = []
         return
       }
-      try {
-        const text = decoder.decode(part, { stream: !last })
-        if (text.length > 0) pieces.push(text)
-      } catch {
-        problem = 'the line is not UTF-8'
-        pieces = []
-      }
+      if (part.length > 0) pieces.push(part)
     }
     const endLine = () => {
       n++
-      // A new decoder: one that threw is left mid-sequence.
-      if (problem !== undefined) {
-        decoder = new TextDecoder('utf-8', { fatal: true })
-        onLine({ problem }, n)
-      } else {
-        const line = pieces.length === 1 ? pieces[0] : pieces.join('')
-        if (line.trim() !== '') onLine(line, n)
-      }
+      if (problem !== undefined) onLine({ problem }, n)
+      else if (!blank(pieces)) onLine(Buffer.concat(pieces, bytes), n)
       pieces = []
       bytes = 0
       problem = undefined
@@ -61,11 +47,11 @@ export function readLines(
         let start = 0
         // A newline byte never occurs inside a UTF-8 sequence: splitting bytes at it is safe.
         for (let nl = chunk.indexOf(NEWLINE); nl !== -1; nl = chunk.indexOf(NEWLINE, start)) {
-          take(chunk.subarray(start, nl), true)
+          take(chunk.subarray(start, nl))
           endLine()
           start = nl + 1
         }
-        if (start < chunk.length) take(chunk.subarray(start), false)
+        if (start < chunk.length) take(chunk.subarray(start))
       } catch (err) {
         stream.destroy(err as Error)
       }
@@ -73,4 +59,12 @@ export function readLines(
     stream.once('end', () => resolve(bytes > 0))
     stream.once('error', reject)
   })
+}
+
+/** Only spaces, tabs and carriage returns (or nothing). */
+function blank(pieces: readonly Buffer[]): boolean {
+  for (const piece of pieces)
+    for (const c of piece)
+      if (c !== 0x20 && c !== 0x09 && c !== 0x0d && c !== 0x0b && c !== 0x0c) return false
+  return true
 }

@@ -1,80 +1,270 @@
-import type { StoredDoc } from '../store'
-import { setField } from '../store/own-field'
+import { isUtf8 } from 'node:buffer'
+import { BSON } from 'bson'
+import { isIndexName } from '../store/json-fields'
 
 /** MongoDB's limit: a document nests at most 100 levels, itself the first. */
 export const MAX_DEPTH = 100
+
+/** One field of a record: its name, its value's JSON text, the value's BSON size. */
+export interface RecordField {
+  readonly name: string
+  readonly json: Buffer
+  readonly bsonBytes: number
+}
 
 /**
  * The record on one line, or why the line is not one. A record is a JSON object of fields that
  * both stores keep as they are, so what MongoDB refuses is refused here, for both: names
  * starting with `$` or holding a dot or NUL (the embedded store would also read `{"$date": ...}`
  * back as a Date), numbers out of range (`1e400`), unpaired surrogates (`"\ud800"`: MongoDB would
- * store U+FFFD), nesting past `MAX_DEPTH`, and `__proto__`. The top level also may not use `_id`, `_lev` or `''`.
+ * store U+FFFD), nesting past `MAX_DEPTH`, and `__proto__`. The top level also may not use `_id`,
+ * `_lev` or `''`. The line is checked as bytes, in one walk, and never becomes objects: each
+ * field's value stays a slice of `line`. A value whose objects repeat a name or use an index
+ * name (`"7"`), whose order JSON.parse changes, is rewritten as JSON.parse would read it.
  */
-export function parseRecord(line: string): StoredDoc | string {
-  let value: unknown
+export function scanRecord(line: Buffer): RecordField[] | string {
+  if (!isUtf8(line)) return 'the line is not UTF-8'
+  const scan = new Scanner(line)
   try {
-    value = JSON.parse(line)
+    scan.space()
+    if (line[scan.pos] !== OPEN_OBJECT) return 'a record is a JSON object of fields'
+    const fields = scan.record()
+    scan.space()
+    if (scan.pos < line.length) scan.fail(`not JSON (more after the record, at byte ${scan.pos})`)
+    return fields
   } catch (err) {
-    return `not JSON (${(err as Error).message})`
+    if (err instanceof Refusal) return err.message
+    throw err
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value))
-    return 'a record is a JSON object of fields'
-  for (const key of Object.keys(value)) {
-    if (key === '_id' || key === '_lev') return `the field name ${key} is reserved`
-    if (key === '') return 'the field name "" cannot be stored'
-  }
-  // The costlier checks run only when the text can hold what they look for.
-  const look: Look = {
-    dollar: line.includes('"$') || line.includes('\\u0024'),
-    nul: line.includes('\\u0000'),
-    surrogate: /\\u[dD][89a-fA-F]/.test(line),
-  }
-  return deepProblem(value, '', 1, look) ?? (value as StoredDoc)
 }
 
-interface Look {
-  readonly dollar: boolean
-  readonly nul: boolean
-  readonly surrogate: boolean
-}
+class Refusal extends Error {}
 
-/** In `u` mode a pair is one code point: only an unpaired half matches. */
+const QUOTE = 0x22
+const BACKSLASH = 0x5c
+const OPEN_OBJECT = 0x7b
+const CLOSE_OBJECT = 0x7d
+const OPEN_ARRAY = 0x5b
+const CLOSE_ARRAY = 0x5d
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u
+const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/
 
-function deepProblem(value: unknown, path: string, depth: number, look: Look): string | undefined {
-  if (typeof value === 'string')
-    return look.surrogate && LONE_SURROGATE.test(value)
-      ? `the string at ${path} is not valid Unicode`
-      : undefined
-  if (typeof value === 'number')
-    return Number.isFinite(value) ? undefined : `the number at ${path} is out of range`
-  if (typeof value !== 'object' || value === null) return undefined
-  if (depth > MAX_DEPTH) return `the record nests deeper than ${MAX_DEPTH} levels (at ${path})`
-  const array = Array.isArray(value)
-  for (const key in value) {
-    const at = path === '' ? key : `${path}.${key}`
-    if (!array) {
-      const problem = nameProblem(key, look)
-      if (problem) return `the field name ${JSON.stringify(key)} at ${at} cannot be stored (${problem})`
-    }
-    const problem = deepProblem((value as Record<string, unknown>)[key], at, depth + 1, look)
-    if (problem) return problem
+class Scanner {
+  pos = 0
+  /** Where the walk is (names and indexes), joined only for a message. */
+  private readonly path: string[] = []
+  /** Set when an object inside the current field repeats a name or uses an index name. */
+  private reorder = false
+
+  constructor(private readonly b: Buffer) {}
+
+  fail(why: string): never {
+    throw new Refusal(why)
   }
-  return undefined
+
+  private at(name?: string): string {
+    return [...this.path, ...(name === undefined ? [] : [name])].join('.')
+  }
+
+  space(): void {
+    const b = this.b
+    let p = this.pos
+    for (let c = b[p]; c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09; c = b[++p]);
+    this.pos = p
+  }
+
+  private expect(byte: number, what: string): void {
+    this.space()
+    if (this.b[this.pos] !== byte) this.fail(`not JSON (${what} expected at byte ${this.pos})`)
+    this.pos++
+  }
+
+  record(): RecordField[] {
+    const fields: RecordField[] = []
+    this.members(1, (name, start) => {
+      if (name === '_id' || name === '_lev') this.fail(`the field name ${name} is reserved`)
+      if (name === '') this.fail('the field name "" cannot be stored')
+      this.reorder = false
+      const bsonBytes = this.value(2)
+      const json = this.b.subarray(start, this.pos)
+      fields.push(this.reorder ? reordered(name, json) : { name, json, bsonBytes })
+    })
+    return fields
+  }
+
+  /** Walks an object's members (the walk is at its `{`); `each` reads a value at `start`. */
+  private members(depth: number, each: (name: string, start: number) => void): void {
+    if (depth > MAX_DEPTH) this.fail(`the record nests deeper than ${MAX_DEPTH} levels (at ${this.at()})`)
+    this.pos++
+    this.space()
+    if (this.b[this.pos] === CLOSE_OBJECT) return void this.pos++
+    for (;;) {
+      this.space()
+      if (this.b[this.pos] !== QUOTE) this.fail(`not JSON (a name expected at byte ${this.pos})`)
+      const name = this.name()
+      this.expect(0x3a, '":"')
+      this.space()
+      this.path.push(name)
+      each(name, this.pos)
+      this.path.pop()
+      this.space()
+      const c = this.b[this.pos++]
+      if (c === CLOSE_OBJECT) return
+      if (c !== 0x2c) this.fail(`not JSON ("," or "}" expected at byte ${this.pos - 1})`)
+    }
+  }
+
+  private name(): string {
+    const text = this.string(true).text!
+    const problem = nameProblem(text)
+    if (problem)
+      this.fail(`the field name ${JSON.stringify(text)} at ${this.at(text)} cannot be stored (${problem})`)
+    return text
+  }
+
+  /** Reads a value at `depth` (the record is 1); returns its size as a BSON value. */
+  private value(depth: number): number {
+    const b = this.b
+    switch (b[this.pos]) {
+      case OPEN_OBJECT: {
+        const names = new Names()
+        let bytes = 5
+        this.members(depth, (name) => {
+          if (isIndexName(name) || !names.add(name)) this.reorder = true
+          bytes += 2 + Buffer.byteLength(name) + this.value(depth + 1)
+        })
+        return bytes
+      }
+      case OPEN_ARRAY:
+        return this.array(depth)
+      case QUOTE: {
+        const { text, bytes } = this.string(false)
+        if (text !== undefined && LONE_SURROGATE.test(text))
+          this.fail(`the string at ${this.at()} is not valid Unicode`)
+        return 5 + bytes
+      }
+      case 0x74:
+        return this.word('true', 1)
+      case 0x66:
+        return this.word('false', 1)
+      case 0x6e:
+        return this.word('null', 0)
+      default:
+        return this.number()
+    }
+  }
+
+  private array(depth: number): number {
+    if (depth > MAX_DEPTH) this.fail(`the record nests deeper than ${MAX_DEPTH} levels (at ${this.at()})`)
+    this.pos++
+    this.space()
+    let bytes = 5
+    if (this.b[this.pos] === CLOSE_ARRAY) return (void this.pos++, bytes)
+    for (let i = 0; ; i++) {
+      this.space()
+      const index = String(i)
+      this.path.push(index)
+      bytes += 2 + index.length + this.value(depth + 1)
+      this.path.pop()
+      this.space()
+      const c = this.b[this.pos++]
+      if (c === CLOSE_ARRAY) return bytes
+      if (c !== 0x2c) this.fail(`not JSON ("," or "]" expected at byte ${this.pos - 1})`)
+    }
+  }
+
+  /**
+   * A string at the walk's `"`: its UTF-8 byte count, and its text when asked for or when it has
+   * escapes (a value without escapes needs no text: the bytes checked as UTF-8 are the string).
+   */
+  private string(wantText: boolean): { text?: string; bytes: number } {
+    const b = this.b
+    const start = this.pos
+    let p = start + 1
+    let raw = true
+    for (;;) {
+      const c = b[p]
+      if (c === QUOTE) break
+      if (c === undefined) this.fail(`not JSON (a string not closed, from byte ${start})`)
+      if (c < 0x20) this.fail(`not JSON (a control character in a string at byte ${p})`)
+      if (c === BACKSLASH) {
+        raw = false
+        p++
+      }
+      p++
+    }
+    this.pos = p + 1
+    if (raw) return { text: wantText ? b.toString('utf8', start + 1, p) : undefined, bytes: p - start - 1 }
+    let text: string
+    try {
+      text = JSON.parse(b.toString('utf8', start, p + 1)) as string
+    } catch (err) {
+      this.fail(`not JSON (${(err as Error).message})`)
+    }
+    return { text, bytes: Buffer.byteLength(text) }
+  }
+
+  private word(word: string, bytes: number): number {
+    if (this.b.toString('latin1', this.pos, this.pos + word.length) !== word)
+      this.fail(`not JSON (an unexpected byte at ${this.pos})`)
+    this.pos += word.length
+    return bytes
+  }
+
+  private number(): number {
+    const b = this.b
+    const start = this.pos
+    let p = start
+    for (
+      let c = b[p];
+      c === 0x2d || c === 0x2b || c === 0x2e || (c >= 0x30 && c <= 0x39) || c === 0x65 || c === 0x45;
+      c = b[++p]
+    );
+    const text = b.toString('latin1', start, p)
+    if (!NUMBER.test(text)) this.fail(`not JSON (an unexpected byte at ${start})`)
+    const n = Number(text)
+    if (!Number.isFinite(n)) this.fail(`the number at ${this.at()} is out of range`)
+    this.pos = p
+    return Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 && !Object.is(n, -0) ? 4 : 8
+  }
 }
 
-function nameProblem(key: string, look: Look): string | undefined {
+/** A field whose objects JSON.parse would reorder or shorten, as JSON.parse reads it. */
+function reordered(name: string, json: Buffer): RecordField {
+  const value: unknown = JSON.parse(json.toString('utf8'))
+  // The element's size less its type byte and name (a NUL-terminated string).
+  const bsonBytes = BSON.calculateObjectSize({ [name]: value }) - 5 - 2 - Buffer.byteLength(name)
+  return { name, json: Buffer.from(JSON.stringify(value)), bsonBytes }
+}
+
+/** An object's names so far: a short list (most objects), a Set past it. */
+class Names {
+  private list: string[] | undefined = []
+  private set: Set<string> | undefined
+
+  /** False when `name` was there already. */
+  add(name: string): boolean {
+    if (this.list) {
+      if (this.list.includes(name)) return false
+      this.list.push(name)
+      if (this.list.length > 16) {
+        this.set = new Set(this.list)
+        this.list = undefined
+      }
+      return true
+    }
+    if (this.set!.has(name)) return false
+    this.set!.add(name)
+    return true
+  }
+}
+
+function nameProblem(key: string): string | undefined {
   // Code that copies a document with Object.assign or `obj[key] =` would set its prototype.
   if (key === '__proto__') return 'JavaScript takes it for the prototype'
-  if (look.dollar && key.charCodeAt(0) === 36) return 'no leading $'
+  if (key.charCodeAt(0) === 36) return 'no leading $'
   if (key.includes('.')) return 'no dots'
-  if (look.nul && key.includes('\0')) return 'no NUL'
-  if (look.surrogate && LONE_SURROGATE.test(key)) return 'not valid Unicode'
+  if (key.includes('\0')) return 'no NUL'
+  if (LONE_SURROGATE.test(key)) return 'not valid Unicode'
   return undefined
-}
-
-/** `Object.assign(into, record)`, except that a field named `__proto__` stays a field. */
-export function mergeRecord(into: StoredDoc, record: StoredDoc): void {
-  for (const key of Object.keys(record)) setField(into, key, record[key])
 }

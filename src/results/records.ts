@@ -1,10 +1,10 @@
 import type { Readable } from 'node:stream'
 import { extract } from 'tar-stream'
 import type { EntryFailure } from '../errors'
-import { MAX_DOCUMENT_BYTES, type StoredDoc } from '../store'
-import { markPlainJson } from '../store/plain-json'
+import { MAX_DOCUMENT_BYTES } from '../store'
+import { JsonFields } from '../store/json-fields'
 import { readLines } from './lines'
-import { mergeRecord, parseRecord } from './record'
+import { scanRecord } from './record'
 
 /** Where a run's results are, inside its container. The folder is writable by any user. */
 export const OUT_DIR = '/.levrt/out'
@@ -18,8 +18,8 @@ export const RECORDS_FILE = `${OUT_DIR}/records.jsonl`
 export const MAX_LINE_BYTES = 2 * MAX_DOCUMENT_BYTES
 
 export interface Results {
-  /** The records merged in order: later fields win. */
-  readonly fields: StoredDoc
+  /** The records merged in order (later fields win), kept as their JSON. */
+  readonly fields: JsonFields
   readonly records: number
   /** A last line without its newline: the writer was cut off mid-record. It is not stored. */
   readonly cutLine: boolean
@@ -34,12 +34,11 @@ export interface RecordProblem {
 }
 
 /**
- * Reads the tar of OUT_DIR that the engine sends back: records are parsed line by line as they
- * stream in, so only the merged result (and one line at a time) is ever held.
+ * Reads the tar of OUT_DIR that the engine sends back: records are checked line by line as they
+ * stream in, so only the merged result (and one line at a time) is ever held, as JSON text.
  */
 export async function readResults(tar: Readable | undefined): Promise<Results> {
-  // Records are parsed JSON and nothing else: a store may write them as JSON text as they are.
-  const merged: StoredDoc = markPlainJson({})
+  const merged = new JsonFields()
   let records = 0
   let cutLine = false
   let failure: EntryFailure | undefined
@@ -54,10 +53,10 @@ export async function readResults(tar: Readable | undefined): Promise<Results> {
       const finish = (err?: unknown) => (err ? reject(err) : next())
       if (name === 'records.jsonl') {
         readLines(stream, MAX_LINE_BYTES, (line, n) => {
-          const record = typeof line === 'string' ? parseRecord(line) : line.problem
+          const record = Buffer.isBuffer(line) ? scanRecord(line) : line.problem
           if (typeof record === 'string') problems.push({ line: n, reason: record })
           else {
-            mergeRecord(merged, record)
+            for (const field of record) merged.set(field.name, keep(field.json, line), field.bsonBytes)
             records++
           }
         }).then((cut) => {
@@ -81,6 +80,11 @@ export async function readResults(tar: Readable | undefined): Promise<Results> {
   tar.pipe(ex)
   await done
   return { fields: merged, records, cutLine, problems, failure }
+}
+
+/** A small value is copied out of its line, so that keeping it does not keep the whole line. */
+function keep(json: Buffer, line: Buffer | { problem: string }): Buffer {
+  return Buffer.isBuffer(line) && json.length * 2 < line.length ? Buffer.from(json) : json
 }
 
 function readSmall(stream: Readable): Promise<string> {

@@ -3,12 +3,13 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, ResultTooLargeError, StoreError, StoreUnavailableError } from '../errors'
 import { spool as spoolResult, type SpoolRetries } from '../results/spool'
-import { MAX_DOCUMENT_BYTES, RUN_FIELD, type RunRecord, type Store, type StoredDoc } from '../store'
+import { MAX_DOCUMENT_BYTES, RUN_FIELD, type RunRecord, type Store } from '../store'
+import { fieldsObject, type SaveFields } from '../store/json-fields'
 
 interface Result {
   readonly collection: string
   readonly id: string
-  readonly fields: StoredDoc
+  readonly fields: SaveFields
   readonly run: RunRecord
 }
 
@@ -29,7 +30,10 @@ export async function saveResult(
     await store.save(collection, id, fields, run)
   } catch (err) {
     if (err instanceof StoreError && err.unreachable) {
-      const path = await spoolResult(home, store, spool.retries, result).catch((spoolErr: unknown) => {
+      const path = await spoolResult(home, store, spool.retries, {
+        ...result,
+        fields: fieldsObject(fields),
+      }).catch((spoolErr: unknown) => {
         const why = `the store did not answer, and the result could not be spooled (${describe(spoolErr)})`
         throw new StoreError(why, err, true)
       })
@@ -37,7 +41,7 @@ export async function saveResult(
     }
     // Sized only when a write fails (sizing 8 MB costs tens of ms): a store refuses a
     // document over the limit, but in its own words, or the driver's.
-    const bytes = BSON.calculateObjectSize({ _id: id, ...fields, [RUN_FIELD]: run })
+    const bytes = BSON.calculateObjectSize({ _id: id, ...fieldsObject(fields), [RUN_FIELD]: run })
     const oversize = bytes > MAX_DOCUMENT_BYTES
     let path: string
     try {
@@ -57,6 +61,7 @@ async function keep(dir: string, result: Result): Promise<string> {
   const { collection, id, fields, run } = result
   const path = join(dir, `${id}.json`)
   await mkdir(dir, { recursive: true })
-  await writeFile(path, EJSON.stringify({ collection, _id: id, fields, run }, { relaxed: true }))
+  const plain = fieldsObject(fields)
+  await writeFile(path, EJSON.stringify({ collection, _id: id, fields: plain, run }, { relaxed: true }))
   return path
 }

@@ -5,7 +5,8 @@ import { StoreDatabase, STORE_FILE } from './sqlite/database'
 import { importLegacy, type ImportReport } from './sqlite/import'
 import { saveDocument } from './sqlite/save'
 import { sqlName } from './sqlite/paths'
-import type { CollectionSummary, ResultCollection, RunRecord, Store, StoredDoc } from './store'
+import type { SaveFields } from './json-fields'
+import type { CollectionSummary, ResultCollection, RunRecord, Store } from './store'
 
 /**
  * Results on local disk, no server: one SQLite database, `LEV_HOME/store.db` (see ./sqlite).
@@ -32,7 +33,7 @@ export class EmbeddedStore implements Store {
     return new EmbeddedCollection(() => this.database(), name, this.location)
   }
 
-  async save(collection: string, id: string, fields: StoredDoc, run?: RunRecord): Promise<void> {
+  async save(collection: string, id: string, fields: SaveFields, run?: RunRecord): Promise<void> {
     try {
       saveDocument(this.database(), collection, id, fields, run)
     } catch (err) {

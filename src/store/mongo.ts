@@ -8,14 +8,8 @@ import {
   type Db,
 } from 'mongodb'
 import { StoreError } from '../errors'
-import {
-  RUN_FIELD,
-  type CollectionSummary,
-  type ResultCollection,
-  type RunRecord,
-  type Store,
-  type StoredDoc,
-} from './store'
+import { fieldsObject, type SaveFields } from './json-fields'
+import { RUN_FIELD, type CollectionSummary, type ResultCollection, type RunRecord, type Store } from './store'
 
 /** How long an idle connection is kept before it is closed so the host process can exit. */
 const IDLE_MS = 200
@@ -58,8 +52,9 @@ export class MongoStore implements Store {
     }) as unknown as ResultCollection
   }
 
-  async save(collection: string, id: string, fields: StoredDoc, run?: RunRecord): Promise<void> {
-    const set = run ? { ...fields, [RUN_FIELD]: run } : fields
+  async save(collection: string, id: string, fields: SaveFields, run?: RunRecord): Promise<void> {
+    const plain = fieldsObject(fields)
+    const set = run ? { ...plain, [RUN_FIELD]: run } : plain
     const client = this.acquire()
     try {
       const coll = this.db(client).collection<{ _id: string }>(collection)

@@ -1,3 +1,5 @@
+import type { SaveFields } from './json-fields'
+
 /**
  * A stored document as it comes back from a store.
  *
@@ -138,7 +140,7 @@ export interface Store {
    * Writes fields into a run's document (creating it if needed): top-level fields replace
    * earlier ones, like `$set`. `run` replaces the bookkeeping when given.
    */
-  save(collection: string, id: string, fields: StoredDoc, run?: RunRecord): Promise<void>
+  save(collection: string, id: string, fields: SaveFields, run?: RunRecord): Promise<void>
   /** Every collection with documents: its name, count and newest `_id` (ids sort by time): `levrt ls`. */
   collections(): Promise<CollectionSummary[]>
   /** Whether an error of this store's client means no server answered (not that one refused). */

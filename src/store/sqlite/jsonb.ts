@@ -5,23 +5,23 @@
  * element is a header (type, payload size) and a payload: numbers as their JSON text, strings as
  * their UTF-8 (TEXT) or their escaped JSON text (TEXTJ), containers as their elements.
  */
-const NULL = 0
-const TRUE = 1
-const FALSE = 2
-const INT = 3
-const FLOAT = 5
-const TEXT = 7
-const TEXTJ = 8
-const ARRAY = 11
-const OBJECT = 12
+export const NULL = 0
+export const TRUE = 1
+export const FALSE = 2
+export const INT = 3
+export const FLOAT = 5
+export const TEXT = 7
+export const TEXTJ = 8
+export const ARRAY = 11
+export const OBJECT = 12
 
 /** The largest header: a type byte and a 4-byte size (documents stay under 16 MiB). */
 const RESERVED = 5
 /** Characters JSON.stringify escapes (surrogates: only an unpaired one, checked after). */
 const MAY_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/
-const INTEGER = /^-?\d+$/
+export const INTEGER = /^-?\d+$/
 
-class Output {
+export class Output {
   buf: Buffer
   len = 0
   constructor(capacity: number) {
@@ -65,14 +65,14 @@ class Output {
   }
 }
 
-function string(out: Output, s: string): void {
+export function string(out: Output, s: string): void {
   if (!MAY_ESCAPE.test(s)) return out.text(TEXT, s, 'utf8')
   const json = JSON.stringify(s)
   const payload = json.slice(1, -1)
   out.text(json.includes('\\') ? TEXTJ : TEXT, payload, 'utf8')
 }
 
-function container(out: Output, type: number, body: () => void): void {
+export function container(out: Output, type: number, body: () => void): void {
   out.ensure(RESERVED)
   const start = out.len
   out.len += RESERVED
@@ -86,7 +86,7 @@ function container(out: Output, type: number, body: () => void): void {
 }
 
 /** JSON.stringify's rules: toJSON first, `undefined` and functions dropped from objects, null in arrays. */
-function value(out: Output, v: unknown): void {
+export function value(out: Output, v: unknown): void {
   if (v === null) {
     out.ensure(1)
     out.buf[out.len++] = NULL
