@@ -3,6 +3,7 @@ import { PassThrough, Readable } from 'node:stream'
 import type { EngineGuard } from '../docker/guard'
 import { isGone } from '../docker/status'
 import { ContainerStartError, EngineLostError, EngineUnavailableError } from '../errors'
+import { demuxStream } from './demux'
 import { firstAddress } from './docker-create-options'
 import type { Container, ContainerSpec, Output } from './engine'
 
@@ -10,7 +11,6 @@ import type { Container, ContainerSpec, Output } from './engine'
 export class DockerContainer implements Container {
   readonly id: string
   constructor(
-    private readonly docker: Dockerode,
     private readonly container: Dockerode.Container,
     private readonly spec: ContainerSpec,
     private readonly guard: EngineGuard,
@@ -77,7 +77,7 @@ export class DockerContainer implements Container {
     )) as unknown as Readable
     const stdout = new PassThrough()
     const stderr = new PassThrough()
-    const ended = demux(this.docker, stream, stdout, stderr).finally(() => {
+    const ended = demuxStream(stream, stdout, stderr).finally(() => {
       stdout.end()
       stderr.end()
     })
@@ -160,7 +160,7 @@ export class DockerContainer implements Container {
     const both = new PassThrough()
     const chunks: Buffer[] = []
     both.on('data', (c: Buffer) => chunks.push(c))
-    await demux(this.docker, Readable.from([raw]), both, both)
+    await demuxStream(Readable.from([raw]), both, both)
     return Buffer.concat(chunks).toString('utf8').trimEnd()
   }
 
@@ -168,16 +168,4 @@ export class DockerContainer implements Container {
   remove(): Promise<void> {
     return this.guard.remove(() => this.container.remove({ force: true, v: true }), 409)
   }
-}
-
-/** Splits the engine's multiplexed log stream into stdout and stderr without ending them. */
-function demux(docker: Dockerode, stream: Readable, stdout: PassThrough, stderr: PassThrough): Promise<void> {
-  return new Promise((resolve, reject) => {
-    docker.modem.demuxStream(stream, stdout, stderr)
-    stream.once('end', resolve)
-    stream.once('error', reject)
-    // An engine that dies mid-stream may only close the socket: without this, the run's
-    // collection would wait for an end that never comes.
-    stream.once('close', () => reject(new Error('the engine closed the output stream before its end')))
-  })
 }

@@ -56,7 +56,7 @@ export class DockerEngine implements Engine {
         throw createError(spec.image, again)
       }
     }
-    return new DockerContainer(this.docker, container, spec, this.guard)
+    return new DockerContainer(container, spec, this.guard)
   }
 
   holdSession(spec: ContainerSpec): Promise<string> {
