@@ -38,10 +38,20 @@ export async function storeDown(
     const base = child.url
     const create = (uid: number) =>
       request(base, 'POST', '/env/create', { uid, challenge: 1, compose_file: 'light.yaml' })
-    await Promise.all(Array.from({ length: count }, (_, i) => create(i + 1)))
-    const live = (await settledList(base, 120_000)).filter((v) => v.status === 1)
-    if (live.length !== count)
-      problems.push(`${count - live.length} of ${count} not CREATED before the fault`)
+    const answers = await Promise.all(Array.from({ length: count }, (_, i) => create(i + 1)))
+    const settled = await settledList(base, 120_000)
+    const live = settled.filter((v) => v.status === 1)
+    if (live.length !== count) {
+      // What went wrong, for a replay: the create answers that were not 200, the states that are not CREATED.
+      const refusedFirst = answers
+        .filter((r) => r.status !== 200)
+        .map((r) => `${r.status} ${JSON.stringify(r.body)}`)
+      const states = settled.filter((v) => v.status !== 1).map((v) => `${v.id}: ${v.status}`)
+      problems.push(
+        `${count - live.length} of ${count} not CREATED before the fault ` +
+          `(answers: ${refusedFirst.slice(0, 3).join('; ') || 'all 200'}; states: ${states.slice(0, 5).join(', ')})`,
+      )
+    }
 
     await ferret.down()
     log('store stopped')
