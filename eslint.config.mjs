@@ -36,7 +36,7 @@ export default tseslint.config(
   },
   {
     // The in-container runtime and the session reaper are plain CommonJS JavaScript for node >= 12.
-    files: ['src/runtime/lev-runtime.js', 'src/reaper/reaper-script.js'],
+    files: ['src/runtime/lev-runtime.js', 'src/reaper/reaper-script.js', 'reliability/lib/rss-child.cjs'],
     languageOptions: {
       sourceType: 'commonjs',
       globals: {
@@ -47,6 +47,8 @@ export default tseslint.config(
         console: 'readonly',
         __dirname: 'readonly',
         setTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
       },
     },
   },

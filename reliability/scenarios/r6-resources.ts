@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fullDisk } from '../lib/full-disk'
 import { runObjectsLeft } from '../lib/leaks'
-import type { Load } from '../lib/rss-child'
+import type { Load } from '../lib/rss-load'
 import type { Outcome, Scenario, ScenarioRun } from '../scenario'
 
 /**
@@ -23,15 +23,13 @@ interface Measured {
   readonly result: string
 }
 
-/** Runs `load` in a workflow process of its own (see rss-child.ts), with its own LEV_HOME. */
+const BUILT = join(__dirname, '../../dist/index.js')
+
+/** Runs `load` in a workflow process of its own (see rss-child.cjs), with its own LEV_HOME. */
 function measureRss(load: Load): Promise<Measured> {
+  if (!existsSync(BUILT)) return Promise.reject(new Error(`${BUILT} is missing: run npm run build`))
   const home = mkdtempSync(join(tmpdir(), 'levrt-r6-'))
-  const args = [
-    '-r',
-    require.resolve('tsx/cjs'),
-    join(__dirname, '../lib/rss-child.ts'),
-    JSON.stringify(load),
-  ]
+  const args = [join(__dirname, '../lib/rss-child.cjs'), JSON.stringify(load)]
   const env = { ...process.env, LEV_HOME: home, LEV_MONGO_URL: '', LEVRT_LOG: 'quiet' }
   return new Promise<Measured>((resolve, reject) => {
     execFile(process.execPath, args, { env, maxBuffer: 4 * MiB }, (err, stdout, stderr) => {

@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer'
 import { BSON } from 'bson'
+import { numberEnd, spaceEnd } from '../store/json-bytes'
 import { isIndexName } from '../store/json-fields'
 
 /** MongoDB's limit: a document nests at most 100 levels, itself the first. */
@@ -67,10 +68,7 @@ class Scanner {
   }
 
   space(): void {
-    const b = this.b
-    let p = this.pos
-    for (let c = b[p]; c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09; c = b[++p]);
-    this.pos = p
+    this.pos = spaceEnd(this.b, this.pos)
   }
 
   private expect(byte: number, what: string): void {
@@ -214,12 +212,7 @@ class Scanner {
   private number(): number {
     const b = this.b
     const start = this.pos
-    let p = start
-    for (
-      let c = b[p];
-      c === 0x2d || c === 0x2b || c === 0x2e || (c >= 0x30 && c <= 0x39) || c === 0x65 || c === 0x45;
-      c = b[++p]
-    );
+    const p = numberEnd(b, start)
     const text = b.toString('latin1', start, p)
     if (!NUMBER.test(text)) this.fail(`not JSON (an unexpected byte at ${start})`)
     const n = Number(text)

@@ -104,6 +104,12 @@ describe('the store unreachable', () => {
       expect.objectContaining({ id: 1, status: 1 }),
     ])
     expect((await call(envd.url, 'GET', '/env/get/1')).body).toMatchObject({ id: 1, status: 1 })
+    // A renew the store cannot take is refused, and changes nothing (it did extend in memory).
+    const { expire } = (await call(envd.url, 'GET', '/env/get/1')).body as { expire: string }
+    const later = new Date(Date.parse(expire) + 3_600_000).toISOString()
+    const renewed = await call(envd.url, 'POST', '/env/renew/1', { expire: later })
+    expect(renewed.status).toBe(503)
+    expect((await call(envd.url, 'GET', '/env/get/1')).body).toMatchObject({ expire })
     expect(await engineObjects(instance, 2)).toEqual({ containers: 0, networks: 0, volumes: 0 })
 
     store.down(false)

@@ -132,8 +132,15 @@ export class Environments {
       throw new ConflictError(
         `environment ${id} has reached its lifetime ceiling (${formatIso(new Date(ceiling))}, --max-lifetime)`,
       )
+    const before = r.expire
     r.expire = this.clampExpire(expire ?? new Date(now + DEFAULT_LIFETIME_MS), r.created.getTime())
-    await this.repo.save(r)
+    try {
+      await this.repo.save(r)
+    } catch (err) {
+      // A renew the store did not take is refused (503): the environment keeps its old expiry.
+      r.expire = before
+      throw err
+    }
     return { expire: formatIso(r.expire), status: STATUS.created }
   }
 

@@ -1,3 +1,4 @@
+import { numberEnd, spaceEnd } from '../json-bytes'
 import type { JsonFields } from '../json-fields'
 import {
   ARRAY,
@@ -53,10 +54,7 @@ class Transcoder {
   ) {}
 
   private space(): void {
-    const b = this.b
-    let p = this.pos
-    for (let c = b[p]; c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09; c = b[++p]);
-    this.pos = p
+    this.pos = spaceEnd(this.b, this.pos)
   }
 
   value(): void {
@@ -143,12 +141,7 @@ class Transcoder {
   private number(): void {
     const b = this.b
     const start = this.pos
-    let p = start
-    for (
-      let c = b[p];
-      c === 0x2d || c === 0x2b || c === 0x2e || (c >= 0x30 && c <= 0x39) || c === 0x65 || c === 0x45;
-      c = b[++p]
-    );
+    const p = numberEnd(b, start)
     this.pos = p
     const text = String(Number(b.toString('latin1', start, p)))
     this.out.text(INTEGER.test(text) ? INT : FLOAT, text, 'latin1')
