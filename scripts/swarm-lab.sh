@@ -196,6 +196,8 @@ stop_node() {
   for shim in $(pgrep -f "containerd-shim.*$RUN/n$i/" || true); do
     kill -KILL "$shim" 2>/dev/null || true
   done
+  # A killed engine leaves its pid file: were the pid reused, the next start would refuse to run.
+  rm -f "$RUN/n$i/docker.pid"
   return 0
 }
 

@@ -9,6 +9,8 @@ export const FAULT_KINDS: readonly FaultKind[] = ['kill', 'network', 'engine', '
 /** Injects R1's faults from outside levrt: what an operator, the OOM killer or a crash would do. */
 export class Faults {
   readonly counts = new Map<FaultKind, number>()
+  /** Lab engines that had to be started twice (a dockerd problem, not levrt's): said in the notes. */
+  retries = 0
 
   constructor(
     private readonly lab: LabEngine,
@@ -74,7 +76,10 @@ export class Faults {
     this.log(`engine stopped for ${down} ms`)
     await this.lab.stop()
     await sleep(down)
-    await this.lab.start()
+    await this.lab.start((why) => {
+      this.retries++
+      this.log(`the lab engine did not start; stopped and started again: ${why}`)
+    })
     this.log('engine back')
     return true
   }

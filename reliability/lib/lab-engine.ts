@@ -51,8 +51,18 @@ export class LabEngine {
     await lab(this.place, ['stop-node', '1'])
   }
 
-  async start(): Promise<void> {
-    await lab(this.place, ['start-node', '1'])
+  /**
+   * Starts the engine again. A dockerd that does not come up (rare: seen once in ~20 restarts
+   * under load) is stopped and started once more; `onRetry` hears why, for the scenario's notes.
+   */
+  async start(onRetry?: (why: string) => void): Promise<void> {
+    try {
+      await lab(this.place, ['start-node', '1'])
+    } catch (err) {
+      onRetry?.(String(err).split('\n').slice(-6).join(' / '))
+      await lab(this.place, ['stop-node', '1'])
+      await lab(this.place, ['start-node', '1'])
+    }
   }
 
   async down(): Promise<void> {

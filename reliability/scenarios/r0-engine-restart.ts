@@ -46,7 +46,9 @@ export const r0: Scenario = {
           log(`round ${round + 1}: engine stopped at ${stopAt} ms`)
           await lab.stop()
           await sleep(downFor)
-          await lab.start()
+          await lab.start((why) =>
+            log(`round ${round + 1}: the lab engine did not start; started again: ${why}`),
+          )
           backAt = Date.now()
           log(`round ${round + 1}: engine back after ${downFor} ms down`)
         })()

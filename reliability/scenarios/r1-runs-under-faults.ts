@@ -109,7 +109,9 @@ export const r1: Scenario = {
       leaks,
       losses,
       problems,
-      notes: `${ends.documents} documents, failed: ${ends.codes()}`,
+      notes:
+        `${ends.documents} documents, failed: ${ends.codes()}` +
+        (faults.retries ? `; the lab engine needed a second start ${faults.retries}×` : ''),
     }
   },
 }

@@ -66,7 +66,7 @@ export async function startEnvd(
     const metrics = new EnvdMetrics(() => environments)
     const backend = metrics.wrap(chosen, kind)
     environments = new Environments(
-      new EnvRepository(store, options.instance),
+      new EnvRepository(store, options.instance, join(options.dataDir, `unsaved-${options.instance}.ejson`)),
       backend,
       new ComposePolicy(options.hardening.capAllow),
       {

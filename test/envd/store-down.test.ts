@@ -54,7 +54,10 @@ describe('the store unreachable', () => {
     await tagTestBusybox()
     real = storeFromEnv()
     store = switchable(real)
-    envd = await startEnvd(
+    envd = await start()
+  })
+  const start = () =>
+    startEnvd(
       {
         listen: '127.0.0.1:0',
         nodeIp: '127.0.0.1',
@@ -68,7 +71,6 @@ describe('the store unreachable', () => {
       },
       store.store,
     )
-  })
   afterAll(async () => {
     store.down(false)
     await envd?.close()
@@ -127,5 +129,24 @@ describe('the store unreachable', () => {
     expect((await settled(envd.url, 2)).body).toMatchObject({ id: 2, status: 1 })
     for (const id of [1, 2])
       expect((await call(envd.url, 'GET', `/env/delete/${id}`)).body).toEqual({ status: 3 })
+  })
+
+  it('a stop while the store is down keeps the states it missed, and the next start writes them', async () => {
+    const made = await call(envd.url, 'POST', '/env/create', {
+      uid: 5,
+      challenge: 1,
+      compose_file: 'busy.yaml',
+    })
+    const { id } = made.body as { id: number }
+    expect((await settled(envd.url, id)).body).toMatchObject({ id, status: 1 })
+    store.down(true)
+    expect((await call(envd.url, 'GET', `/env/delete/${id}`)).body).toEqual({ status: 3 })
+    await envd.close()
+    const envs = real.collection(`${instance}|${ENV_COLLECTION}`)
+    expect(await envs.findOne({ _id: String(id) })).toMatchObject({ status: 1 }) // what the store missed
+    store.down(false)
+    envd = await start()
+    expect(await envs.findOne({ _id: String(id) })).toMatchObject({ status: 3 })
+    expect((await call(envd.url, 'GET', `/env/get/${id}`)).body).toMatchObject({ status: 3 })
   })
 })

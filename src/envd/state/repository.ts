@@ -1,6 +1,7 @@
 import type { Store, StoredDoc } from '../../store'
 import { StoreDownError } from '../errors'
 import { KeyedMutex } from '../lock'
+import { forgetStates, keepStates, keptStates } from './kept-states'
 import { StoreGuard } from './store-guard'
 import { STATUS, type EnvRecord, type StoredStatus } from './types'
 
@@ -26,6 +27,8 @@ export class EnvRepository {
     private readonly store: Store,
     /** Instances other than `default` keep their own collections, namespaced like levrt's (`name|levrt/envd@1.0`). */
     private readonly instance = 'default',
+    /** Where states the store never took are kept when the service stops (see `flush`). */
+    private readonly keptPath?: string,
   ) {}
 
   get envs(): string {
@@ -103,9 +106,24 @@ export class EnvRepository {
     })().finally(() => (this.retrying = undefined)))
   }
 
-  /** Resolves once every save begun so far has settled. */
-  flush(): Promise<void> {
-    return this.saves.idle()
+  /**
+   * Resolves once every save begun so far has settled; what the store still lacks then (it is
+   * down) is kept in a file for the next start.
+   */
+  async flush(): Promise<void> {
+    await this.saves.idle()
+    await this.retryUnsaved().catch(() => undefined)
+    if (this.keptPath && this.unsaved.size)
+      await keepStates(this.keptPath, [...this.unsaved.values()].map(toDoc))
+  }
+
+  /** At start, before reading: writes the states the last run kept (see `flush`); returns how many. */
+  async restoreKept(): Promise<number> {
+    if (!this.keptPath) return 0
+    const docs = await keptStates(this.keptPath)
+    for (const doc of docs) await this.store.save(this.envs, String(doc.id), doc)
+    await forgetStates(this.keptPath)
+    return docs.length
   }
 }
 

@@ -58,6 +58,8 @@ export class Environments {
   /** Loads the stored environments and resumes the deploys a stop interrupted. */
   async start(): Promise<void> {
     await this.backend.start()
+    const restored = await this.repo.restoreKept()
+    if (restored) this.log.info({ count: restored }, 'wrote the states the store missed before the last stop')
     const records = await this.repo.loadUndeleted()
     for (const r of records) this.records.set(r.id, r)
     this.lastId = Math.max(await this.repo.lastId(), ...records.map((r) => r.id))
