@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer'
 import { BSON } from 'bson'
 import { numberEnd, spaceEnd } from '../store/json-bytes'
 import { isIndexName } from '../store/json-fields'
+import { nameProblem, Names } from './record-names'
 
 /** MongoDB's limit: a document nests at most 100 levels, itself the first. */
 export const MAX_DEPTH = 100
@@ -228,36 +229,4 @@ function reordered(name: string, json: Buffer): RecordField {
   // The element's size less its type byte and name (a NUL-terminated string).
   const bsonBytes = BSON.calculateObjectSize({ [name]: value }) - 5 - 2 - Buffer.byteLength(name)
   return { name, json: Buffer.from(JSON.stringify(value)), bsonBytes }
-}
-
-/** An object's names so far: a short list (most objects), a Set past it. */
-class Names {
-  private list: string[] | undefined = []
-  private set: Set<string> | undefined
-
-  /** False when `name` was there already. */
-  add(name: string): boolean {
-    if (this.list) {
-      if (this.list.includes(name)) return false
-      this.list.push(name)
-      if (this.list.length > 16) {
-        this.set = new Set(this.list)
-        this.list = undefined
-      }
-      return true
-    }
-    if (this.set!.has(name)) return false
-    this.set!.add(name)
-    return true
-  }
-}
-
-function nameProblem(key: string): string | undefined {
-  // Code that copies a document with Object.assign or `obj[key] =` would set its prototype.
-  if (key === '__proto__') return 'JavaScript takes it for the prototype'
-  if (key.charCodeAt(0) === 36) return 'no leading $'
-  if (key.includes('.')) return 'no dots'
-  if (key.includes('\0')) return 'no NUL'
-  if (LONE_SURROGATE.test(key)) return 'not valid Unicode'
-  return undefined
 }
