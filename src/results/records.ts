@@ -52,14 +52,19 @@ export async function readResults(tar: Readable | undefined): Promise<Results> {
       const name = header.name.replace(/^\.?\/?/, '').replace(/^out\//, '')
       const finish = (err?: unknown) => (err ? reject(err) : next())
       if (name === 'records.jsonl') {
-        readLines(stream, MAX_LINE_BYTES, (line, n) => {
-          const record = Buffer.isBuffer(line) ? scanRecord(line) : line.problem
-          if (typeof record === 'string') problems.push({ line: n, reason: record })
-          else {
-            for (const field of record) merged.set(field.name, keep(field.json, line), field.bsonBytes)
-            records++
-          }
-        }).then((cut) => {
+        readLines(
+          stream,
+          MAX_LINE_BYTES,
+          (line, n) => {
+            const record = Buffer.isBuffer(line) ? scanRecord(line) : line.problem
+            if (typeof record === 'string') problems.push({ line: n, reason: record })
+            else {
+              for (const field of record) merged.set(field.name, keep(field.json, line), field.bsonBytes)
+              records++
+            }
+          },
+          header.size ?? undefined,
+        ).then((cut) => {
           cutLine = cut
           finish()
         }, finish)

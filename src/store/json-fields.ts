@@ -10,6 +10,8 @@ interface Field {
   readonly bsonBytes: number
 }
 
+const EMPTY = Buffer.alloc(0)
+
 /** A name JavaScript objects keep first, in numeric order (an array index: 0 to 2³² - 2). */
 export function isIndexName(name: string): boolean {
   return /^(?:0|[1-9]\d{0,9})$/.test(name) && Number(name) < 2 ** 32 - 1
@@ -24,12 +26,14 @@ export function isIndexName(name: string): boolean {
 export class JsonFields {
   private readonly fields = new Map<string, Field>()
   private elements = 0
+  private parsed: StoredDoc | undefined
 
   /**
    * Sets `name` to the JSON text `json`, which the caller has checked: a record's value, in the
    * form `JSON.stringify(JSON.parse(json))` gives up to whitespace, numbers and escapes.
    */
   set(name: string, json: Buffer, valueBsonBytes: number): void {
+    if (this.parsed) throw new Error('JsonFields: set after toObject()')
     const bsonBytes = 1 + Buffer.byteLength(name) + 1 + valueBsonBytes
     const old = this.fields.get(name)
     if (old) this.elements -= old.bsonBytes
@@ -52,18 +56,32 @@ export class JsonFields {
     return false
   }
 
+  /** Whether the JSON is still here to be written as it is (not let go by toObject), in plain order. */
+  transcodable(): boolean {
+    return this.parsed === undefined && !this.hasIndexNames()
+  }
+
   /** Names and JSON texts, in the order an object of them would list them. */
   *entries(): IterableIterator<readonly [string, Buffer]> {
+    if (this.parsed) throw new Error('JsonFields: the JSON was let go by toObject()')
     const index = [...this.fields.keys()].filter(isIndexName).sort((a, b) => Number(a) - Number(b))
     for (const name of index) yield [name, this.fields.get(name)!.json]
     for (const [name, field] of this.fields) if (!isIndexName(name)) yield [name, field.json]
   }
 
-  /** The fields as objects (JSON.parse of each), marked as plain JSON. */
+  /**
+   * The fields as objects (JSON.parse of each), marked as plain JSON. Made once: the JSON is let
+   * go then (a store that needs objects does not also hold the text), and later calls get the
+   * same object.
+   */
   toObject(): StoredDoc {
+    if (this.parsed) return this.parsed
     const doc: StoredDoc = markPlainJson({})
-    for (const [name, field] of this.fields)
+    for (const [name, field] of this.fields) {
       setField(doc, name, JSON.parse(field.json.toString('utf8')) as unknown)
+      this.fields.set(name, { json: EMPTY, bsonBytes: field.bsonBytes })
+    }
+    this.parsed = doc
     return doc
   }
 }

@@ -47,6 +47,22 @@ describe('the records reader', () => {
     }
   })
 
+  it('reads long lines whole, however they are cut, with lines before and after them', async () => {
+    const long = (n: number) => JSON.stringify({ ['big' + n]: 'é'.repeat(n) })
+    const text = Buffer.from(
+      ['{"a":1}', long(3 << 19), '{"b":2}', long(5 << 18), '{"c":3}', ''].join('\n') + '{"cut":',
+    )
+    for (const chunk of [4096, 65536, 1 << 20]) {
+      const r = await readResults(tarOf(text, chunk))
+      expect(r.problems).toEqual([])
+      expect(r.cutLine).toBe(true)
+      const fields = r.fields.toObject()
+      expect(Object.keys(fields)).toEqual(['a', `big${3 << 19}`, 'b', `big${5 << 18}`, 'c'])
+      expect(fields[`big${3 << 19}`]).toBe('é'.repeat(3 << 19))
+      expect(fields[`big${5 << 18}`]).toBe('é'.repeat(5 << 18))
+    }
+  })
+
   it('drops a line over twice the size of a document as it streams, and goes on', async () => {
     const big = Buffer.alloc(MAX_LINE_BYTES + 1, 'a')
     const text = Buffer.concat([Buffer.from('{"a":1}\n{"big":"'), big, Buffer.from('"}\n{"b":2}\n')])

@@ -27,7 +27,7 @@ export function saveDocument(
       .pluck()
       .get(id) as string | undefined
     const blob =
-      before === undefined && fields instanceof JsonFields && !fields.hasIndexNames()
+      before === undefined && fields instanceof JsonFields && fields.transcodable()
         ? newFromRecords(id, fields, run)
         : merged(id, before, fields instanceof JsonFields ? fields.toObject() : fields, run)
     // Not an upsert: its conflict clause would override the multikey triggers' INSERT OR IGNORE
