@@ -143,7 +143,24 @@ class Transcoder {
     const start = this.pos
     const p = numberEnd(b, start)
     this.pos = p
+    if (canonicalInteger(b, start, p)) {
+      // Already as JSON.stringify writes it: copied, with no string made.
+      const out = this.out
+      out.ensure(5 + (p - start))
+      out.len += out.header(INT, p - start)
+      out.len += b.copy(out.buf, out.len, start, p)
+      return
+    }
     const text = String(Number(b.toString('latin1', start, p)))
     this.out.text(INTEGER.test(text) ? INT : FLOAT, text, 'latin1')
   }
+}
+
+/** `-?[1-9][0-9]*` or `0` of at most 15 digits (exact as a double), not `-0`. */
+function canonicalInteger(b: Buffer, start: number, end: number): boolean {
+  const from = b[start] === 0x2d ? start + 1 : start
+  const n = end - from
+  if (n === 0 || n > 15 || (b[from] === 0x30 && (n > 1 || from > start))) return false
+  for (let p = from; p < end; p++) if (b[p] < 0x30 || b[p] > 0x39) return false
+  return true
 }
