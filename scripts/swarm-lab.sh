@@ -6,6 +6,7 @@
 #   scripts/swarm-lab.sh status                  the running lab's nodes
 #   scripts/swarm-lab.sh down                    stops it and removes everything it made
 #   scripts/swarm-lab.sh stop-node I | start-node I   one node's engine stopped / started again
+#   scripts/swarm-lab.sh recover-node I                one that would not start: its network db dropped, started
 #
 # Each engine is a dockerd in a network namespace of its own, on a bridge in the root namespace
 # (so this host reaches every node's address; nothing in the lab has a route out of the machine).
@@ -102,8 +103,11 @@ start_engine() {
     dk "$i" version >/dev/null 2>&1 && return 0
     sleep 0.1
   done
-  tail -n 20 "$RUN/n$i/dockerd.log" >&2
-  die "engine $name did not start (log above)"
+  # The reason (a Go panic's first lines, or a fatal line), and the whole log kept for later.
+  local kept=/tmp/$name-dockerd-failed.log
+  cp "$RUN/n$i/dockerd.log" "$kept" 2>/dev/null || true
+  grep -m 6 -A 3 -E '^panic|level=fatal|failed to start' "$RUN/n$i/dockerd.log" >&2 || tail -n 20 "$RUN/n$i/dockerd.log" >&2
+  die "engine $name did not start (log above; the whole log: $kept)"
 }
 
 # One node's engine, stopped or started again (it rejoins the swarm): a node lost and back.
@@ -111,6 +115,15 @@ node_engine() {
   local action=$1 i=${2:-}
   [[ $i =~ ^[0-9]+$ && -e /var/run/netns/$(ns "$i") ]] || die "usage: $0 $action-node I (a node of the lab)"
   if [[ $action == stop ]]; then stop_node "$i"; say "engine $(ns "$i") stopped"; return; fi
+  if [[ $action == recover ]]; then
+    # An engine that would not start again: stopped, its network database (which a killed dockerd
+    # can leave unreadable) dropped, started. The lab's networks are lost; containers keep their data.
+    stop_node "$i"
+    rm -f "$DATA/n$i/network/files/local-kv.db"
+    start_engine "$i"
+    say "engine $(ns "$i") recovered"
+    return
+  fi
   dk "$i" version >/dev/null 2>&1 || start_engine "$i"
   say "engine $(ns "$i") is running"
 }
@@ -198,6 +211,10 @@ stop_node() {
   done
   # A killed engine leaves its pid file: were the pid reused, the next start would refuse to run.
   rm -f "$RUN/n$i/docker.pid"
+  # And its containers' mounts (a root filesystem left mounted makes their removal fail with EBUSY).
+  awk -v a="$RUN/n$i" -v b="$DATA/n$i" '$2 ~ "^("a"|"b")/" {print $2}' /proc/mounts | sort -r | while read -r m; do
+    umount -l "$m" 2>/dev/null || true
+  done
   return 0
 }
 
@@ -234,5 +251,6 @@ case $cmd in
   status) print_nodes ;;
   stop-node) node_engine stop "$@" ;;
   start-node) node_engine start "$@" ;;
-  *) die "usage: $0 up [N] [--managers M | --no-swarm] | status | down | stop-node I | start-node I" ;;
+  recover-node) node_engine recover "$@" ;;
+  *) die "usage: $0 up [N] [--managers M | --no-swarm] | status | down | stop-node I | start-node I | recover-node I" ;;
 esac

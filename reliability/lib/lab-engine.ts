@@ -52,16 +52,18 @@ export class LabEngine {
   }
 
   /**
-   * Starts the engine again. A dockerd that does not come up (rare: seen once in ~20 restarts
-   * under load) is stopped and started once more; `onRetry` hears why, for the scenario's notes.
+   * Starts the engine again. A dockerd that does not come up (seen once in about 20 restarts
+   * under load: it panicked at start after a restart that had to kill it) is recovered: stopped,
+   * its network database dropped, started (swarm-lab.sh recover-node). `onRetry` hears why, for
+   * the scenario's notes: it is the lab's dockerd failing, not levrt.
    */
   async start(onRetry?: (why: string) => void): Promise<void> {
     try {
       await lab(this.place, ['start-node', '1'])
     } catch (err) {
-      onRetry?.(String(err).split('\n').slice(-6).join(' / '))
-      await lab(this.place, ['stop-node', '1'])
-      await lab(this.place, ['start-node', '1'])
+      const stderr = (err as { stderr?: string }).stderr ?? String(err)
+      onRetry?.(stderr.trim().split('\n').slice(0, 8).join(' / '))
+      await lab(this.place, ['recover-node', '1'])
     }
   }
 

@@ -16,6 +16,8 @@ import { Random } from '../lib/random'
 import type { Outcome, Scenario } from '../scenario'
 
 const LIMIT = 8
+/** A lab of its own: R1 can run beside R0 and R2, whose lab is another. */
+const R1_LAB = { name: 'levr1', subnet: '10.79.11.0/24' }
 const TIMEOUT_MS = 60_000
 const COLLECTION = 'r1/step@1.0'
 
@@ -34,7 +36,7 @@ export const r1: Scenario = {
   async run({ seed, scale, log }): Promise<Outcome> {
     const random = new Random(seed)
     const runs = scale === 'full' ? 500 : 30
-    const lab = await LabEngine.up(['levrt/busybox:latest'])
+    const lab = await LabEngine.up(['levrt/busybox:latest'], R1_LAB)
     const ferret = await Ferret.start()
     const home = mkdtempSync(join(tmpdir(), 'levrt-r1-'))
     const probe = process.env.LEV_PORT_PROBE
