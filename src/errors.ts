@@ -27,6 +27,7 @@ export type LevErrorCode =
   | 'LEV_RESULT_TOO_LARGE'
   | 'LEV_BAD_RECORD'
   | 'LEV_ENTRY_FAILED'
+  | 'LEV_RESULTS_LOST'
   | 'LEV_NO_NODE'
   | 'LEV_PORT_TIMEOUT'
   | 'LEV_SERVICE_FAILED'

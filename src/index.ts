@@ -63,4 +63,4 @@ export {
   type LevErrorCode,
   type EntryFailure,
 } from './errors'
-export { RecordError, EntryError, AbortedError, TimeoutError } from './run/errors'
+export { RecordError, EntryError, ResultsLostError, AbortedError, TimeoutError } from './run/errors'

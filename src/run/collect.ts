@@ -3,6 +3,8 @@ import { Document } from '../document'
 import { keyIndexOnce } from '../history/lookup'
 import type { Results } from '../results/records'
 import type { RunRecord } from '../store'
+import type { SaveFields } from '../store/json-fields'
+import { ResultsLostError } from './errors'
 import type { Launched } from './launch'
 import { failureOf, succeeded, type Ending } from './outcome'
 import type { Prepared } from './prepare'
@@ -53,13 +55,14 @@ export async function collect(ctx: Context, run: Stopped, teardown: () => Promis
     ...(prepared.spec.name === undefined ? {} : { name: prepared.spec.name }),
   }
   const doc = new Document(prepared.store.collection(prepared.collection), run.id, record)
-  const failure = failed === undefined ? failureOf(ending, doc, run.id) : undefined
+  // Results that could not be read are a typed failure of their own; the run is still stored.
+  const failure =
+    failed === undefined
+      ? failureOf(ending, doc, run.id)
+      : new ResultsLostError(prepared.spec.image, failed, doc)
   // Before teardown removes the container: a failed run keeps the tool's last lines.
   if (!ok) record.error = await failureRecord(ending, failure, main)
-  const [, saved] = await Promise.allSettled([
-    teardown(),
-    failed === undefined ? save(ctx, run, results!, record) : Promise.reject(failed),
-  ])
+  const [, saved] = await Promise.allSettled([teardown(), save(ctx, run, results?.fields ?? {}, record)])
   if (saved.status === 'rejected') throw saved.reason
   if (failure) throw failure
   return doc
@@ -80,12 +83,12 @@ async function failureRecord(
   return { kind: 'ExitCode', message: `exited with code ${ending.exitCode}`, tail }
 }
 
-async function save(ctx: Context, run: Stopped, results: Results, record: RunRecord): Promise<void> {
+async function save(ctx: Context, run: Stopped, fields: SaveFields, record: RunRecord): Promise<void> {
   const { store, home, collection } = run.prepared
   await saveResult(
     store,
     { home, retries: ctx.memo.spoolRetries },
-    { collection, id: run.id, fields: results.fields, run: record },
+    { collection, id: run.id, fields, run: record },
   )
   // After the save: an index cannot be made on a collection the store cannot reach.
   await keyIndexOnce(store.key, store.collection(collection), ctx.memo.keyIndexes)

@@ -56,6 +56,29 @@ export class EntryError extends LevError {
 }
 
 /**
+ * The container ended, but its results could not be read back from the engine: the container
+ * or its filesystem was gone (removed from outside, or lost by an engine restart), or the engine
+ * failed the read. The run is stored as failed, with this reason: `document`; `cause` holds the
+ * engine's error.
+ *
+ * ```ts
+ * try { await new Cr('levrt/busybox', 'demo/scan@1.0', { cmd: ['sh', '-c', 'work'] }) } catch (err) {
+ *   if (err instanceof ResultsLostError) console.error(err.message, err.document.exitCode)
+ * }
+ * ```
+ */
+export class ResultsLostError extends LevError {
+  readonly code = 'LEV_RESULTS_LOST'
+  constructor(
+    readonly image: string,
+    cause: unknown,
+    readonly document: Document,
+  ) {
+    super(`the results of ${image} could not be read back from the engine: ${describe(cause)}`, { cause })
+  }
+}
+
+/**
  * The run was aborted from the host (its AbortSignal, or the process being interrupted). If the
  * container had started, what it stored before is kept: `document`.
  *

@@ -33,6 +33,8 @@ export interface Behaviour {
   readonly startFails?: string
   /** `create()` takes this long. */
   readonly createMs?: number
+  /** Reading what the container wrote (`changes`) fails with this engine message. */
+  readonly readFails?: string
 }
 
 /** Decides each container's behaviour from its spec (image, cmd, env, labels...). */
@@ -236,6 +238,7 @@ export class MemoryContainer implements Container {
 
   async changes(): Promise<string[]> {
     this.engine.call('changes')
+    if (this.behaviour.readFails) throw new Error(this.behaviour.readFails)
     return this.behaviour.records ? ['/.levrt/out/records.jsonl'] : []
   }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { withContext } from '../../src/context'
 import { Cr } from '../../src/cr'
 import { ContainerStartError, ImageUnavailableError } from '../../src/errors'
-import { AbortedError, RecordError, TimeoutError } from '../../src/run/errors'
+import { AbortedError, RecordError, ResultsLostError, TimeoutError } from '../../src/run/errors'
 import { lab, rejection } from './lab'
 
 /**
@@ -23,6 +23,24 @@ describe('a run on the in-memory engine', () => {
     expect(doc.exitCode).toBe(3)
     expect(await doc.get()).toEqual({ host: 'a', open: [22, 80] })
     expect(doc.coll.collectionName).toBe('unit/run@1.0')
+    expect(engine.leftovers()).toEqual([])
+  })
+
+  it('stores a run whose results cannot be read back as failed, and rejects typed', async () => {
+    const { engine, ctx } = lab(() => ({
+      exitCode: 0,
+      records: '{"host":"a"}\n',
+      readFails: '(HTTP code 500) server error - stat /var/lib/docker/overlay2/x: no such file or directory',
+    }))
+    const err = await rejection(
+      withContext(ctx, () => new Cr('levrt/busybox', 'unit/lost@1.0', { cmd: ['scan'] })),
+    )
+    expect(err).toBeInstanceOf(ResultsLostError)
+    const lost = err as ResultsLostError
+    expect(lost.code).toBe('LEV_RESULTS_LOST')
+    expect(lost.message).toMatch(/could not be read back from the engine: .*no such file/)
+    const stored = await lost.document.coll.findOne(lost.document.filters)
+    expect(stored?._lev).toMatchObject({ ok: false, exitCode: 0, error: { kind: 'ResultsLostError' } })
     expect(engine.leftovers()).toEqual([])
   })
 
