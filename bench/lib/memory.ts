@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { execFile } from 'node:child_process'
 import { join } from 'node:path'
 import { setFlagsFromString } from 'node:v8'
@@ -30,15 +31,26 @@ export interface MemorySample {
  * Runs `fn` and reports how much this process's memory rose during it, over its level just
  * before (after a full GC):
  * - `rss`: peak resident set size. Sampled every 10 ms; since a long synchronous step can hide a
- *   peak from the sampler, the kernel's high-water mark (`maxRSS`) is read too, and counts when it
- *   rose during the run.
+ *   peak from the sampler, the kernel's high-water mark of this process image (`VmHWM`) is read
+ *   too, and counts when it rose during the run. Not getrusage's `maxRSS`: Linux carries that
+ *   across exec from the forking parent, so a child of a large runner reads the runner's peak.
  * - `heap`: peak of V8's used heap plus external (Buffer) memory, sampled alike. It counts garbage
  *   not yet collected, so it is an upper bound on what was live at once.
  */
+/** VmHWM of /proc/self/status, in bytes (0 where there is no such file). */
+function highWaterMark(): number {
+  try {
+    const kb = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))
+    return kb ? Number(kb[1]) * 1024 : 0
+  } catch {
+    return 0
+  }
+}
+
 export async function peakRss(fn: () => Promise<unknown>): Promise<MemorySample> {
   collectGarbage()
   const start = process.memoryUsage()
-  const hwmBefore = process.resourceUsage().maxRSS * 1024
+  const hwmBefore = highWaterMark()
   const heapBefore = start.heapUsed + start.external
   let peak = start.rss
   let heapPeak = heapBefore
@@ -53,7 +65,7 @@ export async function peakRss(fn: () => Promise<unknown>): Promise<MemorySample>
     await fn()
     const ms = performance.now() - t0
     sample()
-    const hwmAfter = process.resourceUsage().maxRSS * 1024
+    const hwmAfter = highWaterMark()
     if (hwmAfter > hwmBefore) peak = Math.max(peak, hwmAfter)
     return { rss: peak - start.rss, heap: heapPeak - heapBefore, ms }
   } finally {
