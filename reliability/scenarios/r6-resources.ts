@@ -8,13 +8,12 @@ import type { Load } from '../lib/rss-load'
 import type { Outcome, Scenario, ScenarioRun } from '../scenario'
 
 /**
- * What a load may add to the workflow process's RSS at its peak, over what it held before the run.
- * Measured: +49 to +90 MiB while 256 MiB to 2 GiB flow through (the collector's slack; the unread
- * part itself is capped at 4 MiB), so 64 MiB failed on GC timing alone. A process that kept what
- * it read would pass 128 MiB within the short run's 256 MiB. The measured process runs under tsx,
- * which holds 90-100 MiB before its first run (compiled levrt: 73 MiB).
+ * The workflow process's peak RSS, whole: the issue's aim, held. The process is plain node
+ * running the built package (73 MiB before its first run). Measured: 2 GiB of unread output
+ * peaks at 127 MiB, 100 000 records at 107 MiB. Before output was demultiplexed without copies
+ * and the reader walked bytes, 256 MiB to 2 GiB added 49 to 90 MiB of the collector's slack.
  */
-export const RSS_BOUND = 128 * 2 ** 20
+export const RSS_BOUND = 150 * 2 ** 20
 const MiB = 2 ** 20
 
 interface Measured {
@@ -64,9 +63,7 @@ export const r6Resources: Scenario = {
           `${name}: peak RSS ${mib(m.peak)} (${mib(m.before)} before), ${m.result}, ${Date.now() - begun} ms`,
         )
         notes.push(`${name}: peak RSS ${mib(m.peak)} (${mib(m.before)} at start)`)
-        const added = m.peak - m.before
-        if (added > RSS_BOUND)
-          problems.push(`${name}: peak RSS ${mib(added)} over the start, over ${mib(RSS_BOUND)}`)
+        if (m.peak > RSS_BOUND) problems.push(`${name}: peak RSS ${mib(m.peak)}, over ${mib(RSS_BOUND)}`)
         if (m.result !== expected) problems.push(`${name}: ${m.result}, not ${expected}`)
       } catch (err) {
         problems.push(String(err))
@@ -81,7 +78,7 @@ export const r6Resources: Scenario = {
       leaks: await runObjectsLeft(),
       losses: disk.losses,
       problems,
-      notes: `${notes.join('; ')} (bound: ${mib(RSS_BOUND)} over the start)`,
+      notes: `${notes.join('; ')} (bound: peak RSS ${mib(RSS_BOUND)})`,
     }
   },
 }
