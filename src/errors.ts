@@ -372,6 +372,6 @@ export class NetworkError extends LevError {
     reason: string,
     cause?: unknown,
   ) {
-    super(`could not create network ${network}: ${reason}`, { cause })
+    super(`network ${network}: ${reason}`, { cause })
   }
 }

@@ -6,6 +6,8 @@ export class Ends {
   documents = 0
   readonly typed = new Map<string, number>()
   readonly untyped: string[] = []
+  /** The stacks of the untyped ones (first lines), to find where they escaped. */
+  readonly untypedStacks: string[] = []
   hung = 0
 
   /** Settles `run` within `ms` (its own timeout plus the teardown's grace): past it, a hang. */
@@ -26,6 +28,8 @@ export class Ends {
         return err
       }
       this.untyped.push(err instanceof Error ? `${err.name}: ${err.message.split('\n')[0]}` : String(err))
+      if (err instanceof Error && err.stack)
+        this.untypedStacks.push(err.stack.split('\n').slice(0, 10).join(' | '))
       return undefined
     } finally {
       clearTimeout(timer)

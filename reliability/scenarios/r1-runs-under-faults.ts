@@ -58,7 +58,8 @@ export const r1: Scenario = {
       })
       const c = new Concurrent({ limit: LIMIT })
       let finished = false
-      const expected = new Set<string>()
+      /** Acknowledged results: token, and how it was acknowledged (for a loss's report). */
+      const expected = new Map<string, string>()
       const all = withContext(ctx, () =>
         Promise.all(
           Array.from({ length: runs }, async (_, i) => {
@@ -66,8 +67,9 @@ export const r1: Scenario = {
             const cr = step(random.int(0, 3), token)
             // The hang bound counts from the run's start, not from its wait in the queue.
             const end = await c.start(() => ends.settle(cr, TIMEOUT_MS + 60_000))
-            if (end instanceof Document && end.exitCode === 0) expected.add(token)
-            if (end instanceof StoreUnavailableError) expected.add(token)
+            if (end instanceof Document && end.exitCode === 0)
+              expected.set(token, `document ${end.filters._id}`)
+            if (end instanceof StoreUnavailableError) expected.set(token, `spooled at ${end.path}`)
           }),
         ),
       ).finally(() => (finished = true))
@@ -87,7 +89,11 @@ export const r1: Scenario = {
       // The spool is written by the next run's start; the last ones are flushed here, as a next run would.
       await flushSpool(home, store).catch((err: unknown) => problems.push(`spool: ${String(err)}`))
       const coll = store.collection(COLLECTION)
-      for (const token of expected) if ((await coll.countDocuments({ token })) === 0) losses++
+      for (const [token, how] of expected)
+        if ((await coll.countDocuments({ token })) === 0) {
+          losses++
+          log(`lost: ${token}, acknowledged as ${how}`)
+        }
       if (losses) problems.push(`${losses} acknowledged results not in the store`)
       if (!(await lab.cleanWithin(30_000))) {
         const left = await lab.leftovers()
@@ -104,6 +110,7 @@ export const r1: Scenario = {
     }
     losses += ends.untyped.length + ends.hung
     if (ends.untyped.length) problems.push(`untyped: ${ends.untyped.slice(0, 3).join('; ')}`)
+    for (const stack of ends.untypedStacks.slice(0, 3)) log(`untyped: ${stack}`)
     if (ends.hung) problems.push(`${ends.hung} runs hung past their timeout`)
     return {
       load: `${runs} runs at limit ${LIMIT} (records, files, services, ports)`,

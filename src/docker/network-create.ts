@@ -48,6 +48,6 @@ export async function createPooledNetwork(
   }
   throw new NetworkError(
     name,
-    `no free /${pool.prefix} subnet left in ${pool.range} (set LEVRT_SUBNET_POOL to a larger range)`,
+    `could not create it: no free /${pool.prefix} subnet left in ${pool.range} (set LEVRT_SUBNET_POOL to a larger range)`,
   )
 }

@@ -3,7 +3,7 @@ import { connectDocker, engineAddress, isLocalAddress } from '../docker/connecti
 import { EngineGuard } from '../docker/guard'
 import { createPooledNetwork } from '../docker/network-create'
 import { isGone, statusOf } from '../docker/status'
-import { ContainerCreateError, EngineUnavailableError } from '../errors'
+import { ContainerCreateError, describe, EngineUnavailableError, NetworkError } from '../errors'
 import { DockerContainer } from './docker-container'
 import { createOptions, firstAddress } from './docker-create-options'
 import { DockerNetwork } from './docker-network'
@@ -114,7 +114,13 @@ export class DockerEngine implements Engine {
     labels: Readonly<Record<string, string>>,
     options: NetworkOptions = {},
   ): Promise<Network> {
-    const network = await this.guard.call(() => createPooledNetwork(this.docker, name, labels, options))
+    const network = await this.guard
+      .call(() => createPooledNetwork(this.docker, name, labels, options))
+      .catch((err: unknown) => {
+        // The engine gone stays EngineUnavailableError; a refusal (a 500 while it shuts down) is typed.
+        if (err instanceof EngineUnavailableError || err instanceof NetworkError) throw err
+        throw new NetworkError(name, `could not create it: ${describe(err)}`, err)
+      })
     return new DockerNetwork(network, name, this.guard)
   }
 

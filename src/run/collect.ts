@@ -5,6 +5,7 @@ import type { Results } from '../results/records'
 import type { RunRecord } from '../store'
 import type { SaveFields } from '../store/json-fields'
 import { ResultsLostError } from './errors'
+import { LevError } from '../errors'
 import type { Launched } from './launch'
 import { failureOf, succeeded, type Ending } from './outcome'
 import type { Prepared } from './prepare'
@@ -55,11 +56,14 @@ export async function collect(ctx: Context, run: Stopped, teardown: () => Promis
     ...(prepared.spec.name === undefined ? {} : { name: prepared.spec.name }),
   }
   const doc = new Document(prepared.store.collection(prepared.collection), run.id, record)
-  // Results that could not be read are a typed failure of their own; the run is still stored.
+  // Results that could not be read: the run is still stored, as failed. A typed reason (the
+  // engine gone) stays as it is; the engine's own error becomes a ResultsLostError.
   const failure =
     failed === undefined
       ? failureOf(ending, doc, run.id)
-      : new ResultsLostError(prepared.spec.image, failed, doc)
+      : failed instanceof LevError
+        ? failed
+        : new ResultsLostError(prepared.spec.image, failed, doc)
   // Before teardown removes the container: a failed run keeps the tool's last lines.
   if (!ok) record.error = await failureRecord(ending, failure, main)
   const [, saved] = await Promise.allSettled([teardown(), save(ctx, run, results?.fields ?? {}, record)])

@@ -1,7 +1,7 @@
 import type { Container, Engine, LabelledObject, Network } from '../engine/engine'
 import { engineAway, type Removal } from '../engine/health'
 import { isGone } from '../docker/status'
-import { describe, OptionsError } from '../errors'
+import { describe, EngineUnavailableError, NetworkError, OptionsError } from '../errors'
 
 /** Hands a removal the engine could not do while away to the context (see engine/health). */
 export type Owe = (removal: Removal, cause: unknown | undefined) => void
@@ -43,7 +43,9 @@ export class RunObjects {
     try {
       await this.network.connect(host, aliases)
     } catch (err) {
-      if (!isGone(err)) throw err
+      if (err instanceof EngineUnavailableError) throw err
+      if (!isGone(err))
+        throw new NetworkError(this.network.name, `could not connect ${host} to it: ${describe(err)}`, err)
       const option = `links.${aliases[0]}`
       throw new OptionsError(
         option,
