@@ -5,6 +5,8 @@ import { LevError } from '../../src/errors'
 export class Ends {
   documents = 0
   readonly typed = new Map<string, number>()
+  /** The first message of each typed code, for the log. */
+  readonly samples = new Map<string, string>()
   readonly untyped: string[] = []
   /** The stacks of the untyped ones (first lines), to find where they escaped. */
   readonly untypedStacks: string[] = []
@@ -25,6 +27,7 @@ export class Ends {
     } catch (err) {
       if (err instanceof LevError) {
         this.typed.set(err.code, (this.typed.get(err.code) ?? 0) + 1)
+        if (!this.samples.has(err.code)) this.samples.set(err.code, err.message.split('\n')[0])
         return err
       }
       this.untyped.push(err instanceof Error ? `${err.name}: ${err.message.split('\n')[0]}` : String(err))

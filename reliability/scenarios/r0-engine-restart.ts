@@ -73,7 +73,13 @@ export const r0: Scenario = {
         const failed = ends.failed - failedBefore
         if (failed > LIMIT)
           problems.push(`round ${round + 1}: ${failed} runs failed, more than the ${LIMIT} running`)
-        for (const doc of docs) if (doc instanceof Document && !(await doc.get())) losses++
+        for (const doc of docs)
+          if (doc instanceof Document && !(await doc.get())) {
+            losses++
+            log(
+              `round ${round + 1}: document ${doc.filters._id} (exit ${doc.exitCode}) reads back as nothing`,
+            )
+          }
         const clean = await lab.cleanWithin(Math.max(0, backAt + CLEAN_MS - Date.now()))
         if (!clean) {
           const left = await lab.leftovers()
@@ -85,6 +91,7 @@ export const r0: Scenario = {
       rmSync(home, { recursive: true, force: true })
       await lab.down()
     }
+    for (const [code, message] of ends.samples) log(`${code}, e.g.: ${message}`)
     losses += ends.untyped.length + ends.hung
     if (ends.untyped.length) problems.push(`untyped: ${ends.untyped.slice(0, 3).join('; ')}`)
     return {

@@ -92,7 +92,9 @@ export const r1: Scenario = {
       for (const [token, how] of expected)
         if ((await coll.countDocuments({ token })) === 0) {
           losses++
-          log(`lost: ${token}, acknowledged as ${how}`)
+          const id = /^document (\w+)/.exec(how)?.[1]
+          const stored = id ? await coll.findOne({ _id: id }).catch((err: unknown) => String(err)) : undefined
+          log(`lost: ${token}, acknowledged as ${how}; stored under its id: ${JSON.stringify(stored)}`)
         }
       if (losses) problems.push(`${losses} acknowledged results not in the store`)
       if (!(await lab.cleanWithin(30_000))) {

@@ -81,6 +81,13 @@ export async function readResults(tar: Readable | undefined): Promise<Results> {
     ex.once('finish', resolve)
     ex.once('error', reject)
     tar.once('error', reject)
+    // An engine that dies mid-archive may only close the socket: without this, the run would
+    // wait for the rest of the tar forever.
+    let ended = false
+    tar.once('end', () => (ended = true))
+    tar.once('close', () => {
+      if (!ended) reject(new Error('the engine closed the results archive before its end'))
+    })
   })
   tar.pipe(ex)
   await done

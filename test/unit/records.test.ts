@@ -63,6 +63,16 @@ describe('the records reader', () => {
     }
   })
 
+  it('fails, not waits, when the engine closes the archive before its end', async () => {
+    const whole = tarOf(Buffer.from('{"a":1}\n'.repeat(10_000)), 1 << 16)
+    const chunks: Buffer[] = []
+    for await (const chunk of whole) chunks.push(chunk as Buffer)
+    const cut = new Readable({ read() {} })
+    cut.push(Buffer.concat(chunks).subarray(0, 20_000))
+    setTimeout(() => cut.destroy(), 50)
+    await expect(readResults(cut)).rejects.toThrow(/closed the results archive before its end/)
+  })
+
   it('drops a line over twice the size of a document as it streams, and goes on', async () => {
     const big = Buffer.alloc(MAX_LINE_BYTES + 1, 'a')
     const text = Buffer.concat([Buffer.from('{"a":1}\n{"big":"'), big, Buffer.from('"}\n{"b":2}\n')])
