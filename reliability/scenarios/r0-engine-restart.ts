@@ -6,6 +6,7 @@ import { createContext, withContext } from '../../src/context'
 import { Cr } from '../../src/cr'
 import { Document } from '../../src/document'
 import { Ends } from '../lib/ends'
+import { PendingRequests } from '../lib/pending-requests'
 import { LabEngine, sleep } from '../lib/lab-engine'
 import { Random } from '../lib/random'
 import type { Outcome, Scenario } from '../scenario'
@@ -31,6 +32,9 @@ export const r0: Scenario = {
     const lab = await LabEngine.up(['levrt/busybox:latest'])
     const home = mkdtempSync(join(tmpdir(), 'levrt-r0-'))
     const ends = new Ends()
+    // A hung run waits on something: the engine requests still open say what.
+    const requests = new PendingRequests()
+    requests.watch()
     const problems: string[] = []
     const cleanSeconds: number[] = []
     let leaks = 0
@@ -82,12 +86,14 @@ export const r0: Scenario = {
           }
         const clean = await lab.cleanWithin(Math.max(0, backAt + CLEAN_MS - Date.now()))
         if (!clean) {
+          for (const r of requests.olderThan(20_000)) log(`round ${round + 1}: still waiting on ${r}`)
           const left = await lab.leftovers()
           leaks += left.objects.length
           problems.push(`round ${round + 1}: left 30 s after the engine's return: ${left.objects.join(', ')}`)
         } else cleanSeconds.push((Date.now() - backAt) / 1000)
       }
     } finally {
+      requests.stop()
       rmSync(home, { recursive: true, force: true })
       await lab.down()
     }

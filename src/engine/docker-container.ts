@@ -5,6 +5,9 @@ import { isGone } from '../docker/status'
 import { ContainerStartError, EngineLostError, EngineUnavailableError } from '../errors'
 import { demuxStream } from './demux'
 import { firstAddress } from './docker-create-options'
+
+/** How often a container's wait is checked against the engine's own view (see waitOrCheck). */
+const WAIT_CHECK_MS = 10_000
 import type { Container, ContainerSpec, Output } from './engine'
 
 /** One container on a Docker engine; every call goes through the engine's guard. */
@@ -102,9 +105,10 @@ export class DockerContainer implements Container {
   }
 
   /**
-   * The engine's wait, checked again whenever another call finds the engine unreachable: a
-   * wait sent to an engine that was shutting down can stay open after the engine is gone (seen
-   * in R0), and would hold the run forever. The check asks the engine itself.
+   * The engine's wait, checked again whenever another call finds the engine unreachable, and
+   * every WAIT_CHECK_MS: a wait sent to an engine that was shutting down can stay open after the
+   * engine is gone and back (seen in R0: three waits open 150 s after a restart, when no other
+   * call had failed to notice it), and would hold the run forever. The check asks the engine.
    */
   private waitOrCheck(): Promise<number> {
     return new Promise<number>((resolve, reject) => {
@@ -114,9 +118,12 @@ export class DockerContainer implements Container {
         if (settled) return
         settled = true
         stopWatching()
+        clearInterval(timer)
         fn()
       }
-      const stopWatching = this.guard.onUnreachable(() => {
+      const timer = setInterval(() => check(), WAIT_CHECK_MS)
+      const stopWatching = this.guard.onUnreachable(() => check())
+      const check = () => {
         if (checking || settled) return
         checking = true
         this.guard
@@ -128,7 +135,7 @@ export class DockerContainer implements Container {
             },
             (err: unknown) => settle(() => reject(err)),
           )
-      })
+      }
       this.container.wait().then(
         (result: { StatusCode: number }) => settle(() => resolve(result.StatusCode)),
         (err: unknown) => settle(() => reject(err)),
