@@ -1,5 +1,5 @@
 import { EngineUnavailableError } from '../errors'
-import { statusOf } from './status'
+import { describe, statusOf } from './status'
 
 /** Socket-level failures: the engine is gone, whatever call hit them. */
 const UNREACHABLE = new Set([
@@ -13,10 +13,24 @@ const UNREACHABLE = new Set([
   'ENOTFOUND',
 ])
 
-/** An engine call's error as the caller should see it: an unreachable engine is EngineUnavailableError. */
+/**
+ * What a dockerd answers (500) while it shuts down, its runtime and stores closing under the
+ * request: the engine is going away, not refusing this container (R0: starts refused with
+ * `transport is closing: unavailable` while the engine stopped).
+ */
+const SHUTTING_DOWN =
+  /transport is closing|: unavailable$|database not open|store for object type .*: open : no such file/
+
+/**
+ * An engine call's error as the caller should see it: an unreachable engine, or one shutting
+ * down, is EngineUnavailableError (a run not yet started waits for its return).
+ */
 export function engineError(address: string, err: unknown): unknown {
   const code = (err as { code?: unknown } | undefined)?.code
-  return typeof code === 'string' && UNREACHABLE.has(code) ? new EngineUnavailableError(address, err) : err
+  if (typeof code === 'string' && UNREACHABLE.has(code)) return new EngineUnavailableError(address, err)
+  if (statusOf(err) === 500 && SHUTTING_DOWN.test(describe(err).trim()))
+    return new EngineUnavailableError(address, err)
+  return err
 }
 
 /**

@@ -1,6 +1,7 @@
 import type Dockerode from 'dockerode'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { EngineGuard } from '../../src/docker/guard'
+import { EngineGuard, engineError } from '../../src/docker/guard'
+import { EngineUnavailableError } from '../../src/errors'
 import { DockerContainer } from '../../src/engine/docker-container'
 import type { ContainerSpec } from '../../src/engine/engine'
 
@@ -34,5 +35,28 @@ describe("a container's wait", () => {
     await expect(exit).resolves.toBe(143)
     await vi.advanceTimersByTimeAsync(30_000)
     expect(inspections).toBe(2) // no more checks once it ended
+  })
+})
+
+describe('an engine error', () => {
+  const http500 = (message: string) =>
+    Object.assign(new Error(`(HTTP code 500) server error - ${message}`), {
+      statusCode: 500,
+      json: { message },
+    })
+
+  it('from an engine shutting down is the engine unavailable; a refusal of the container is not', () => {
+    for (const message of [
+      'transport is closing: unavailable',
+      'get levrt-runtime-x: database not open',
+      'failed to update store for object type *libnetwork.endpointCnt: open : no such file or directory',
+    ])
+      expect(engineError('unix:///lab.sock', http500(message))).toBeInstanceOf(EngineUnavailableError)
+    const refused = http500(
+      'OCI runtime create failed: exec: "nope": executable file not found in $PATH: unknown',
+    )
+    expect(engineError('unix:///lab.sock', refused)).toBe(refused)
+    const connection = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })
+    expect(engineError('unix:///lab.sock', connection)).toBeInstanceOf(EngineUnavailableError)
   })
 })
