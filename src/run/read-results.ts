@@ -4,10 +4,14 @@ import type { Launched } from './launch'
 
 /**
  * A stopped main container's results, once its output has drained. Reading the results folder
- * costs a mount on the engine, so it is read only when the container's changes show a write.
+ * costs a mount on the engine, so it is read only when the container's changes show a write, or
+ * when they do not show the results mount the engine made in every main container: such an
+ * answer is not the container's layer (R1 saw one, amid engine restarts, that would have stored
+ * a run's document without its records), so the folder is read to be sure.
  */
 export async function readRunResults(main: Launched): Promise<Results> {
   const [, changed] = await Promise.all([main.output?.ended.catch(() => undefined), main.container.changes()])
   const wrote = changed.some((path) => path.startsWith(`${OUT_DIR}/`) && path !== RESULTS_MOUNT)
-  return readResults(wrote ? await main.container.read(OUT_DIR) : undefined)
+  const trusted = changed.includes(RESULTS_MOUNT)
+  return readResults(wrote || !trusted ? await main.container.read(OUT_DIR) : undefined)
 }

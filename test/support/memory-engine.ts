@@ -35,6 +35,8 @@ export interface Behaviour {
   readonly createMs?: number
   /** Reading what the container wrote (`changes`) fails with this engine message. */
   readonly readFails?: string
+  /** `changes` answers an empty list, as an engine in trouble did once (R1). */
+  readonly noChanges?: boolean
 }
 
 /** Decides each container's behaviour from its spec (image, cmd, env, labels...). */
@@ -239,7 +241,11 @@ export class MemoryContainer implements Container {
   async changes(): Promise<string[]> {
     this.engine.call('changes')
     if (this.behaviour.readFails) throw new Error(this.behaviour.readFails)
-    return this.behaviour.records ? ['/.levrt/out/records.jsonl'] : []
+    if (this.behaviour.noChanges) return []
+    // As the engine answers: the results mount it made, and the records file if one was written.
+    return this.behaviour.records
+      ? ['/.levrt', '/.levrt/out', '/.levrt/out/.mnt', '/.levrt/out/records.jsonl']
+      : ['/.levrt', '/.levrt/out', '/.levrt/out/.mnt']
   }
 
   async attach(): Promise<Output> {

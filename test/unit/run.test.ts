@@ -44,6 +44,13 @@ describe('a run on the in-memory engine', () => {
     expect(engine.leftovers()).toEqual([])
   })
 
+  it('reads the results when the engine answers changes without the results mount', async () => {
+    const { engine, ctx } = lab(() => ({ records: '{"token":"t49"}\n', noChanges: true }))
+    const doc = await withContext(ctx, () => new Cr('levrt/busybox', 'unit/empty@1.0', { cmd: ['scan'] }))
+    expect(await doc.get()).toEqual({ token: 't49' })
+    expect(engine.count('read')).toBe(1)
+  })
+
   it('asks the engine only what a plain run needs', async () => {
     const { engine, ctx } = lab()
     const plain = () => withContext(ctx, () => new Cr('levrt/busybox', { cmd: ['true'] }))
