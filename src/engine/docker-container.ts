@@ -131,7 +131,13 @@ export class DockerContainer implements Container {
           .then(
             (info) => {
               checking = false
-              if (!info.State?.Running) settle(() => resolve(info.State?.ExitCode ?? 255))
+              const state = info.State
+              // Only an end the engine recorded counts: a container an engine restart left
+              // `created` (its start accepted, then lost) reads not running, with exit code 0.
+              if (state?.Status === 'exited' || state?.Status === 'dead')
+                settle(() => resolve(state.ExitCode ?? 255))
+              else if (state?.Status === 'created')
+                settle(() => reject(new Error('the container never ran: the engine lost it as it started')))
             },
             (err: unknown) => settle(() => reject(err)),
           )

@@ -1,7 +1,7 @@
 import type Dockerode from 'dockerode'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { EngineGuard, engineError } from '../../src/docker/guard'
-import { EngineUnavailableError } from '../../src/errors'
+import { EngineLostError, EngineUnavailableError } from '../../src/errors'
 import { DockerContainer } from '../../src/engine/docker-container'
 import type { ContainerSpec } from '../../src/engine/engine'
 
@@ -20,7 +20,9 @@ describe("a container's wait", () => {
       wait: () => new Promise(() => {}), // an answer that never comes
       inspect: async () => {
         inspections++
-        return { State: { Running: inspections < 2, ExitCode: 143 } }
+        return inspections < 2
+          ? { State: { Running: true, Status: 'running', ExitCode: 0 } }
+          : { State: { Running: false, Status: 'exited', ExitCode: 143 } }
       },
     } as unknown as Dockerode.Container
     const container = new DockerContainer(
@@ -35,6 +37,28 @@ describe("a container's wait", () => {
     await expect(exit).resolves.toBe(143)
     await vi.advanceTimersByTimeAsync(30_000)
     expect(inspections).toBe(2) // no more checks once it ended
+  })
+})
+
+describe("a container's wait, when the engine lost the container as it started", () => {
+  afterEach(() => void vi.useRealTimers())
+
+  it('fails (the engine lost it) rather than reading "not running, exit 0" as an end', async () => {
+    vi.useFakeTimers()
+    const lost = {
+      id: 'c2',
+      wait: () => new Promise(() => {}),
+      inspect: async () => ({ State: { Running: false, Status: 'created', ExitCode: 0 } }),
+    } as unknown as Dockerode.Container
+    const container = new DockerContainer(
+      lost,
+      { image: 'levrt/busybox' } as ContainerSpec,
+      new EngineGuard('test'),
+    )
+    const exit = container.wait()
+    const failed = expect(exit).rejects.toBeInstanceOf(EngineLostError)
+    await vi.advanceTimersByTimeAsync(10_000)
+    await failed
   })
 })
 
