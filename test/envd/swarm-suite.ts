@@ -34,7 +34,8 @@ export function swarmSuite(): SwarmContext {
     await tagBusybox(ctx.nodes)
     store = useStore('embedded')
     process.env.DOCKER_HOST = ctx.nodes[0].engine
-    ctx.svc = await startService({ backend: 'swarm', reapEvery: 30, maxPerUid: 40 })
+    // The tests reap on their own: a periodic reap would race them for the same expired environment.
+    ctx.svc = await startService({ backend: 'swarm', reapEvery: 3600, maxPerUid: 40 })
   }, 180_000)
 
   afterAll(async () => {

@@ -206,6 +206,7 @@ describe('envd on a three-node swarm', () => {
       backend: 'swarm',
       data: ctx.svc.data,
       instance: ctx.svc.instance,
+      reapEvery: 3600,
       maxPerUid: 40,
     })
     expect((await call(ctx.svc.url, 'GET', `/env/get/${body.id}`)).body).toEqual(before)
