@@ -77,12 +77,16 @@ export class JsonFields {
   toObject(): StoredDoc {
     if (this.parsed) return this.parsed
     const doc: StoredDoc = markPlainJson({})
-    for (const [name, field] of this.fields) {
-      setField(doc, name, JSON.parse(field.json.toString('utf8')) as unknown)
-      this.fields.set(name, { json: EMPTY, bsonBytes: field.bsonBytes })
-    }
+    for (const name of [...this.fields.keys()]) setField(doc, name, JSON.parse(this.textOf(name)) as unknown)
     this.parsed = doc
     return doc
+  }
+
+  /** A field's JSON as text, its bytes let go first: a long line is not held beside its parse. */
+  private textOf(name: string): string {
+    const { json, bsonBytes } = this.fields.get(name)!
+    this.fields.set(name, { json: EMPTY, bsonBytes })
+    return json.toString('utf8')
   }
 }
 
