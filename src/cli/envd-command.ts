@@ -13,7 +13,7 @@ interface EnvdFlags {
   ports: string
   reapEvery: string
   maxPerUid: string
-  maxTotal: string
+  maxTotal?: string
   maxLifetime: string
   readyTimeout: string
   cpus: string
@@ -54,7 +54,7 @@ export function envdCommand(finish: (code: ExitCode) => void): Command {
       .option('--ports <first-last>', 'host ports environments are published on', '30000-31999')
       .option('--reap-every <seconds>', 'seconds between reclaims of expired environments (and sweeps)', '30')
       .option('--max-per-uid <n>', 'live environments one uid may have', '5')
-      .option('--max-total <n>', 'live environments in all', '1000')
+      .option('--max-total <n>', 'live environments in all (default: 1000, or the ports of --ports if fewer)')
       .option(
         '--max-lifetime <seconds>',
         'longest an environment lives from its creation, renewals included',

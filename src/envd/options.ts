@@ -129,11 +129,14 @@ export function resolveOptions(input: EnvdInput, env: NodeJS.ProcessEnv = proces
   const token = input.token ?? (env.LEVRT_ENVD_TOKEN || undefined)
   checkExposure(listen, token, input.insecureNoToken ?? false)
   const ports = parsePortRange(input.ports ?? '30000-31999')
-  const maxTotal = positiveInt(input.maxTotal ?? 1000, '--max-total')
-  if (maxTotal > ports.last - ports.first + 1)
+  const portCount = ports.last - ports.first + 1
+  // Unset, the total cap is 1000 or the ports there are, whichever is fewer: a small --ports
+  // alone is a valid setting. Set above the ports, it is a mistake worth saying.
+  const maxTotal = positiveInt(input.maxTotal ?? Math.min(1000, portCount), '--max-total')
+  if (maxTotal > portCount)
     throw new EnvdOptionsError(
       '--max-total',
-      `${maxTotal} is more than the ${ports.last - ports.first + 1} ports of --ports`,
+      `${maxTotal} is more than the ${portCount} ports of --ports`,
     )
   const instance = input.instance ?? 'default'
   if (!/^[a-z0-9][a-z0-9_-]{0,31}$/.test(instance))

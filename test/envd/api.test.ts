@@ -130,10 +130,8 @@ describe.each(stores)('the seed API on the %s store', (_, which) => {
     expect((await call(svc.url, 'GET', `/env/get/${id}`)).body).toMatchObject({ id, status: 3 })
     expect((await call(svc.url, 'GET', `/env/list`)).body).toEqual([])
     expect(await call(svc.url, 'GET', `/env/delete/${id}`)).toEqual({ status: 200, body: { status: 3 } })
-    expect(await call(svc.url, 'POST', `/env/renew/${id}`)).toMatchObject({
-      status: 409,
-      body: { status: -1 },
-    })
+    // The seed's answer exactly: a client may compare it whole.
+    expect(await call(svc.url, 'POST', `/env/renew/${id}`)).toEqual({ status: 409, body: { status: -1 } })
   })
 
   it('the health endpoint reports the engine and the counts', async () => {

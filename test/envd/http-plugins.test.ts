@@ -4,8 +4,8 @@ import { call, engineObjects, removeDir, settled, startService, type Service } f
 
 /**
  * envd the Fastify way (issue 13, item 5): the environments reach the routes as a decorator, the
- * token guards `/env/*` only (a plugin scoped there, so `/health` with a query stays open), and
- * the state machine's domain errors get their statuses from the HTTP layer.
+ * token guards every path but `/health` (with a query or not), and the state machine's domain
+ * errors get their statuses from the HTTP layer.
  */
 
 const TOKEN = 'plugin-token'
@@ -38,10 +38,25 @@ describe('envd over Fastify plugins', () => {
     expect((await call(svc.url, 'GET', '/health?x=1')).status).toBe(200)
   })
 
-  it('everything under /env/ needs it, query or not, known route or not', async () => {
-    for (const path of ['/env/list', '/env/list?x=1', '/env/get/1', '/env/nope']) {
-      expect((await call(svc.url, 'GET', path)).status).toBe(401)
+  it('everything else needs it, query or not, known route or not: /metrics too', async () => {
+    for (const path of [
+      '/env/list',
+      '/env/list?x=1',
+      '/env/get/1',
+      '/env/nope',
+      '/metrics',
+      '/nope',
+      '/health/x',
+    ]) {
+      expect((await call(svc.url, 'GET', path)).status, path).toBe(401)
     }
+    const metrics = await fetch(`${svc.url}/metrics`, { headers: AUTH })
+    expect(metrics.status).toBe(200)
+    expect(await metrics.text()).toMatch(/^levrt_envd_environments/m)
+    expect(await call(svc.url, 'GET', '/nope', undefined, AUTH)).toEqual({
+      status: 404,
+      body: { status: -1, error: 'no route GET /nope' },
+    })
     expect(await call(svc.url, 'GET', '/env/nope', undefined, AUTH)).toEqual({
       status: 404,
       body: { status: -1, error: 'no route GET /env/nope' },
@@ -62,11 +77,15 @@ describe('envd over Fastify plugins', () => {
       AUTH,
     )
     expect((await settled(svc.url, failed.body.id, 60_000, AUTH)).body.status).toBe(2)
-    const renew = await call(svc.url, 'POST', `/env/renew/${failed.body.id}`, {}, AUTH)
-    expect(renew).toEqual({
-      status: 409,
-      body: { status: -1, error: expect.stringMatching(/is ERROR, not CREATED/) },
+    // The seed's `{"status": -1}` exactly; the reason is in a header.
+    const renew = await fetch(`${svc.url}/env/renew/${failed.body.id}`, {
+      method: 'POST',
+      headers: { ...AUTH, 'Content-Type': 'application/json' },
+      body: '{}',
     })
+    expect(renew.status).toBe(409)
+    expect(await renew.json()).toEqual({ status: -1 })
+    expect(renew.headers.get('x-levrt-error')).toMatch(/is ERROR, not CREATED/)
     expect(
       (await call(svc.url, 'POST', '/env/create', { uid: 5, challenge: 1, compose_file: 'web.yaml' }, AUTH))
         .status,

@@ -66,6 +66,18 @@ describe('no open API by accident', () => {
   })
 })
 
+describe('caps that follow --ports', () => {
+  it('a small --ports alone is a valid setting: the total cap fits it unless set above it', async () => {
+    expect(resolveOptions({ ports: '30000-30002' }, {}).maxTotal).toBe(3)
+    expect(resolveOptions({}, {}).maxTotal).toBe(1000)
+    // Through the command, which once filled in 1000: past the caps, to the next option's check.
+    expect(await levrt('envd', '--ports', '30000-30002', '--instance', 'Not Valid')).toBe(2)
+    expect(stderr).toMatch(/--instance/)
+    expect(await levrt('envd', '--ports', '30000-30002', '--max-total', '5')).toBe(2)
+    expect(stderr).toMatch(/5 is more than the 3 ports of --ports/)
+  })
+})
+
 describe('a node it cannot isolate', () => {
   it('without iptables: exit 2, saying why and that --no-node-isolation exists; nothing made', async () => {
     process.env.PATH = join(scratch, 'empty-path')

@@ -47,27 +47,22 @@ export function buildApp(options: AppOptions): FastifyInstance {
 }
 
 export interface ApiOptions extends EnvironmentsDeps {
-  /** With it, everything under `/env/` needs `Authorization: Bearer <token>`. */
+  /** With it, every request but `/health` needs `Authorization: Bearer <token>`. */
   readonly token?: string
 }
 
 /**
- * The routes: `/health` open, the seed's calls under `/env/` behind the token (when there is
- * one). Not encapsulated itself, so the decorators are the app's (`app.environments`).
+ * The routes: `/health`, and the seed's calls under `/env/`. With a token, every request but
+ * `/health` needs it (the contract): the hook joins the app's context, so routes the app adds
+ * (`/metrics`) and unknown paths are behind it too. Not encapsulated itself, so the decorators
+ * are the app's (`app.environments`).
  */
 export const api = fp<ApiOptions>(
   async (app, { token, ...deps }) => {
     await app.register(environmentsPlugin, deps)
+    if (token) await app.register(requireToken, { token, open: '/health' })
     await app.register(healthRoute)
-    await app.register(
-      async (guarded) => {
-        if (token) await guarded.register(requireToken, { token })
-        // Here, so an unknown /env/... path is behind the token like the rest.
-        guarded.setNotFoundHandler(notFound)
-        await guarded.register(envRoutes)
-      },
-      { prefix: '/env' },
-    )
+    await app.register(envRoutes, { prefix: '/env' })
   },
   { name: 'levrt-envd-api', fastify: '5.x' },
 )

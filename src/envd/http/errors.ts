@@ -35,6 +35,10 @@ export function handleError(
   reply: FastifyReply,
 ): FastifyReply {
   if (err instanceof EnvdError) return reply.code(err.statusCode).send(errorBody(err.message))
+  // A renew of an environment that is not healthy: the seed's answer exactly, `{"status": -1}`
+  // (a client may compare it whole); the reason goes in a header.
+  if (err instanceof ConflictError)
+    return reply.code(409).header('X-Levrt-Error', headerSafe(err.message)).send({ status: -1 })
   const domain = domainStatus(err)
   if (domain) return reply.code(domain).send(errorBody(err.message))
   // Fastify's own (validation, body too large...) carry their status; anything else is ours: 500.
@@ -44,6 +48,11 @@ export function handleError(
   if (status < 500) return reply.code(status).send(errorBody(err.message))
   request.log.error({ err }, 'request failed')
   return reply.code(status).send(errorBody(`internal error: ${err.message}`))
+}
+
+/** A message as a header value: printable ASCII only (HTTP refuses control characters). */
+function headerSafe(message: string): string {
+  return message.replace(/[^\x20-\x7e]/g, '?')
 }
 
 function validationMessage(err: FastifyError): string {
