@@ -1,6 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import type Dockerode from 'dockerode'
+import { dockerOptionsOf } from './docker/address'
 import { DockerEngine } from './engine/docker-engine'
+import { OptionsError } from './errors'
 import type { Engine } from './engine/engine'
 import type { Sweeps } from './engine/gc'
 import { healthOf, type EngineHealth, type EngineHealths } from './engine/health'
@@ -134,14 +136,54 @@ export function currentContext(): Context {
 }
 
 /**
+ * The contract's short form of a context for `withContext`: what is not given follows the
+ * environment, as the default context does.
+ *
+ * ```ts
+ * await withContext({ home: '/tmp/lab' }, () => new Cr('levrt/busybox', { cmd: ['true'] }))
+ * await withContext({ engine: 'tcp://10.0.0.5:2375', store: 'mongodb://db:27017' }, () => workflow())
+ * ```
+ */
+export interface ContextShorthand {
+  /** An engine address as `DOCKER_HOST` is written (`unix://`, `tcp://`, `ssh://`), or dockerode's options. */
+  readonly engine?: string | Dockerode.DockerOptions
+  /** A MongoDB URL (database `LEV_MONGO_DB`, else `lev`); without it, the embedded store of `home`. */
+  readonly store?: string
+  /** The embedded store, the spool and oversize results live here. */
+  readonly home?: string
+}
+
+/**
  * Runs `fn` with `ctx` as the context of every run started inside it (awaits included), so a
- * program can drive two engines or two stores side by side.
+ * program can drive two engines or two stores side by side. `ctx` is a `createContext` result
+ * (reused across calls: one engine connection) or the short form, made into one for this call.
  *
  * ```ts
  * const archive = createContext({ mongoUrl: 'mongodb://127.0.0.1:27017', mongoDb: 'archive' })
  * const doc = await withContext(archive, () => new Cr('levrt/busybox', { cmd: ['true'] }))
  * ```
  */
-export function withContext<T>(ctx: Context, fn: () => T): T {
-  return scope.run(ctx, fn)
+export function withContext<T>(ctx: Context | ContextShorthand, fn: () => T): T {
+  return scope.run(isContext(ctx) ? ctx : contextOfShorthand(ctx), fn)
+}
+
+function isContext(ctx: Context | ContextShorthand): ctx is Context {
+  return 'memo' in ctx && ctx.memo instanceof ContextMemo
+}
+
+function contextOfShorthand(short: ContextShorthand): Context {
+  const { engine, store, home } = short
+  for (const key of Object.keys(short))
+    if (!['engine', 'store', 'home'].includes(key))
+      throw new OptionsError(`context.${key}`, 'is not a context part (engine, store, home)')
+  if (store !== undefined && !/^mongodb(\+srv)?:\/\//.test(String(store)))
+    throw new OptionsError('context.store', `${JSON.stringify(store)} is not a MongoDB URL (mongodb://...)`)
+  if (home !== undefined && typeof home !== 'string')
+    throw new OptionsError('context.home', 'must be a folder path')
+  return createContext({
+    docker: typeof engine === 'string' ? dockerOptionsOf(engine, 'context.engine') : engine,
+    mongoUrl: store,
+    mongoDb: process.env.LEV_MONGO_DB,
+    home,
+  })
 }

@@ -1,7 +1,7 @@
 import { currentContext, defaultContext, type Context } from './context'
 import type { Document } from './document'
 import { currentNamespace } from './lev'
-import type { CrOptions, Schema } from './options'
+import type { CrOptions } from './options'
 import { startRun, type RunUse } from './run/index'
 import { SPEC, type RunSpec } from './run-spec'
 import { parseSpec } from './spec'
@@ -35,8 +35,8 @@ export class Cr implements Promise<Document> {
 
   /** @throws OptionsError when an option is malformed, before anything is created. */
   constructor(image: string, options?: CrOptions)
-  constructor(image: string, schema: Schema, options?: CrOptions)
-  constructor(image: string, schemaOrOptions?: Schema | CrOptions, options?: CrOptions) {
+  constructor(image: string, schema: string, options?: CrOptions)
+  constructor(image: string, schemaOrOptions?: string | CrOptions, options?: CrOptions) {
     const schema = typeof schemaOrOptions === 'string' ? schemaOrOptions : undefined
     this[SPEC] = parseSpec(image, schema, typeof schemaOrOptions === 'string' ? options : schemaOrOptions)
     this.namespace = currentNamespace()
@@ -97,13 +97,18 @@ export class Cr implements Promise<Document> {
 
   then<A = Document, B = never>(
     onfulfilled?: ((doc: Document) => A | PromiseLike<A>) | null,
-    onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+    // `any`, a promise's meaning: `new Cr(...).catch((e) => e.document)` compiles.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    onrejected?: ((reason: any) => B | PromiseLike<B>) | null,
   ): Promise<A | B> {
     return this.done().then(onfulfilled, onrejected)
   }
 
   /** `cr.catch(fn)` is `cr.done().catch(fn)`: e.g. `new Cr(...).catch((e) => e.document)`. */
-  catch<B = never>(onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<Document | B> {
+  catch<B = never>(
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    onrejected?: ((reason: any) => B | PromiseLike<B>) | null,
+  ): Promise<Document | B> {
     return this.done().catch(onrejected)
   }
 

@@ -42,7 +42,14 @@ export {
   type ParamWithoutDefault,
 } from './annot'
 export { Concurrent, type ConcurrentOptions, type Work } from './concurrent'
-export { createContext, withContext, currentContext, type Context, type ContextOptions } from './context'
+export {
+  createContext,
+  withContext,
+  currentContext,
+  type Context,
+  type ContextOptions,
+  type ContextShorthand,
+} from './context'
 export type { LogMode } from './log'
 export {
   LevError,

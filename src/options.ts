@@ -6,7 +6,8 @@ export type { MemorySize } from './limits'
 
 /**
  * `<namespace>/<name>@<major>.<minor>`, e.g. `talentsec/nmap@1.0`: names the collection a run's
- * document goes to.
+ * document goes to. `Cr` takes any string (the contract's type) and checks it when made; a
+ * constant annotated with this type is checked by the compiler too.
  *
  * ```ts
  * const schema: Schema = 'talentsec/nmap@1.0'        // 'nmap' or 'talentsec/nmap' does not compile
@@ -16,7 +17,8 @@ export type { MemorySize } from './limits'
 export type Schema = `${string}/${string}@${number}.${number}`
 
 /**
- * An absolute path inside the container: the keys of `files`.
+ * An absolute path inside the container, as the keys of `files` must be (checked when the `Cr`
+ * is made; a constant annotated with this type is checked by the compiler too).
  *
  * ```ts
  * const conf: ContainerPath = '/etc/nginx/conf.d/default.conf'     // 'conf.d/x' does not compile
@@ -48,7 +50,7 @@ export type FileSource = Buffer | Uint8Array | string | { readonly path: string;
  * new Cr('levrt/busybox', { cmd: ['env'], env: { HTTPS_PROXY: 'http://proxy:3128', DEBUG: '1' } })   // the same
  * ```
  */
-export type EnvOption = readonly `${string}=${string}`[] | Readonly<Record<string, string>>
+export type EnvOption = readonly string[] | Readonly<Record<string, string>>
 
 /**
  * Options of a `Cr`. All are checked when the `Cr` is made (unknown names too): a bad one throws
@@ -62,7 +64,7 @@ export type EnvOption = readonly `${string}=${string}`[] | Readonly<Record<strin
  */
 export interface CrOptions {
   /** Where the run's document goes: `<namespace>/<name>@<major>.<minor>`. */
-  readonly schema?: Schema
+  readonly schema?: string
   /** Host network mode. Default false. */
   readonly host?: boolean
   /** A `remote()` entry to run inside the container with the image's node. */
@@ -71,7 +73,7 @@ export interface CrOptions {
   readonly cmd?: readonly string[]
   readonly env?: EnvOption
   /** Key: absolute target path in the container. */
-  readonly files?: Readonly<Record<ContainerPath, FileSource>>
+  readonly files?: Readonly<Record<string, FileSource>>
   /** Alias -> another running task's `host`. */
   readonly links?: Readonly<Record<string, string>>
   /** TCP ports that must accept connections before `start()` resolves. */

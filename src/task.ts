@@ -70,10 +70,10 @@ export class Task implements PromiseLike<AwaitedTask> {
   }
 
   /** Sends a Unix signal to the main container; one that has already stopped is not an error. */
-  async signal(signal: NodeJS.Signals = 'SIGINT'): Promise<void> {
+  async signal(signal: string = 'SIGINT'): Promise<void> {
     if (!Object.hasOwn(constants.signals, signal))
       throw new OptionsError('signal', `${String(signal)} is not a signal name`)
-    await this.run.kill(signal)
+    await this.run.kill(signal as NodeJS.Signals)
   }
 
   /** Waits for the main container to end, stores its results, removes what the run created. */
@@ -82,7 +82,10 @@ export class Task implements PromiseLike<AwaitedTask> {
   }
 
   /** `task.catch(fn)` is `task.done().catch(fn)`, as for a promise. */
-  catch<B = never>(onrejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<Document | B> {
+  catch<B = never>(
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    onrejected?: ((reason: any) => B | PromiseLike<B>) | null,
+  ): Promise<Document | B> {
     return this.done().catch(onrejected)
   }
 

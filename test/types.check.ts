@@ -2,15 +2,28 @@
  * Compile-time checks: `npm test` type-checks this file, and each `@ts-expect-error` fails the
  * build if the misuse below it ever starts to compile. Nothing here runs.
  */
-import { Cr, type Document, type Task } from '../src/index'
+import { Cr, type ContainerPath, type Document, type Schema, type Task } from '../src/index'
 
 export async function typeChecks(): Promise<void> {
+  // The contract's types: strings, checked when the Cr is made (an OptionsError), so values read
+  // at run time compile, and so does a script that checks the typed error of a bad literal.
+  const fromConfig: { schema: string; env: string[]; target: string; sig: string } = {
+    schema: 'talentsec/nmap@1.0',
+    env: ['DEBUG=1'],
+    target: '/w/t.txt',
+    sig: 'SIGTERM',
+  }
+  new Cr('levrt/busybox', fromConfig.schema, { env: fromConfig.env, files: { [fromConfig.target]: 'x' } })
+  new Cr('levrt/busybox', 'issues') // an OptionsError at run time
+  // The helper types keep the compiler's check for constants written out.
   // @ts-expect-error a schema needs <namespace>/<name>@<major>.<minor>
-  new Cr('levrt/busybox', 'issues')
+  const schema: Schema = 'issues'
   // @ts-expect-error file targets are absolute paths
-  new Cr('levrt/busybox', { files: { 'etc/config.json': 'x' } })
-  // @ts-expect-error env entries are NAME=value
-  new Cr('levrt/busybox', { env: ['PATH'] })
+  const target: ContainerPath = 'etc/config.json'
+  void [schema, target]
+  // Rejections are `any`, as a promise's: the contract's own example compiles.
+  const failed: Document | undefined = await new Cr('levrt/busybox').catch((e) => e.document)
+  void failed
   // @ts-expect-error ports are numbers
   new Cr('levrt/busybox', { ports: ['80'] })
   // @ts-expect-error services are Cr objects
@@ -25,8 +38,7 @@ export async function typeChecks(): Promise<void> {
   await task.signal('SIGTERM')
   const again: Document = await task
   await again.get({}, { target: 1 })
-  // @ts-expect-error signals are names
-  await task.signal('INT')
+  await task.signal(fromConfig.sig) // a name that is not a signal is an OptionsError
   // @ts-expect-error get() takes a filter object
   await doc.get('target')
   const running: Promise<Task> = new Cr('levrt/busybox').start()
