@@ -134,10 +134,7 @@ export function resolveOptions(input: EnvdInput, env: NodeJS.ProcessEnv = proces
   // alone is a valid setting. Set above the ports, it is a mistake worth saying.
   const maxTotal = positiveInt(input.maxTotal ?? Math.min(1000, portCount), '--max-total')
   if (maxTotal > portCount)
-    throw new EnvdOptionsError(
-      '--max-total',
-      `${maxTotal} is more than the ${portCount} ports of --ports`,
-    )
+    throw new EnvdOptionsError('--max-total', `${maxTotal} is more than the ${portCount} ports of --ports`)
   const instance = input.instance ?? 'default'
   if (!/^[a-z0-9][a-z0-9_-]{0,31}$/.test(instance))
     throw new EnvdOptionsError('--instance', `${JSON.stringify(instance)} is not a short lowercase name`)

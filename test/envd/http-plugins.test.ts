@@ -52,7 +52,7 @@ describe('envd over Fastify plugins', () => {
     }
     const metrics = await fetch(`${svc.url}/metrics`, { headers: AUTH })
     expect(metrics.status).toBe(200)
-    expect(await metrics.text()).toMatch(/^levrt_envd_environments/m)
+    expect(await metrics.text()).toMatch(/^# TYPE levrt_envd_environments gauge$/m)
     expect(await call(svc.url, 'GET', '/nope', undefined, AUTH)).toEqual({
       status: 404,
       body: { status: -1, error: 'no route GET /nope' },

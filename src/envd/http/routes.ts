@@ -9,6 +9,7 @@ import {
   HealthReply,
   IdParams,
   ListReply,
+  NotHealthyReply,
   RenewBody,
   RenewReply,
   EnvView,
@@ -24,7 +25,7 @@ const errors = {
   503: ErrorReply,
 }
 
-/** The seed's five calls, registered under the `/env` prefix (where the token plugin guards them). */
+/** The seed's five calls, registered under the `/env` prefix (behind the token, when there is one). */
 export const envRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { environments } = app
   app.post(
@@ -52,7 +53,13 @@ export const envRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/renew/:env_id',
-    { schema: { params: IdParams, body: RenewBody, response: { 200: RenewReply, ...errors } } },
+    {
+      schema: {
+        params: IdParams,
+        body: RenewBody,
+        response: { 200: RenewReply, ...errors, 409: NotHealthyReply },
+      },
+    },
     async (request) => environments.renew(Number(request.params.env_id), expireOf(request.body?.expire)),
   )
 

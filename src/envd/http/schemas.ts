@@ -44,6 +44,8 @@ export const RenewReply = Type.Object({ expire: Type.String(), status: Type.Lite
 export const DeleteReply = Type.Object({ status: Type.Literal(3) })
 export const ListReply = Type.Array(EnvView)
 export const ErrorReply = Type.Object({ status: Type.Literal(-1), error: Type.String() })
+/** The seed's answer to a renew of an environment that is not healthy, exactly (409; the reason in a header). */
+export const NotHealthyReply = Type.Object({ status: Type.Literal(-1) })
 export const HealthReply = Type.Object({
   ok: Type.Boolean(),
   engine: Type.Boolean(),
