@@ -120,8 +120,10 @@ export function createContext(options: ContextOptions = {}): Context {
   })
 }
 
-// The two module-level values: the default context (made on first use) and the async scope.
+// The module-level values: the default context (made on first use), the contexts of short forms
+// (see shorthandContext) and the async scope.
 let fallback: Context | undefined
+const shorthands = new Map<string, Context>()
 const scope = new AsyncLocalStorage<Context>()
 
 /** The process's default context: one engine connection, the rest read from the environment. */
@@ -164,7 +166,25 @@ export interface ContextShorthand {
  * ```
  */
 export function withContext<T>(ctx: Context | ContextShorthand, fn: () => T): T {
-  return scope.run(isContext(ctx) ? ctx : contextOfShorthand(ctx), fn)
+  return scope.run(isContext(ctx) ? ctx : shorthandContext(ctx), fn)
+}
+
+/**
+ * The context of a short form, made once per distinct form: a context per call would open an
+ * engine connection and start a session reaper per call.
+ */
+function shorthandContext(short: ContextShorthand): Context {
+  let key: string | undefined
+  try {
+    key = JSON.stringify([short.engine, short.store, short.home, process.env.LEV_MONGO_DB])
+  } catch {
+    key = undefined // options JSON cannot hold (a cycle): a context of its own
+  }
+  const known = key === undefined ? undefined : shorthands.get(key)
+  if (known) return known
+  const made = contextOfShorthand(short)
+  if (key !== undefined) shorthands.set(key, made)
+  return made
 }
 
 function isContext(ctx: Context | ContextShorthand): ctx is Context {

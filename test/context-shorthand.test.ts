@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { MongoClient } from 'mongodb'
 import { afterAll, describe, expect, inject, it } from 'vitest'
-import { Cr, OptionsError, withContext } from '../src/index'
+import { Cr, currentContext, OptionsError, withContext } from '../src/index'
 import { levrtObjects } from './support/engine'
 
 const SCHEMA = 'test/shorthand@1.0'
@@ -32,6 +32,14 @@ describe('withContext({ engine?, store?, home? }, fn): the contract short form',
     expect(await docB.coll.find({}, { projection: { said: 1, _id: 0 } }).toArray()).toEqual([{ said: 'b' }])
     expect(existsSync(a) && existsSync(b)).toBe(true)
     expect(await levrtObjects()).toMatchObject({ containers: 0 })
+  })
+
+  it('makes one context per distinct short form: one engine connection and one reaper, not one per call', () => {
+    const [a, b] = [newHome(), newHome()]
+    const first = withContext({ home: a }, () => currentContext())
+    expect(withContext({ home: a }, () => currentContext())).toBe(first)
+    expect(withContext({ home: b }, () => currentContext())).not.toBe(first)
+    expect(first.home()).toBe(a)
   })
 
   it('stores in the MongoDB its store names (database LEV_MONGO_DB, else lev)', async () => {
