@@ -6,9 +6,12 @@ import { ContainerStartError, EngineLostError, EngineUnavailableError } from '..
 import { demuxStream } from './demux'
 import { firstAddress } from './docker-create-options'
 
+import type { Container, ContainerSpec, Output } from './engine'
+
 /** How often a container's wait is checked against the engine's own view (see waitOrCheck). */
 const WAIT_CHECK_MS = 10_000
-import type { Container, ContainerSpec, Output } from './engine'
+/** How long the wait's own answer may trail a check that found the container ended. */
+const WAIT_ANSWER_GRACE_MS = 5_000
 
 /** One container on a Docker engine; every call goes through the engine's guard. */
 export class DockerContainer implements Container {
@@ -109,18 +112,34 @@ export class DockerContainer implements Container {
    * every WAIT_CHECK_MS: a wait sent to an engine that was shutting down can stay open after the
    * engine is gone and back (seen in R0: three waits open 150 s after a restart, when no other
    * call had failed to notice it), and would hold the run forever. The check asks the engine.
+   *
+   * Only the wait's answer gives the exit code. A check that finds the container ended gives the
+   * wait WAIT_ANSWER_GRACE_MS to answer (it does at once on a live engine); one that does not was
+   * sent to an engine that has restarted since, and the end that engine reports is its guess: a
+   * dockerd that restarts marks a container it lost as exited with code 0 (R1: runs stored as ok
+   * without the records they were about to write, 1-3 in 500). The end is then not known.
    */
   private waitOrCheck(): Promise<number> {
     return new Promise<number>((resolve, reject) => {
       let settled = false
       let checking = false
+      let grace: NodeJS.Timeout | undefined
       const settle = (fn: () => void) => {
         if (settled) return
         settled = true
         stopWatching()
         clearInterval(timer)
+        clearTimeout(grace)
         fn()
       }
+      const unanswered = () =>
+        settle(() =>
+          reject(
+            new Error(
+              "the engine restarted while the container ran: its wait never answered, and the end it reports since is not known to be the container's",
+            ),
+          ),
+        )
       const timer = setInterval(() => check(), WAIT_CHECK_MS)
       const stopWatching = this.guard.onUnreachable(() => check())
       const check = () => {
@@ -132,18 +151,28 @@ export class DockerContainer implements Container {
             (info) => {
               checking = false
               const state = info.State
-              // Only an end the engine recorded counts: a container an engine restart left
-              // `created` (its start accepted, then lost) reads not running, with exit code 0.
-              if (state?.Status === 'exited' || state?.Status === 'dead')
-                settle(() => resolve(state.ExitCode ?? 255))
-              else if (state?.Status === 'created')
+              // An end the engine recorded waits for the wait's answer (above). A container an
+              // engine restart left `created` (its start accepted, then lost) never ran.
+              if (state?.Status === 'exited' || state?.Status === 'dead') {
+                clearInterval(timer)
+                grace ??= setTimeout(unanswered, WAIT_ANSWER_GRACE_MS)
+              } else if (state?.Status === 'created')
                 settle(() => reject(new Error('the container never ran: the engine lost it as it started')))
             },
             (err: unknown) => settle(() => reject(err)),
           )
       }
       this.container.wait().then(
-        (result: { StatusCode: number }) => settle(() => resolve(result.StatusCode)),
+        // An answer with an error (the engine's wait was cut short: it shuts down) has no exit code.
+        (result: { StatusCode: number; Error?: { Message?: string } | null }) => {
+          settle(() =>
+            result.Error
+              ? reject(
+                  new Error(`the engine's wait ended without the container's end: ${result.Error.Message}`),
+                )
+              : resolve(result.StatusCode),
+          )
+        },
         (err: unknown) => settle(() => reject(err)),
       )
     })

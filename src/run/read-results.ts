@@ -8,10 +8,18 @@ import type { Launched } from './launch'
  * when they do not show the results mount the engine made in every main container: such an
  * answer is not the container's layer (R1 saw one, amid engine restarts, that would have stored
  * a run's document without its records), so the folder is read to be sure.
+ *
+ * The folder is in every main container, so an engine that answers it is not there says the
+ * container is gone (removed from outside after its changes were read: R1 stored such runs as
+ * ok without their records): that is a failure to read, which the run reports
+ * (ResultsLostError), never "no records".
  */
 export async function readRunResults(main: Launched): Promise<Results> {
   const [, changed] = await Promise.all([main.output?.ended.catch(() => undefined), main.container.changes()])
   const wrote = changed.some((path) => path.startsWith(`${OUT_DIR}/`) && path !== RESULTS_MOUNT)
   const trusted = changed.includes(RESULTS_MOUNT)
-  return readResults(wrote || !trusted ? await main.container.read(OUT_DIR) : undefined)
+  if (!wrote && trusted) return readResults(undefined)
+  const folder = await main.container.read(OUT_DIR)
+  if (!folder) throw new Error(`the container was removed before ${OUT_DIR} could be read`)
+  return readResults(folder)
 }

@@ -37,6 +37,8 @@ export interface Behaviour {
   readonly readFails?: string
   /** `changes` answers an empty list, as an engine in trouble did once (R1). */
   readonly noChanges?: boolean
+  /** Removed from outside once its changes are read, before its folder is (R1's kills). */
+  readonly removedAfterChanges?: boolean
 }
 
 /** Decides each container's behaviour from its spec (image, cmd, env, labels...). */
@@ -197,6 +199,7 @@ export class MemoryContainer implements Container {
   private readonly exited: Promise<number>
   private exit!: (code: number) => void
   private timer: NodeJS.Timeout | undefined
+  private gone = false
   private readonly out = new PassThrough()
   private readonly err = new PassThrough()
 
@@ -222,6 +225,7 @@ export class MemoryContainer implements Container {
 
   async read(path: string): Promise<Readable | undefined> {
     this.engine.call('read')
+    if (this.gone) return undefined // the engine's 404, as DockerContainer.read gives it
     if (!this.behaviour.records || !path.startsWith('/.levrt/out')) return undefined
     const tar = pack()
     tar.entry({ name: 'out/records.jsonl' }, this.behaviour.records)
@@ -242,6 +246,7 @@ export class MemoryContainer implements Container {
     this.engine.call('changes')
     if (this.behaviour.readFails) throw new Error(this.behaviour.readFails)
     if (this.behaviour.noChanges) return []
+    if (this.behaviour.removedAfterChanges) this.gone = true
     // As the engine answers: the results mount it made, and the records file if one was written.
     return this.behaviour.records
       ? ['/.levrt', '/.levrt/out', '/.levrt/out/.mnt', '/.levrt/out/records.jsonl']

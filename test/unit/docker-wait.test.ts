@@ -12,17 +12,19 @@ import type { ContainerSpec } from '../../src/engine/engine'
 describe("a container's wait", () => {
   afterEach(() => void vi.useRealTimers())
 
-  it('ends with the exit code the engine reports, though the wait request never answers', async () => {
+  it('ends though the wait request never answers: the engine lost it, not "exited 0"', async () => {
     vi.useFakeTimers()
     let inspections = 0
+    // A dockerd restarted under a running container marks it exited with code 0 (R1 stored such
+    // runs as ok, without the records they were about to write).
     const stuck = {
       id: 'c1',
-      wait: () => new Promise(() => {}), // an answer that never comes
+      wait: () => new Promise(() => {}), // an answer that never comes: sent to the engine before
       inspect: async () => {
         inspections++
         return inspections < 2
           ? { State: { Running: true, Status: 'running', ExitCode: 0 } }
-          : { State: { Running: false, Status: 'exited', ExitCode: 143 } }
+          : { State: { Running: false, Status: 'exited', ExitCode: 0 } }
       },
     } as unknown as Dockerode.Container
     const container = new DockerContainer(
@@ -31,12 +33,34 @@ describe("a container's wait", () => {
       new EngineGuard('test'),
     )
     const exit = container.wait()
+    const lost = expect(exit).rejects.toBeInstanceOf(EngineLostError)
     await vi.advanceTimersByTimeAsync(10_000) // first check: still running
     expect(inspections).toBe(1)
-    await vi.advanceTimersByTimeAsync(10_000) // second: it ended
-    await expect(exit).resolves.toBe(143)
+    await vi.advanceTimersByTimeAsync(10_000) // second: it ended, by the engine's account
+    await vi.advanceTimersByTimeAsync(5_000) // and the wait did not answer meanwhile
+    await lost
     await vi.advanceTimersByTimeAsync(30_000)
     expect(inspections).toBe(2) // no more checks once it ended
+  })
+
+  it("takes the wait's answer when it trails a check that saw the end (a live engine)", async () => {
+    vi.useFakeTimers()
+    let answer: (r: { StatusCode: number }) => void = () => undefined
+    const live = {
+      id: 'c3',
+      wait: () => new Promise((resolve) => (answer = resolve)),
+      inspect: async () => ({ State: { Running: false, Status: 'exited', ExitCode: 3 } }),
+    } as unknown as Dockerode.Container
+    const container = new DockerContainer(
+      live,
+      { image: 'levrt/busybox' } as ContainerSpec,
+      new EngineGuard('test'),
+    )
+    const exit = container.wait()
+    await vi.advanceTimersByTimeAsync(10_000) // the check sees the end first
+    await vi.advanceTimersByTimeAsync(1_000)
+    answer({ StatusCode: 3 })
+    await expect(exit).resolves.toBe(3)
   })
 })
 

@@ -44,6 +44,24 @@ describe('a run on the in-memory engine', () => {
     expect(engine.leftovers()).toEqual([])
   })
 
+  it('a container removed after its changes were read is a run whose results are lost, not one without records', async () => {
+    const { engine, ctx } = lab(() => ({
+      exitCode: 0,
+      records: '{"token":"t127"}\n',
+      removedAfterChanges: true,
+    }))
+    const err = await rejection(
+      withContext(ctx, () => new Cr('levrt/busybox', 'unit/gone@1.0', { cmd: ['scan'] })),
+    )
+    expect(err).toBeInstanceOf(ResultsLostError)
+    expect((err as ResultsLostError).message).toMatch(/removed before \/\.levrt\/out could be read/)
+    const stored = await (err as ResultsLostError).document.coll.findOne(
+      (err as ResultsLostError).document.filters,
+    )
+    expect(stored?._lev).toMatchObject({ ok: false, exitCode: 0, error: { kind: 'ResultsLostError' } })
+    expect(engine.leftovers()).toEqual([])
+  })
+
   it('reads the results when the engine answers changes without the results mount', async () => {
     const { engine, ctx } = lab(() => ({ records: '{"token":"t49"}\n', noChanges: true }))
     const doc = await withContext(ctx, () => new Cr('levrt/busybox', 'unit/empty@1.0', { cmd: ['scan'] }))
