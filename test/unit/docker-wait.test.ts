@@ -5,6 +5,11 @@ import { EngineLostError, EngineUnavailableError } from '../../src/errors'
 import { DockerContainer } from '../../src/engine/docker-container'
 import type { ContainerSpec } from '../../src/engine/engine'
 
+/** A DockerContainer over a fake of dockerode's container. */
+function containerOf(fake: Dockerode.Container): DockerContainer {
+  return new DockerContainer(fake, { image: 'levrt/busybox' } as ContainerSpec, new EngineGuard('test'))
+}
+
 /**
  * R0 saw waits stay open 150 s after an engine restart with no other call failing to notice it:
  * the container's wait must not depend on the engine's answer to it alone.
@@ -27,11 +32,7 @@ describe("a container's wait", () => {
           : { State: { Running: false, Status: 'exited', ExitCode: 0 } }
       },
     } as unknown as Dockerode.Container
-    const container = new DockerContainer(
-      stuck,
-      { image: 'levrt/busybox' } as ContainerSpec,
-      new EngineGuard('test'),
-    )
+    const container = containerOf(stuck)
     const exit = container.wait()
     const lost = expect(exit).rejects.toBeInstanceOf(EngineLostError)
     await vi.advanceTimersByTimeAsync(10_000) // first check: still running
@@ -51,11 +52,7 @@ describe("a container's wait", () => {
       wait: () => new Promise((resolve) => (answer = resolve)),
       inspect: async () => ({ State: { Running: false, Status: 'exited', ExitCode: 3 } }),
     } as unknown as Dockerode.Container
-    const container = new DockerContainer(
-      live,
-      { image: 'levrt/busybox' } as ContainerSpec,
-      new EngineGuard('test'),
-    )
+    const container = containerOf(live)
     const exit = container.wait()
     await vi.advanceTimersByTimeAsync(10_000) // the check sees the end first
     await vi.advanceTimersByTimeAsync(1_000)
@@ -74,11 +71,7 @@ describe("a container's wait, when the engine lost the container as it started",
       wait: () => new Promise(() => {}),
       inspect: async () => ({ State: { Running: false, Status: 'created', ExitCode: 0 } }),
     } as unknown as Dockerode.Container
-    const container = new DockerContainer(
-      lost,
-      { image: 'levrt/busybox' } as ContainerSpec,
-      new EngineGuard('test'),
-    )
+    const container = containerOf(lost)
     const exit = container.wait()
     const failed = expect(exit).rejects.toBeInstanceOf(EngineLostError)
     await vi.advanceTimersByTimeAsync(10_000)
