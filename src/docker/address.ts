@@ -7,14 +7,16 @@ import { OptionsError } from '../errors'
  * `ssh://user@host`. `option` names the setting in the error for any other form.
  */
 export function dockerOptionsOf(address: string, option: string): Dockerode.DockerOptions {
+  const refused = () =>
+    new OptionsError(
+      option,
+      `${JSON.stringify(address)} is not an engine address (unix://, tcp:// or ssh://)`,
+    )
   let url: URL
   try {
     url = new URL(address)
   } catch {
-    throw new OptionsError(
-      option,
-      `${JSON.stringify(address)} is not an engine address (unix://, tcp:// or ssh://)`,
-    )
+    throw refused()
   }
   switch (url.protocol) {
     case 'unix:':
@@ -35,9 +37,6 @@ export function dockerOptionsOf(address: string, option: string): Dockerode.Dock
         ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
       }
     default:
-      throw new OptionsError(
-        option,
-        `${JSON.stringify(address)} is not an engine address (unix://, tcp:// or ssh://)`,
-      )
+      throw refused()
   }
 }

@@ -5,7 +5,6 @@ import { isGone } from '../docker/status'
 import { ContainerStartError, EngineLostError, EngineUnavailableError } from '../errors'
 import { demuxStream } from './demux'
 import { firstAddress } from './docker-create-options'
-
 import type { Container, ContainerSpec, Output } from './engine'
 
 /** How often a container's wait is checked against the engine's own view (see waitOrCheck). */
@@ -164,15 +163,14 @@ export class DockerContainer implements Container {
       }
       this.container.wait().then(
         // An answer with an error (the engine's wait was cut short: it shuts down) has no exit code.
-        (result: { StatusCode: number; Error?: { Message?: string } | null }) => {
+        (result: { StatusCode: number; Error?: { Message?: string } | null }) =>
           settle(() =>
             result.Error
               ? reject(
                   new Error(`the engine's wait ended without the container's end: ${result.Error.Message}`),
                 )
               : resolve(result.StatusCode),
-          )
-        },
+          ),
         (err: unknown) => settle(() => reject(err)),
       )
     })

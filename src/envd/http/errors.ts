@@ -35,11 +35,11 @@ export function handleError(
   reply: FastifyReply,
 ): FastifyReply {
   if (err instanceof EnvdError) return reply.code(err.statusCode).send(errorBody(err.message))
-  // A renew of an environment that is not healthy: the seed's answer exactly, `{"status": -1}`
-  // (a client may compare it whole); the reason goes in a header.
-  if (err instanceof ConflictError)
-    return reply.code(409).header('X-Levrt-Error', headerSafe(err.message)).send({ status: -1 })
   const domain = domainStatus(err)
+  // 409, a renew of an environment that is not healthy: the seed's answer exactly,
+  // `{"status": -1}` (a client may compare it whole); the reason goes in a header.
+  if (domain === 409)
+    return reply.code(409).header('X-Levrt-Error', headerSafe(err.message)).send({ status: -1 })
   if (domain) return reply.code(domain).send(errorBody(err.message))
   // Fastify's own (validation, body too large...) carry their status; anything else is ours: 500.
   const fastify = err as FastifyError
